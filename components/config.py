@@ -1,0 +1,167 @@
+"""Typed, validated stack settings: every config key is checked once, here, with a message naming it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: The retention periods CloudWatch Logs accepts (PutRetentionPolicy).
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+LAMBDA_RUNTIMES = ("python3.11", "python3.12", "python3.13")
+LAMBDA_ARCHITECTURES = ("x86_64", "arm64")
+SFN_LOG_LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
+#: Above this an inline Map is refused: AWS advises a Distributed Map for higher concurrency.
+INLINE_MAP_MAX_CONCURRENCY = 40
+#: A Standard workflow may run for one year.
+MAX_EXECUTION_SECONDS = 365 * 24 * 3600
+
+
+class ConfigError(ValueError):
+    """A stack config value is invalid; the message names the key and the valid range."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"config key '{key}': {problem}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class CommonSettings:
+    """Settings every workflow's building blocks share."""
+
+    log_retention_days: int = 30
+    lambda_runtime: str = "python3.12"
+    lambda_architecture: str = "x86_64"
+    sfn_log_level: str = "ERROR"
+    alarm_email: str | None = None
+
+
+@dataclass(frozen=True)
+class MapFanOutSettings:
+    """The MapFanOut tutorial's three knobs."""
+
+    max_concurrency: int = 1
+    wait_duration_seconds: int = 2
+    timeout_duration_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything `__main__.py` needs, validated."""
+
+    common: CommonSettings
+    map_fan_out: MapFanOutSettings
+
+    @property
+    def parallel_lambda(self) -> MapFanOutSettings:
+        """The parallel-Lambda tutorial: no wait, no concurrency limit, the same execution timeout."""
+        return MapFanOutSettings(
+            max_concurrency=0, wait_duration_seconds=0,
+            timeout_duration_seconds=self.map_fan_out.timeout_duration_seconds,
+        )  # fmt: skip
+
+
+def _integer(key: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(key, f"{raw!r} is not a whole number; use {low}..{high}") from None
+    if not low <= value <= high:
+        raise ConfigError(key, f"{value} is out of range; use {low}..{high}")
+    return value
+
+
+def _choice(key: str, raw: str, choices: tuple[str, ...]) -> str:
+    if raw not in choices:
+        raise ConfigError(key, f"{raw!r} is not one of {', '.join(choices)}")
+    return raw
+
+
+def _retention(key: str, raw: str) -> int:
+    value = _integer(key, raw, 1, LOG_RETENTION_DAYS[-1])
+    if value not in LOG_RETENTION_DAYS:
+        allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
+        raise ConfigError(key, f"{value} is not a CloudWatch Logs retention period; use one of {allowed}")
+    return value
+
+
+def _email(key: str, raw: str) -> str | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    local, _, domain = raw.partition("@")
+    if not local or "." not in domain or " " in raw:
+        raise ConfigError(key, f"{raw!r} is not an e-mail address")
+    return raw
+
+
+def _max_concurrency(key: str, raw: str) -> int:
+    value = _integer(key, raw, 0, 10_000)
+    if value > INLINE_MAP_MAX_CONCURRENCY:
+        raise ConfigError(
+            key,
+            f"{value} is above {INLINE_MAP_MAX_CONCURRENCY}, the most an inline Map runs at once; "
+            f"use 0..{INLINE_MAP_MAX_CONCURRENCY} (0 = unlimited), or a distributed Map for more",
+        )
+    return value
+
+
+def _read(values: Mapping[str, str | None], key: str, default: T, parse: Callable[[str, str], T]) -> T:
+    raw = values.get(key)
+    if raw is None:
+        return default
+    return parse(key, raw)
+
+
+def load_settings(values: Mapping[str, str | None]) -> Settings:
+    """Validate raw stack config values (key -> string, missing -> default) into `Settings`."""
+    common = CommonSettings(
+        log_retention_days=_read(values, "logRetentionDays", CommonSettings.log_retention_days, _retention),
+        lambda_runtime=_read(
+            values, "lambdaRuntime", CommonSettings.lambda_runtime, lambda k, r: _choice(k, r, LAMBDA_RUNTIMES)
+        ),
+        lambda_architecture=_read(
+            values,
+            "lambdaArchitecture",
+            CommonSettings.lambda_architecture,
+            lambda k, r: _choice(k, r, LAMBDA_ARCHITECTURES),
+        ),
+        sfn_log_level=_read(
+            values, "sfnLogLevel", CommonSettings.sfn_log_level, lambda k, r: _choice(k, r, SFN_LOG_LEVELS)
+        ),
+        alarm_email=_read(values, "alarmEmail", None, _email),
+    )
+    map_fan_out = MapFanOutSettings(
+        max_concurrency=_read(values, "maxConcurrency", MapFanOutSettings.max_concurrency, _max_concurrency),
+        wait_duration_seconds=_read(
+            values,
+            "waitDurationSeconds",
+            MapFanOutSettings.wait_duration_seconds,
+            lambda k, r: _integer(k, r, 0, MAX_EXECUTION_SECONDS),
+        ),
+        timeout_duration_seconds=_read(
+            values,
+            "timeoutDurationSeconds",
+            MapFanOutSettings.timeout_duration_seconds,
+            lambda k, r: _integer(k, r, 1, MAX_EXECUTION_SECONDS),
+        ),
+    )
+    return Settings(common=common, map_fan_out=map_fan_out)
+
+
+#: Every project config key, for `__main__.py` to read and tests to check against Pulumi.dev.yaml.
+CONFIG_KEYS = (
+    "logRetentionDays",
+    "lambdaRuntime",
+    "lambdaArchitecture",
+    "sfnLogLevel",
+    "alarmEmail",
+    "maxConcurrency",
+    "waitDurationSeconds",
+    "timeoutDurationSeconds",
+)

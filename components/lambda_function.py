@@ -1,0 +1,90 @@
+"""PythonFunction: a handler package deployed as a Lambda with its own role, log group and tracing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components import policies
+from components.config import CommonSettings
+from components.packaging import LambdaPlatform, build_archive
+
+
+@dataclass
+class PythonFunctionArgs:
+    """What to deploy: `handlers/<package>/`, the handler in it, and what the function may do."""
+
+    package: str
+    handler: str
+    settings: CommonSettings
+    description: str = ""
+    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    timeout_seconds: int = 30
+    memory_mb: int = 256
+    #: Extra permissions beyond writing its own logs and traces.
+    statements: pulumi.Input[list[policies.Statement]] | None = None
+
+
+class PythonFunction(pulumi.ComponentResource):
+    """A Lambda function whose role may only write its own log group and traces, plus what it is given."""
+
+    function: aws.lambda_.Function
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+    arn: pulumi.Output[str]
+    name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: PythonFunctionArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("sfn-patterns:index:PythonFunction", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        platform = LambdaPlatform(runtime=args.settings.lambda_runtime, architecture=args.settings.lambda_architecture)
+        archive = build_archive(args.package, platform)
+
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/lambda/{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
+            retention_in_days=args.settings.log_retention_days,
+            opts=child,
+        )
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=policies.assume_role_policy("lambda.amazonaws.com"),
+            description=f"Lambda {name}: its own logs and traces only, plus its task's permissions",
+            opts=child,
+        )
+        extra = pulumi.Output.from_input(args.statements or [])
+        policy = pulumi.Output.all(self.log_group.arn, extra).apply(
+            lambda values: policies.document(
+                [
+                    policies.allow(
+                        "OwnLogGroup",
+                        ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        [policies.log_stream_arn(values[0])],
+                    ),
+                    policies.allow("Tracing", policies.XRAY_ACTIONS, ["*"]),
+                    *values[1],
+                ]
+            )
+        )
+        role_policy = aws.iam.RolePolicy(f"{name}-policy", role=self.role.id, policy=policy, opts=child)
+        self.function = aws.lambda_.Function(
+            f"{name}-function",
+            description=args.description or f"sfn-patterns {name}",
+            code=pulumi.FileArchive(str(archive)),
+            handler=args.handler,
+            runtime=platform.runtime,
+            architectures=[platform.architecture],
+            role=self.role.arn,
+            timeout=args.timeout_seconds,
+            memory_size=args.memory_mb,
+            environment={"variables": dict(args.environment)} if args.environment else None,
+            tracing_config={"mode": "Active"},
+            logging_config={"log_format": "Text", "log_group": self.log_group.name},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy, self.log_group]),
+        )
+        self.arn = self.function.arn
+        self.name = self.function.name
+        self.register_outputs({"arn": self.arn, "name": self.name})

@@ -1,0 +1,120 @@
+"""Build a handler package into a deterministic Lambda zip, with its pinned dependencies for the Lambda platform."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+HANDLERS_ROOT = PROJECT_ROOT / "handlers"
+BUILD_ROOT = PROJECT_ROOT / "build" / "lambda"
+#: Lambda's platform tag per architecture, as pip's --platform wants it.
+PIP_PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+_SKIPPED = {"__pycache__", "requirements.txt", ".pytest_cache", ".mypy_cache"}
+#: Zip entries get this fixed time so the same sources give the same bytes (no diff on a second `pulumi up`).
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class PackagingError(RuntimeError):
+    """A handler package could not be built."""
+
+
+@dataclass(frozen=True)
+class LambdaPlatform:
+    """What the archive is built for: the function's runtime and architecture."""
+
+    runtime: str = "python3.12"
+    architecture: str = "x86_64"
+
+    @property
+    def python_version(self) -> str:
+        return self.runtime.removeprefix("python")
+
+    @property
+    def pip_platform(self) -> str:
+        return PIP_PLATFORMS[self.architecture]
+
+
+def requirement_lines(package_dir: Path) -> list[str]:
+    """The package's pinned third-party requirements (comments and blanks dropped)."""
+    path = package_dir / "requirements.txt"
+    if not path.exists():
+        return []
+    lines = [line.split("#", 1)[0].strip() for line in path.read_text().splitlines()]
+    requirements = [line for line in lines if line]
+    for line in requirements:
+        if "==" not in line:
+            raise PackagingError(f"{path}: '{line}' is not pinned; write it as name==version")
+    return requirements
+
+
+def dependencies_key(requirements: list[str], platform: LambdaPlatform) -> str:
+    """Cache key for installed dependencies: the requirements, platform and runtime."""
+    text = "\n".join(sorted(requirements)) + f"\n{platform.pip_platform}\n{platform.runtime}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def install_dependencies(requirements: list[str], platform: LambdaPlatform, build_root: Path = BUILD_ROOT) -> Path:
+    """Install requirements for the Lambda platform into a cached folder; a cache hit does no work."""
+    target = build_root / "deps" / dependencies_key(requirements, platform)
+    if (target / ".complete").exists():
+        return target
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    if requirements:
+        command = [
+            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "--no-compile", "--only-binary=:all:", "--implementation", "cp",
+            "--platform", platform.pip_platform, "--python-version", platform.python_version,
+            "--target", str(target), *requirements,
+        ]  # fmt: skip
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            shutil.rmtree(target, ignore_errors=True)
+            raise PackagingError(f"pip could not install {requirements} for {platform}: {result.stderr.strip()}")
+    (target / ".complete").write_text("\n".join(requirements))
+    return target
+
+
+def _files(root: Path) -> list[tuple[str, Path]]:
+    found = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if path.is_dir() or any(part in _SKIPPED for part in relative.parts):
+            continue
+        if relative.name == ".complete" or relative.suffix == ".pyc":
+            continue
+        found.append((relative.as_posix(), path))
+    return found
+
+
+def build_archive(package: str, platform: LambdaPlatform, build_root: Path = BUILD_ROOT) -> Path:
+    """Zip `handlers/<package>/` with its dependencies; the file name carries a hash of its contents."""
+    package_dir = HANDLERS_ROOT / package
+    if not package_dir.is_dir():
+        raise PackagingError(f"no handler package {package_dir}")
+    deps = install_dependencies(requirement_lines(package_dir), platform, build_root)
+    entries = dict(_files(deps))
+    entries.update(_files(package_dir))  # the handler's own modules win over a dependency's
+    digest = hashlib.sha256()
+    for name, path in sorted(entries.items()):
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    archive = build_root / f"{package}-{platform.architecture}-{platform.runtime}-{digest.hexdigest()[:16]}.zip"
+    if archive.exists():
+        return archive
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    partial = archive.with_suffix(".partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, path in sorted(entries.items()):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            bundle.writestr(info, path.read_bytes())
+    partial.replace(archive)
+    return archive

@@ -1,0 +1,195 @@
+"""Evaluate the Pulumi program (`__main__.py`) under a Mocks engine, as `pulumi up` would, and collect the result."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "sfn-patterns"
+
+
+class StackConfigError(ValueError):
+    """A stack file or a `--config KEY=VALUE` override is malformed."""
+
+
+@dataclass
+class RegisteredResource:
+    """One resource the program registered: what it asked for and what the engine returned."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    inputs: dict[str, Any]
+    id: str | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProgramRun:
+    """Every registered resource, in registration order, and the resolved stack outputs."""
+
+    resources: list[RegisteredResource]
+    outputs: dict[str, Any]
+
+    def of_type(self, type_: str) -> list[RegisteredResource]:
+        return [resource for resource in self.resources if resource.type == type_]
+
+    def named(self, name: str) -> RegisteredResource:
+        matches = [resource for resource in self.resources if resource.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+    def children_of(self, parent: RegisteredResource) -> list[RegisteredResource]:
+        return [resource for resource in self.resources if resource.parent == parent.urn]
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that also keeps each resource's parent, inputs and component registrations."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registered: list[RegisteredResource] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            from pulumi.runtime import rpc
+
+            record = RegisteredResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(request.custom),
+                inputs=rpc.deserialize_properties(request.object),
+            )
+            if request.custom:
+                registration = self.resources[response.urn]
+                record.id, record.state = registration.id, dict(registration.state)
+            self.registered.append(record)
+        return response
+
+
+def read_stack_config(stack: str, overrides: Mapping[str, str] | None = None, root: Path = PROJECT_ROOT) -> dict[str, str]:
+    """`Pulumi.<stack>.yaml`'s config plus overrides, keys namespaced as Pulumi does (`sfn-patterns:key`)."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        raise StackConfigError(f"no stack file {path.name}; stacks here: {', '.join(sorted(p.name for p in root.glob('Pulumi.*.yaml') if p.name != 'Pulumi.yaml'))}")
+    loaded = yaml.safe_load(path.read_text()) or {}
+    config = {str(key): "" if value is None else str(value) for key, value in (loaded.get("config") or {}).items()}
+    for key, value in (overrides or {}).items():
+        config[key if ":" in key else f"{PROJECT}:{key}"] = value
+    return config
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    """`["maxConcurrency=3", ...]` -> {"maxConcurrency": "3"}."""
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise StackConfigError(f"--config {pair!r}: expected KEY=VALUE")
+        overrides[key] = value
+    return overrides
+
+
+def run_program(
+    mocks: pulumi.runtime.Mocks,
+    *,
+    stack: str = "dev",
+    config: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str] | None = None,
+    preview: bool = False,
+    root: Path = PROJECT_ROOT,
+) -> ProgramRun:
+    """Run `__main__.py` once on a fresh root stack; `config` replaces the stack file when given."""
+    values = dict(config) if config is not None else read_stack_config(stack, overrides, root)
+    pulumi_settings.reset_options(project=PROJECT, stack=stack, preview=preview)
+    set_all_config(values)
+    monitor = RecordingMonitor(mocks)
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+
+    def program() -> None:
+        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+
+    _sync_await(run_pulumi_func(program))
+    stack_resource = pulumi_settings.get_root_resource()
+    exported = getattr(stack_resource, "outputs", {})
+    outputs = {name: _sync_await(pulumi.Output.from_input(value).future()) for name, value in exported.items()}
+    return ProgramRun(resources=list(monitor.registered), outputs=outputs)
+
+
+ACCOUNT_ID = "123456789012"
+#: How each resource type's ARN is formed from (region, account, physical name).
+ARN_FORMATS = {
+    "aws:iam/role:Role": "arn:aws:iam::{account}:role/{name}",
+    "aws:lambda/function:Function": "arn:aws:lambda:{region}:{account}:function:{name}",
+    "aws:dynamodb/table:Table": "arn:aws:dynamodb:{region}:{account}:table/{name}",
+    "aws:cloudwatch/logGroup:LogGroup": "arn:aws:logs:{region}:{account}:log-group:{name}",
+    "aws:sfn/stateMachine:StateMachine": "arn:aws:states:{region}:{account}:stateMachine:{name}",
+    "aws:sns/topic:Topic": "arn:aws:sns:{region}:{account}:{name}",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}",
+    "aws:sqs/queue:Queue": "arn:aws:sqs:{region}:{account}:{name}",
+    "aws:s3/bucketV2:BucketV2": "arn:aws:s3:::{name}",
+    "aws:s3/bucket:Bucket": "arn:aws:s3:::{name}",
+}
+#: The input that holds a resource's physical name, where it is not `name`.
+NAME_INPUTS = {"aws:s3/bucket:Bucket": "bucket", "aws:s3/bucketV2:BucketV2": "bucket", "aws:cloudwatch/metricAlarm:MetricAlarm": "name"}
+
+
+def physical_name(args: pulumi.runtime.MockResourceArgs) -> str:
+    """The name Pulumi would give: the program's own, or logical name + '-' + 7 hex (auto-naming)."""
+    explicit = args.inputs.get(NAME_INPUTS.get(args.typ, "name"))
+    if explicit:
+        return str(explicit)
+    import hashlib
+
+    suffix = hashlib.sha256(f"{args.typ}:{args.name}".encode()).hexdigest()[:7]
+    return f"{args.name}-{suffix}"
+
+
+class PreviewMocks(pulumi.runtime.Mocks):
+    """Mocks that create nothing: each resource echoes its inputs with Pulumi-style names and synthesized ARNs."""
+
+    def __init__(self, region: str = "us-east-1", account: str = ACCOUNT_ID) -> None:
+        self.region, self.account = region, account
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        name = physical_name(args)
+        state = dict(args.inputs)
+        state.setdefault(NAME_INPUTS.get(args.typ, "name"), name)
+        arn_format = ARN_FORMATS.get(args.typ)
+        if arn_format:
+            state["arn"] = arn_format.format(region=self.region, account=self.account, name=name)
+        if args.typ == "aws:lambda/function:Function":
+            state["invoke_arn"] = (
+                f"arn:aws:apigateway:{self.region}:lambda:path/2015-03-31/functions/{state['arn']}/invocations"
+            )
+        return name, state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": self.account, "arn": f"arn:aws:iam::{self.account}:root", "userId": self.account}, None
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region}, None
+        raise NotImplementedError(f"the program called {args.token}, which these mocks do not answer")
