@@ -47,7 +47,9 @@ def _process_items(fn_arn: str, settings: MapFanOutSettings, items_path: str) ->
     }
 
 
-def table_definition(*, table_name: str, unmarshal_fn_arn: str, fn_arn: str, settings: MapFanOutSettings) -> dict[str, Any]:
+def table_definition(
+    *, table_name: str, unmarshal_fn_arn: str, fn_arn: str, settings: MapFanOutSettings
+) -> dict[str, Any]:
     """Read the list item, turn DynamoDB-typed values into plain JSON, then Map over the items."""
     return {
         "Comment": "MapFanOut: a list from a DynamoDB item, one Lambda per item",
@@ -177,7 +179,10 @@ class MapFanOut(pulumi.ComponentResource):
         )  # fmt: skip
         self.state_machine_arn = self.state_machine.arn
         self.state_machine_name = self.state_machine.name
-        outputs: dict[str, Any] = {"stateMachineArn": self.state_machine_arn, "stateMachineName": self.state_machine_name}
+        outputs: dict[str, Any] = {
+            "stateMachineArn": self.state_machine_arn,
+            "stateMachineName": self.state_machine_name,
+        }
         if self.table is not None:
             outputs["tableName"] = self.table.name
         self.register_outputs(outputs)

@@ -86,11 +86,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
-def read_stack_config(stack: str, overrides: Mapping[str, str] | None = None, root: Path = PROJECT_ROOT) -> dict[str, str]:
+def read_stack_config(
+    stack: str, overrides: Mapping[str, str] | None = None, root: Path = PROJECT_ROOT
+) -> dict[str, str]:
     """`Pulumi.<stack>.yaml`'s config plus overrides, keys namespaced as Pulumi does (`sfn-patterns:key`)."""
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
-        raise StackConfigError(f"no stack file {path.name}; stacks here: {', '.join(sorted(p.name for p in root.glob('Pulumi.*.yaml') if p.name != 'Pulumi.yaml'))}")
+        stacks = ", ".join(sorted(p.name for p in root.glob("Pulumi.*.yaml")))
+        raise StackConfigError(f"no stack file {path.name}; stack files here: {stacks}")
     loaded = yaml.safe_load(path.read_text()) or {}
     config = {str(key): "" if value is None else str(value) for key, value in (loaded.get("config") or {}).items()}
     for key, value in (overrides or {}).items():
@@ -154,7 +157,11 @@ ARN_FORMATS = {
     "aws:s3/bucket:Bucket": "arn:aws:s3:::{name}",
 }
 #: The input that holds a resource's physical name, where it is not `name`.
-NAME_INPUTS = {"aws:s3/bucket:Bucket": "bucket", "aws:s3/bucketV2:BucketV2": "bucket", "aws:cloudwatch/metricAlarm:MetricAlarm": "name"}
+NAME_INPUTS = {
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:s3/bucketV2:BucketV2": "bucket",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "name",
+}
 
 
 def physical_name(args: pulumi.runtime.MockResourceArgs) -> str:
