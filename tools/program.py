@@ -189,7 +189,7 @@ class PreviewMocks(pulumi.runtime.Mocks):
         if arn_format:
             state["arn"] = arn_format.format(region=self.region, account=self.account, name=name)
         if args.typ == "aws:lambda/function:Function":
-            state["invoke_arn"] = (
+            state["invokeArn"] = (
                 f"arn:aws:apigateway:{self.region}:lambda:path/2015-03-31/functions/{state['arn']}/invocations"
             )
         return name, state

@@ -13,6 +13,8 @@ _deserializer = TypeDeserializer()
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
+        if not value.is_finite():  # DynamoDB's context does not trap "three" or "NaN"; JSON has no NaN
+            raise ValueError(f"{value} is not a finite number")
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
         return {key: _plain(inner) for key, inner in value.items()}
@@ -32,6 +34,6 @@ def handler(event: Any, context: Any) -> dict[str, list[Any]]:
     for index, value in enumerate(event["items"]):
         try:
             plain.append(_plain(_deserializer.deserialize(value)))
-        except (TypeError, AttributeError, ValueError) as error:
+        except (TypeError, AttributeError, ValueError, ArithmeticError) as error:  # decimal traps are Arithmetic
             raise InvalidEvent(f"items[{index}]: not a DynamoDB attribute value ({error})") from None
     return {"items": plain}
