@@ -1,0 +1,73 @@
+"""The sandbox patches moto's private API; these tests fail loudly when a moto upgrade moves a patch point."""
+
+import importlib
+import inspect
+from importlib.metadata import version
+from pathlib import Path
+
+from tools.sandbox import aws
+
+
+def test_moto_is_the_pinned_version_the_patches_were_written_for():
+    pinned = next(
+        line.split("==")[1].strip()
+        for line in (Path(__file__).parents[2] / "requirements-dev.txt").read_text().splitlines()
+        if line.startswith("moto")
+    )
+    assert version("moto") == pinned
+
+
+def test_every_interpreter_module_still_imports_boto_client_for_by_name():
+    for module_name in aws.BOTO_CLIENT_MODULES:
+        module = importlib.import_module(module_name)
+        assert hasattr(module, "boto_client_for"), f"{module_name} no longer has boto_client_for"
+
+
+def test_no_other_interpreter_module_imports_boto_client_for():
+    import moto.stepfunctions.parser as parser
+
+    root = Path(parser.__file__).parent
+    users = {
+        "moto.stepfunctions.parser." + ".".join(path.relative_to(root).with_suffix("").parts)
+        for path in root.rglob("*.py")
+        if "boto_client_for" in path.read_text()
+    }
+    assert users <= set(aws.BOTO_CLIENT_MODULES), f"unpatched: {sorted(users - set(aws.BOTO_CLIENT_MODULES))}"
+
+
+def test_boto_client_for_keeps_the_signature_the_sandbox_replaces():
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    assert list(inspect.signature(boto_client.boto_client_for).parameters) == ["region", "service", "state_credentials"]
+
+
+def test_lambda_backend_invoke_keeps_its_signature():
+    from moto.awslambda.models import LambdaBackend
+
+    params = list(inspect.signature(LambdaBackend.invoke).parameters)
+    assert params == ["self", "function_name", "qualifier", "body", "headers", "response_headers"]
+
+
+def test_iam_request_still_names_its_action_in_underscore_action():
+    from moto.iam import access_control
+
+    assert "self._action" in inspect.getsource(access_control.IAMRequestBase.__init__)
+    assert "self._action" in inspect.getsource(access_control.IAMRequestBase.check_action_permitted)
+
+
+def test_iam_request_still_re_signs_with_body_or_data():
+    from moto.iam import access_control
+
+    assert "data=self._body or self._data" in inspect.getsource(access_control.IAMRequestBase._create_aws_request)
+
+
+def test_call_action_still_asks_determine_resource_for_the_checked_resource():
+    from moto.core.responses import BaseResponse
+
+    assert "_determine_resource" in inspect.getsource(BaseResponse.call_action)
+
+
+def test_the_state_machine_execution_role_reaches_the_interpreter_clients():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task
+
+    assert "role_arn=env.aws_execution_details.role_arn" in inspect.getsource(state_task)

@@ -1,0 +1,174 @@
+"""The sandbox's promises: the same program deployed, IAM enforced as in AWS, a fresh account per run, no leftovers."""
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tools.sandbox.engine import RECORDED_NOT_EMULATED, SandboxMocks
+from tools.sandbox.lambda_runtime import FunctionSpec
+from tools.sandbox.session import Sandbox
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(overrides={"waitDurationSeconds": "0", "maxConcurrency": "3"}) as deployed:
+        yield deployed
+
+
+def test_every_resource_the_program_registers_is_created_or_recorded_with_a_reason(sandbox):
+    custom = [r for r in sandbox.program.resources if r.custom]
+    assert custom, "the program registered resources"
+    for resource in custom:
+        assert resource.type in sandbox.mocks.emulated_types or resource.type in RECORDED_NOT_EMULATED, resource.type
+    created_state_machines = sandbox.client("stepfunctions").list_state_machines()["stateMachines"]
+    assert sorted(m["stateMachineArn"] for m in created_state_machines) == sorted(
+        [sandbox.outputs["mapFanOutStateMachineArn"], sandbox.outputs["parallelLambdaStateMachineArn"]]
+    )
+
+
+def test_physical_names_follow_pulumi_auto_naming(sandbox):
+    table = sandbox.outputs["mapFanOutTableName"]
+    prefix, suffix = table.rsplit("-", 1)
+    assert prefix == "map-fan-out-table" and len(suffix) == 7 and int(suffix, 16) >= 0
+
+
+def test_the_deployed_definition_is_the_one_the_program_built(sandbox):
+    program_definition = next(
+        r.inputs["definition"] for r in sandbox.program.resources if r.name == "map-fan-out-state-machine"
+    )
+    deployed = sandbox.client("stepfunctions").describe_state_machine(
+        stateMachineArn=sandbox.outputs["mapFanOutStateMachineArn"]
+    )["definition"]
+    assert json.loads(deployed) == json.loads(program_definition)
+
+
+def test_an_unknown_resource_type_is_an_error_naming_it(sandbox):
+    import pulumi
+
+    mocks = SandboxMocks(sandbox.aws, sandbox.runtime)
+    args = pulumi.runtime.MockResourceArgs(
+        typ="aws:ec2/instance:Instance", name="web", inputs={}, provider=None, resource_id=None, custom=True
+    )
+    with pytest.raises(Exception, match="aws:ec2/instance:Instance"):
+        mocks.new_resource(args)
+
+
+def _zip(tmp_path: Path, source: str) -> Path:
+    archive = tmp_path / "probe.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("probe.py", source)
+    return archive
+
+
+def test_a_lambda_without_the_permission_fails_with_access_denied(sandbox, tmp_path):
+    """A handler on the log-item role (logs and traces only) may not read the list table."""
+    log_item = sandbox.mocks.functions["map-fan-out-log-item-function"]
+    role_arn = sandbox.client("lambda").get_function(FunctionName=log_item.function_name)["Configuration"]["Role"]
+    source = (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    return boto3.client('dynamodb').get_item(TableName=event['table'], Key={'listName': {'S': 'x'}})\n"
+    )
+    sandbox.runtime.register(
+        FunctionSpec(
+            logical_name="probe", function_name="probe", arn="arn:aws:lambda:us-east-1:123456789012:function:probe",
+            archive_path=_zip(tmp_path, source), handler="probe.handler", environment={}, timeout_seconds=30,
+            endpoint_url=sandbox.aws.endpoint_url, credentials=lambda: sandbox.aws.role_credentials(role_arn),
+        )
+    )  # fmt: skip
+    result = sandbox.runtime.invoke("probe", json.dumps({"table": sandbox.outputs["mapFanOutTableName"]}).encode())
+    assert result.function_error == "Unhandled"
+    error = json.loads(result.payload)
+    assert (
+        error["errorType"] == "ClientError" and "not authorized to perform: dynamodb:GetItem" in error["errorMessage"]
+    )
+
+
+def test_signed_get_requests_pass_the_signature_check(sandbox):
+    names = [f["FunctionName"] for f in sandbox.client("lambda").list_functions()["Functions"]]
+    assert sandbox.mocks.functions["map-fan-out-log-item-function"].function_name in names
+
+
+def test_an_operator_cannot_skip_iam_with_unknown_credentials(sandbox):
+    stranger = {"AccessKeyId": "AKIASTRANGER0000000", "SecretAccessKey": "x"}
+    with pytest.raises(ClientError):
+        sandbox.aws.client("dynamodb", stranger).list_tables()
+
+
+def test_the_state_machine_role_is_enforced_when_the_definition_calls_a_service(tmp_path):
+    """Take GetItem away from the map-fan-out role: the execution fails with AccessDenied, as in AWS."""
+    from tools.load_ddb import write_list
+
+    with Sandbox(overrides={"waitDurationSeconds": "0"}) as fresh:
+        iam = fresh.client("iam")
+        role = next(r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("map-fan-out-role-"))
+        (policy_name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+        document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+        document = json.loads(document) if isinstance(document, str) else document
+        document["Statement"] = [s for s in document["Statement"] if s.get("Sid") != "ReadList"]
+        iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=json.dumps(document))
+        write_list(fresh.client("dynamodb"), fresh.outputs["mapFanOutTableName"], ["a"])
+        report = fresh.execute("map-fan-out", fresh.outputs["mapFanOutStateMachineArn"], {})
+    assert report.status == "FAILED"
+    assert "not authorized to perform: dynamodb:GetItem" in (report.cause or "")
+
+
+def test_each_sandbox_starts_from_an_empty_account_and_leaves_no_process_behind():
+    tables = []
+    worker_pids: list[int] = []
+    for _ in range(2):
+        with Sandbox(overrides={"waitDurationSeconds": "0"}) as fresh:
+            tables.append(fresh.client("dynamodb").list_tables()["TableNames"])
+            fresh.execute("parallel-lambda", fresh.outputs["parallelLambdaStateMachineArn"], {})
+            worker_pids.extend(fresh.runtime.worker_pids())
+    assert len(tables[0]) == 1 and len(tables[1]) == 1 and tables[0] != tables[1]
+    assert worker_pids, "the execution ran Lambda workers"
+    for pid in worker_pids:
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+
+
+def test_run_json_prints_exactly_one_json_object():
+    completed = subprocess.run(
+        [sys.executable, "-m", "tools.sandbox", "run", "map-fan-out", "--config", "maxConcurrency=3",
+         "--config", "waitDurationSeconds=0", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert set(report) == {
+        "workflow", "executionArn", "status", "input", "output", "error", "cause", "durationSeconds",
+        "stateTransitions", "invocations",
+    }  # fmt: skip
+    assert report["status"] == "SUCCEEDED" and report["workflow"] == "map-fan-out"
+    items = [i["event"] for i in report["invocations"] if i["function"] == "map-fan-out-log-item-function"]
+    assert sorted(items) == ["Computer Science", "Economics", "Mathematics"]
+    assert all(set(i) == {"function", "startedAt", "endedAt", "event", "error"} for i in report["invocations"])
+    assert report["stateTransitions"] > 0
+
+
+def test_run_with_an_invalid_config_value_names_the_key_and_exits_2():
+    completed = subprocess.run(
+        [sys.executable, "-m", "tools.sandbox", "run", "map-fan-out", "--config", "maxConcurrency=-1", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert completed.returncode == 2
+    assert "maxConcurrency" in completed.stderr and completed.stdout == ""
+
+
+def test_preview_lists_resources_with_parents_and_the_outputs():
+    completed = subprocess.run(
+        [sys.executable, "-m", "tools.sandbox", "preview"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "250"},
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    for expected in ("aws:sfn/stateMachine:StateMachine", "map-fan-out-state-machine", "mapFanOutStateMachineArn"):
+        assert expected in completed.stdout

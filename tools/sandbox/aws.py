@@ -1,0 +1,328 @@
+"""The embedded AWS: an in-process moto server on 127.0.0.1 that executes state machines and enforces IAM.
+
+This module patches moto's PRIVATE API; `tests/sandbox/test_moto_patch_points.py` fails loudly when a moto
+upgrade moves any of these points (moto is pinned exactly in requirements-dev.txt):
+
+- `moto.stepfunctions.parser.asl.utils.boto_client.boto_client_for`, and every interpreter module that imported it
+  by name: the clients the Step Functions interpreter calls services with. moto signs them with a fixed fake key;
+  we sign them with credentials of the execution's role, so the state machine role is enforced as in AWS.
+- `moto.awslambda.models.LambdaBackend.invoke`: moto runs functions in Docker, which we lack; we run the
+  deployed zip in `LambdaRuntime` worker processes.
+- `moto.iam.access_control.IAMRequestBase.__init__`: moto names the checked action after the API operation
+  (`lambda:Invoke`); IAM's name is `lambda:InvokeFunction`. And moto re-signs a bodyless GET with its parsed
+  parameters as the body, so every signed GET would fail; we re-sign it with the empty body it was sent with.
+- `_determine_resource` on moto's DynamoDB, Lambda, Step Functions and SNS responses: without it moto checks
+  those services' actions against Resource "*" only, so a least-privilege policy naming one table would deny.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+from urllib.parse import unquote
+
+import boto3
+from botocore.client import BaseClient
+from botocore.config import Config
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+HOST = "127.0.0.1"
+#: Operation names moto checks that differ from IAM's action names.
+IAM_ACTION_NAMES = {"lambda:Invoke": "lambda:InvokeFunction"}
+#: Interpreter modules that imported `boto_client_for` by name, so each needs the patched function.
+BOTO_CLIENT_MODULES = (
+    "moto.stepfunctions.parser.asl.utils.boto_client",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_events",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_batch",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_ecs",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_glue",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_unsupported",
+)
+
+Credentials = dict[str, str]
+LambdaInvoker = Callable[[str, bytes], tuple[bytes, str | None]]
+
+
+class SandboxError(RuntimeError):
+    """The embedded AWS could not do what was asked."""
+
+
+# --- resource ARNs for IAM checks -------------------------------------------------------------------------
+
+
+def _json_body(response: Any) -> dict[str, Any]:
+    if isinstance(response.body, dict):
+        return response.body
+    try:
+        body = json.loads(response.body or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _dynamodb_resource(self: Any) -> str:
+    table = _json_body(self).get("TableName")
+    if not table:
+        return "*"
+    return f"arn:aws:dynamodb:{self.region}:{self.current_account}:table/{table}"
+
+
+def _lambda_resource(self: Any) -> str:
+    parts = self.path.split("/")
+    if "functions" not in parts or parts.index("functions") + 1 >= len(parts):
+        return "*"
+    name = unquote(parts[parts.index("functions") + 1])
+    if name.startswith("arn:"):
+        name = name.split(":")[6]
+    return f"arn:aws:lambda:{self.region}:{self.current_account}:function:{name.split(':')[0]}"
+
+
+def _states_resource(self: Any) -> str:
+    body = _json_body(self)
+    return str(body.get("stateMachineArn") or body.get("executionArn") or body.get("mapRunArn") or "*")
+
+
+def _sns_resource(self: Any) -> str:
+    try:
+        topic = self._get_param("TopicArn")
+    except Exception:
+        return "*"
+    return str(topic or "*")
+
+
+# --- the server ---------------------------------------------------------------------------------------------
+
+
+class EmbeddedAws:
+    """moto on 127.0.0.1:<free port>, Step Functions executing, IAM enforced once `enforce_iam()` is called."""
+
+    def __init__(self, lambda_invoker: LambdaInvoker | None = None) -> None:
+        self.lambda_invoker = lambda_invoker
+        self.endpoint_url = ""
+        self._server: Any = None
+        self._role_credentials: dict[str, Credentials] = {}
+        self._admin: Credentials | None = None
+        self._undo: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    # lifecycle
+    def start(self) -> EmbeddedAws:
+        from moto import settings as moto_settings
+        from moto.core import config as moto_config
+        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+        user_config: dict[str, Any] = moto_config.default_user_config  # type: ignore[assignment]
+        self._patch_dict(user_config["stepfunctions"], "execute_state_machine", True)
+        self._patch_attr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", float("inf"))
+        self._install_patches()
+        self._quiet_loggers()
+        self._reset_backends()
+        self._server = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        self._admin = self._create_admin()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        self._reset_backends()
+        while self._undo:
+            self._undo.pop()()
+
+    def __enter__(self) -> EmbeddedAws:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # clients
+    def client(self, service: str, credentials: Credentials | None = None) -> BaseClient:
+        """A boto3 client for the embedded AWS, as the sandbox operator unless other credentials are given."""
+        creds = credentials or self._admin
+        if creds is None:
+            raise SandboxError("the embedded AWS is not started")
+        return boto3.client(
+            service,
+            region_name=REGION,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds.get("SessionToken"),
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=900),
+        )
+
+    def role_credentials(self, role_arn: str) -> Credentials:
+        """Credentials of an assumed role (cached per role), as the service that may assume it would get."""
+        from moto.sts.models import sts_backends
+
+        with self._lock:
+            cached = self._role_credentials.get(role_arn)
+            if cached:
+                return cached
+            # AWS services assume roles through the role's trust policy, not a caller's IAM policy: ask STS's
+            # backend directly rather than sending a request that the operator's identity would sign.
+            assumed = sts_backends[ACCOUNT_ID]["aws"].assume_role(
+                region_name=REGION,
+                role_session_name="sandbox",
+                role_arn=role_arn,
+                policy="",
+                duration=43200,
+                external_id="",
+            )
+            creds = {
+                "AccessKeyId": assumed.access_key_id,
+                "SecretAccessKey": assumed.secret_access_key,
+                "SessionToken": assumed.session_token,
+            }
+            self._role_credentials[role_arn] = creds
+            return creds
+
+    # IAM enforcement
+    def enforce_iam(self) -> None:
+        """From now on every request must be signed by a known identity whose policies allow it."""
+        from moto import settings as moto_settings
+        from moto.core.authorization import ActionAuthenticatorMixin
+
+        moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+        ActionAuthenticatorMixin.request_count = 0
+
+    # internals
+    def _create_admin(self) -> Credentials:
+        iam = boto3.client(
+            "iam",
+            region_name=REGION,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id="bootstrap",
+            aws_secret_access_key="bootstrap",
+        )
+        iam.create_user(UserName="sandbox-operator")
+        # The sandbox operator stands for the person running `pulumi up`: an administrator of the account.
+        iam.put_user_policy(
+            UserName="sandbox-operator",
+            PolicyName="administrator",
+            PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+            ),
+        )
+        key = iam.create_access_key(UserName="sandbox-operator")["AccessKey"]
+        return {"AccessKeyId": key["AccessKeyId"], "SecretAccessKey": key["SecretAccessKey"]}
+
+    def _patch_attr(self, owner: Any, name: str, value: Any) -> None:
+        missing = object()
+        previous = getattr(owner, name, missing)
+        setattr(owner, name, value)
+        if previous is missing:
+            self._undo.append(lambda: delattr(owner, name))
+        else:
+            self._undo.append(lambda: setattr(owner, name, previous))
+
+    def _quiet_loggers(self) -> None:
+        # The server's access log and the interpreter's stack dumps would bury the sandbox's own report;
+        # failures still reach the report through the execution's error and cause.
+        for name in ("werkzeug", "moto"):
+            logger = logging.getLogger(name)
+            self._undo.append(partial(logger.setLevel, logger.level))
+            logger.setLevel(logging.CRITICAL)
+
+    def _patch_dict(self, owner: dict[str, Any], key: str, value: Any) -> None:
+        previous = owner.get(key)
+        owner[key] = value
+        self._undo.append(lambda: owner.__setitem__(key, previous))
+
+    def _install_patches(self) -> None:
+        import importlib
+
+        from moto.awslambda.models import LambdaBackend
+        from moto.awslambda.responses import LambdaResponse
+        from moto.dynamodb.responses import DynamoHandler
+        from moto.iam import access_control
+        from moto.sns.responses import SNSResponse
+        from moto.stepfunctions.responses import StepFunctionResponse
+
+        sandbox = self
+        client_for = self._interpreter_client
+        for module_name in BOTO_CLIENT_MODULES:
+            self._patch_attr(importlib.import_module(module_name), "boto_client_for", client_for)
+
+        original_invoke = LambdaBackend.invoke
+
+        def invoke(
+            backend: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
+        ) -> Any:
+            if sandbox.lambda_invoker is None:
+                return original_invoke(backend, function_name, qualifier, body, headers, response_headers)
+            backend.get_function(function_name, qualifier)  # ResourceNotFoundException for an unknown function
+            payload = body.encode() if isinstance(body, str) else (body or b"{}")
+            result, function_error = sandbox.lambda_invoker(function_name, payload)
+            if function_error:
+                response_headers["x-amz-function-error"] = function_error
+            return result
+
+        self._patch_attr(LambdaBackend, "invoke", invoke)
+
+        original_init = access_control.IAMRequestBase.__init__
+
+        def init(request: Any, *args: Any, **kwargs: Any) -> None:
+            original_init(request, *args, **kwargs)
+            request._action = IAM_ACTION_NAMES.get(request._action, request._action)
+            if not request._body and request._method in ("GET", "HEAD", "DELETE"):
+                # moto re-signs a bodyless request with its parsed parameters as the body, so the signature of
+                # every GET (e.g. Lambda GetFunction) would mismatch; the signed body was empty.
+                request._data = b""
+
+        self._patch_attr(access_control.IAMRequestBase, "__init__", init)
+        for response_class, resolver in (
+            (DynamoHandler, _dynamodb_resource),
+            (LambdaResponse, _lambda_resource),
+            (StepFunctionResponse, _states_resource),
+            (SNSResponse, _sns_resource),
+        ):
+            self._patch_attr(response_class, "_determine_resource", resolver)
+
+    def _interpreter_client(self, region: str, service: str, state_credentials: Any = None) -> BaseClient:
+        """The client the Step Functions interpreter calls a service with: signed as the execution role."""
+        from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+
+        role_arn = getattr(state_credentials, "role_arn", None)
+        if not role_arn:
+            raise SandboxError(f"the interpreter called {service} without an execution role")
+        creds = self.role_credentials(role_arn)
+        return boto3.client(
+            service,
+            region_name=region,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            config=Config(
+                parameter_validation=False,
+                retries={"max_attempts": 0, "total_max_attempts": 1},
+                connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+            ),
+        )
+
+    @staticmethod
+    def _reset_backends() -> None:
+        """Empty every moto backend, so each sandbox starts from an empty account."""
+        from moto.core.base_backend import BackendDict
+        from moto.core.model_instances import reset_model_data
+
+        BackendDict.reset()
+        reset_model_data()

@@ -1,0 +1,149 @@
+"""The sandbox's command line: `preview`, `run WORKFLOW`, `demo`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from components.config import ConfigError
+from tools.program import PreviewMocks, StackConfigError, parse_overrides, run_program
+from tools.sandbox.scenarios import SCENARIOS, run_scenario
+from tools.sandbox.session import ExecutionReport, Sandbox
+from tools.sandbox.workflows import WORKFLOWS, WorkflowInputError, read_items
+
+USAGE_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.sandbox",
+        description="Deploy the Pulumi program into an embedded AWS on 127.0.0.1 and run its workflows.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("preview", "the resources and outputs the program would create"), ("run", "run one workflow")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--stack", default="dev", help="read Pulumi.<stack>.yaml (default dev)")
+        command.add_argument("--config", action="append", default=[], metavar="KEY=VALUE", help="override a key")
+        if name == "run":
+            command.add_argument("workflow", choices=sorted(WORKFLOWS), help="the workflow to run")
+            command.add_argument("--input", help="execution input: JSON, or @file")
+            command.add_argument("--items", help="@file with a JSON array of items for the workflow's list")
+            command.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    demo = commands.add_parser("demo", help="every seed tutorial scenario: expected vs observed")
+    demo.add_argument("--stack", default="dev")
+    return parser
+
+
+def _json_or_file(text: str | None) -> Any:
+    if text is None:
+        return None
+    source = Path(text[1:]).read_text() if text.startswith("@") else text
+    try:
+        return json.loads(source)
+    except ValueError as error:
+        raise WorkflowInputError(f"--input: not JSON ({error})") from None
+
+
+def _items(text: str | None) -> list[Any] | None:
+    if text is None:
+        return None
+    if not text.startswith("@"):
+        raise WorkflowInputError("--items takes @file (a JSON array)")
+    return read_items(Path(text[1:]))
+
+
+def preview(args: argparse.Namespace, console: Console) -> int:
+    program = run_program(PreviewMocks(), stack=args.stack, overrides=parse_overrides(args.config), preview=True)
+    names = {resource.urn: resource.name for resource in program.resources}
+    table = Table(title=f"{len(program.resources)} resources (stack {args.stack})")
+    for column in ("type", "logical name", "physical name", "parent"):
+        table.add_column(column)
+    for resource in program.resources:
+        physical = str(resource.state.get("name") or resource.id or "") if resource.custom else ""
+        table.add_row(resource.type, resource.name, physical, names.get(resource.parent, "(stack)"))
+    console.print(table)
+    outputs = Table(title="outputs")
+    outputs.add_column("name")
+    outputs.add_column("value")
+    for name, value in sorted(program.outputs.items()):
+        outputs.add_row(name, str(value))
+    console.print(outputs)
+    return 0
+
+
+def _print_report(report: ExecutionReport, console: Console) -> None:
+    color = "green" if report.status == "SUCCEEDED" else "red"
+    status = f"[{color}]{report.status}[/{color}]"
+    console.print(
+        f"[bold]{report.workflow}[/bold]: {status} in {report.duration_seconds:.2f} s, "
+        f"{report.state_transitions} state transitions"
+    )
+    console.print(f"execution: {report.execution_arn}")
+    table = Table(title=f"{len(report.invocations)} Lambda invocations")
+    for column in ("start (s)", "end (s)", "function", "event", "error"):
+        table.add_column(column)
+    for call in sorted(report.invocations, key=lambda c: c.started_at):
+        error = f"{call.error['errorType']}: {call.error['errorMessage']}" if call.error else ""
+        table.add_row(f"{call.started_at:.2f}", f"{call.ended_at:.2f}", call.function, json.dumps(call.event), error)
+    console.print(table)
+    if report.status == "SUCCEEDED":
+        console.print(f"output: {json.dumps(report.output)}")
+    else:
+        console.print(f"error: {report.error}\ncause: {report.cause}")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    workflow = WORKFLOWS[args.workflow]
+    payload, items = _json_or_file(args.input), _items(args.items)
+    overrides = parse_overrides(args.config)
+    live = sys.stdout.isatty() and not args.json
+    with Sandbox(stack=args.stack, overrides=overrides) as sandbox:
+        execution_input = workflow.prepare(sandbox, items, payload)
+        arn = sandbox.outputs[workflow.state_machine_output]
+        if live:
+            with console.status(f"{workflow.name}: starting") as status:
+
+                def show(description: dict[str, Any], invocations: int) -> None:
+                    status.update(f"{workflow.name}: {description['status']}, {invocations} Lambda invocations so far")
+
+                report = sandbox.execute(workflow.name, arn, execution_input, on_poll=show)
+        else:
+            report = sandbox.execute(workflow.name, arn, execution_input)
+    if args.json:
+        print(json.dumps(report.as_json()))
+    else:
+        _print_report(report, console)
+    return 0 if report.status == "SUCCEEDED" else 1
+
+
+def demo(args: argparse.Namespace, console: Console) -> int:
+    table = Table(title="sfn-patterns demo: the seed tutorials' walkthroughs in the embedded AWS")
+    for column in ("scenario", "expected", "observed", "result"):
+        table.add_column(column)
+    failures = 0
+    for scenario in SCENARIOS:
+        with console.status(f"running {scenario.name}"):
+            _, outcome = run_scenario(scenario, stack=args.stack)
+        failures += not outcome.passed
+        result = "[green]pass[/green]" if outcome.passed else "[red]FAIL[/red]"
+        table.add_row(scenario.name, scenario.expected, outcome.observed, result)
+    console.print(table)
+    console.print(f"{len(SCENARIOS) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console(stderr=getattr(args, "json", False))
+    try:
+        command = {"preview": preview, "run": run, "demo": demo}[args.command]
+        return command(args, console)
+    except (ConfigError, StackConfigError, WorkflowInputError, OSError) as error:
+        console.print(f"[red]error:[/red] {error}")
+        return USAGE_ERROR

@@ -1,0 +1,214 @@
+"""The sandbox's Pulumi mocks engine: each resource the program registers is created in the embedded AWS."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from tools.program import NAME_INPUTS
+from tools.sandbox.aws import ACCOUNT_ID, REGION, EmbeddedAws, SandboxError
+from tools.sandbox.lambda_runtime import FunctionSpec, LambdaRuntime
+
+#: Types the program may register that the embedded AWS records but does not emulate, each with the reason.
+RECORDED_NOT_EMULATED: dict[str, str] = {
+    "aws:sns/topicSubscription:TopicSubscription": (
+        "e-mail subscriptions need a confirmation click; the subscription is recorded, no mail is sent"
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (
+        "Step Functions metrics are not emitted by the embedded AWS, so alarms are recorded, never evaluated"
+    ),
+}
+
+
+class UnknownResourceType(SandboxError):
+    """The program registered a resource type the sandbox neither creates nor records."""
+
+
+@dataclass
+class CreatedResource:
+    """What the sandbox did for one registered resource."""
+
+    type: str
+    logical_name: str
+    physical_name: str
+    emulated: bool
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+def auto_name(logical_name: str) -> str:
+    """Pulumi auto-naming: the logical name, a dash and 7 random hex digits."""
+    return f"{logical_name}-{secrets.token_hex(4)[:7]}"
+
+
+class SandboxMocks(pulumi.runtime.Mocks):
+    """Creates every custom resource in the embedded AWS and returns its real outputs (ARN, name, id...)."""
+
+    def __init__(self, aws: EmbeddedAws, runtime: LambdaRuntime, lambda_pool_size: int = 8) -> None:
+        self.aws = aws
+        self.runtime = runtime
+        self.lambda_pool_size = lambda_pool_size
+        self.created: list[CreatedResource] = []
+        self.functions: dict[str, FunctionSpec] = {}
+        self._lock = threading.Lock()
+        self._creators: dict[str, Callable[[pulumi.runtime.MockResourceArgs, str], dict[str, Any]]] = {
+            "aws:sns/topic:Topic": self._topic,
+            "aws:dynamodb/table:Table": self._table,
+            "aws:iam/role:Role": self._role,
+            "aws:iam/rolePolicy:RolePolicy": self._role_policy,
+            "aws:cloudwatch/logGroup:LogGroup": self._log_group,
+            "aws:lambda/function:Function": self._function,
+            "aws:sfn/stateMachine:StateMachine": self._state_machine,
+        }
+
+    @property
+    def emulated_types(self) -> set[str]:
+        return set(self._creators)
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        if not args.custom:
+            return None, {}  # components have no cloud resource of their own
+        explicit = args.inputs.get(NAME_INPUTS.get(args.typ, "name"))
+        name = str(explicit) if explicit else auto_name(args.name)
+        creator = self._creators.get(args.typ)
+        if creator is not None:
+            state = {**args.inputs, **creator(args, name)}
+        elif args.typ in RECORDED_NOT_EMULATED:
+            state = {**args.inputs, "name": name}
+        else:
+            raise UnknownResourceType(
+                f"resource type {args.typ} ({args.name}) is neither created by the sandbox nor listed in "
+                "RECORDED_NOT_EMULATED (tools/sandbox/engine.py); add a creator or a reason"
+            )
+        with self._lock:
+            self.created.append(CreatedResource(args.typ, args.name, name, creator is not None, state))
+        return str(state.get("id") or name), state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:root", "userId": ACCOUNT_ID}, None
+        if args.token == "aws:index/getRegion:getRegion":
+            return {"name": REGION, "region": REGION, "id": REGION}, None
+        raise UnknownResourceType(f"the program called {args.token}, which the sandbox does not answer")
+
+    # creators: each returns the outputs Pulumi would report
+    def _topic(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        attributes = {}
+        if args.inputs.get("kmsMasterKeyId"):
+            attributes["KmsMasterKeyId"] = args.inputs["kmsMasterKeyId"]
+        arn = self.aws.client("sns").create_topic(Name=name, Attributes=attributes)["TopicArn"]
+        return {"id": arn, "arn": arn, "name": name}
+
+    def _table(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        inputs = args.inputs
+        keys = [{"AttributeName": inputs["hashKey"], "KeyType": "HASH"}]
+        if inputs.get("rangeKey"):
+            keys.append({"AttributeName": inputs["rangeKey"], "KeyType": "RANGE"})
+        dynamodb = self.aws.client("dynamodb")
+        table = dynamodb.create_table(
+            TableName=name,
+            KeySchema=keys,
+            AttributeDefinitions=[
+                {"AttributeName": a["name"], "AttributeType": a["type"]} for a in inputs["attributes"]
+            ],
+            BillingMode=inputs.get("billingMode", "PROVISIONED"),
+            SSESpecification={"Enabled": bool(inputs.get("serverSideEncryption", {}).get("enabled"))},
+        )["TableDescription"]
+        if inputs.get("pointInTimeRecovery", {}).get("enabled"):
+            dynamodb.update_continuous_backups(
+                TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+            )
+        return {"id": name, "name": name, "arn": table["TableArn"]}
+
+    def _role(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        role = self.aws.client("iam").create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=args.inputs["assumeRolePolicy"],
+            Description=args.inputs.get("description", ""),
+        )["Role"]
+        return {"id": name, "name": name, "arn": role["Arn"], "uniqueId": role["RoleId"]}
+
+    def _role_policy(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        role = args.inputs["role"]
+        self.aws.client("iam").put_role_policy(RoleName=role, PolicyName=name, PolicyDocument=args.inputs["policy"])
+        return {"id": f"{role}:{name}", "name": name}
+
+    def _log_group(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        logs = self.aws.client("logs")
+        logs.create_log_group(logGroupName=name)
+        if args.inputs.get("retentionInDays"):
+            logs.put_retention_policy(logGroupName=name, retentionInDays=int(args.inputs["retentionInDays"]))
+        # Pulumi reports the group's ARN without the trailing ":*" that DescribeLogGroups shows.
+        return {"id": name, "name": name, "arn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}"}
+
+    def _function(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        inputs = args.inputs
+        archive = Path(inputs["code"].path)
+        environment = dict((inputs.get("environment") or {}).get("variables") or {})
+        created = self.aws.client("lambda").create_function(
+            FunctionName=name,
+            Runtime=inputs["runtime"],
+            Role=inputs["role"],
+            Handler=inputs["handler"],
+            Code={"ZipFile": archive.read_bytes()},
+            Timeout=int(inputs.get("timeout", 3)),
+            MemorySize=int(inputs.get("memorySize", 128)),
+            Environment={"Variables": environment},
+            TracingConfig={"Mode": (inputs.get("tracingConfig") or {}).get("mode", "PassThrough")},
+            Architectures=list(inputs.get("architectures") or ["x86_64"]),
+        )
+        role_arn = inputs["role"]
+        spec = FunctionSpec(
+            logical_name=args.name,
+            function_name=name,
+            arn=created["FunctionArn"],
+            archive_path=archive,
+            handler=inputs["handler"],
+            environment=environment,
+            timeout_seconds=float(inputs.get("timeout", 3)),
+            memory_mb=int(inputs.get("memorySize", 128)),
+            region=REGION,
+            endpoint_url=self.aws.endpoint_url,
+            credentials=lambda: self.aws.role_credentials(role_arn),
+            pool_size=self.lambda_pool_size,
+        )
+        self.runtime.register(spec)
+        with self._lock:
+            self.functions[args.name] = spec
+        function_path = f"2015-03-31/functions/{created['FunctionArn']}/invocations"
+        return {
+            "id": name,
+            "name": name,
+            "arn": created["FunctionArn"],
+            "qualifiedArn": f"{created['FunctionArn']}:$LATEST",
+            "invokeArn": f"arn:aws:apigateway:{REGION}:lambda:path/{function_path}",
+            "version": "$LATEST",
+        }
+
+    def _state_machine(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        inputs = args.inputs
+        definition = inputs["definition"]
+        json.loads(definition)  # a definition that is not JSON fails here, naming the resource below
+        logging = inputs.get("loggingConfiguration") or {}
+        created = self.aws.client("stepfunctions").create_state_machine(
+            name=name,
+            definition=definition,
+            roleArn=inputs["roleArn"],
+            type=inputs.get("type", "STANDARD"),
+            loggingConfiguration={
+                "level": logging.get("level", "OFF"),
+                "includeExecutionData": bool(logging.get("includeExecutionData", False)),
+                "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": logging["logDestination"]}}]
+                if logging.get("logDestination")
+                else [],
+            },
+            tracingConfiguration={"enabled": bool((inputs.get("tracingConfiguration") or {}).get("enabled"))},
+        )
+        arn = created["stateMachineArn"]
+        return {"id": arn, "arn": arn, "name": name, "status": "ACTIVE"}

@@ -1,0 +1,400 @@
+"""The sandbox's Lambda service: runs each function's deployed zip in warm workers, like execution environments.
+
+moto runs functions in Docker, which the sandbox lacks. Here each registered `FunctionSpec` gets its archive extracted
+once and a pool of up to `pool_size` workers (`lambda_worker.py`), each a separate `python -I` process whose
+environment is only the function's own plus what Lambda sets. A worker imports the handler once and then serves one
+invocation at a time; one that times out or dies is killed and replaced on demand.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+WORKER_PATH = Path(__file__).with_name("lambda_worker.py")
+#: Lambda's limit on the init phase (importing the handler), on top of the function's own timeout.
+INIT_LIMIT_SECONDS = 10.0
+#: Basics every process needs; C.UTF-8 exists everywhere, so Python adds no LC_CTYPE of its own.
+BASE_ENVIRONMENT = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+class FunctionNotFound(KeyError):
+    """No registered function has that name, ARN or qualified ARN."""
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One deployed function: its archive, handler and configuration as the program created it."""
+
+    logical_name: str
+    function_name: str
+    arn: str
+    archive_path: Path
+    handler: str
+    environment: Mapping[str, str]
+    timeout_seconds: float
+    memory_mb: int = 128
+    region: str = "us-east-1"
+    endpoint_url: str | None = None
+    credentials: Callable[[], Mapping[str, str]] | None = None
+    pool_size: int = 4
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """One finished invocation, as the sandbox reports it."""
+
+    function: str
+    started_at: float
+    ended_at: float
+    event: Any
+    error: dict[str, Any] | None
+    result: Any
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    """What Lambda's Invoke API answers: 200 even for a function error, which `function_error` flags."""
+
+    status_code: int
+    payload: bytes
+    function_error: str | None
+
+
+class _WorkerTimedOut(Exception):
+    """The worker did not answer before the deadline."""
+
+
+class _WorkerExited(Exception):
+    """The worker closed its pipe: it exited or was killed."""
+
+
+def worker_environment(spec: FunctionSpec, task_root: Path) -> dict[str, str]:
+    """Exactly what a worker sees: basics, the function's variables, then what Lambda sets (which wins)."""
+    environment = {**BASE_ENVIRONMENT, **spec.environment}
+    environment.update(
+        AWS_REGION=spec.region,
+        AWS_DEFAULT_REGION=spec.region,
+        AWS_LAMBDA_FUNCTION_NAME=spec.function_name,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE=str(spec.memory_mb),
+        AWS_LAMBDA_FUNCTION_TIMEOUT=f"{spec.timeout_seconds:g}",
+        LAMBDA_TASK_ROOT=str(task_root),
+    )
+    if spec.endpoint_url:
+        environment["AWS_ENDPOINT_URL"] = spec.endpoint_url
+    if spec.credentials is not None:
+        credentials = spec.credentials()
+        environment["AWS_ACCESS_KEY_ID"] = credentials["AccessKeyId"]
+        environment["AWS_SECRET_ACCESS_KEY"] = credentials["SecretAccessKey"]
+        if credentials.get("SessionToken"):
+            environment["AWS_SESSION_TOKEN"] = credentials["SessionToken"]
+    return environment
+
+
+def _decode(payload: bytes) -> Any:
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return payload.decode("utf-8", "replace")
+
+
+def _function_name(reference: str) -> str:
+    """The name in `name`, `name:qualifier`, `account:function:name[:qualifier]` or a full ARN."""
+    parts = reference.split(":")
+    if reference.startswith("arn:") and len(parts) >= 7:
+        return parts[6]
+    if len(parts) >= 3 and parts[1] == "function":
+        return parts[2]
+    return parts[0]
+
+
+def _error_result(body: Mapping[str, Any]) -> InvokeResult:
+    return InvokeResult(200, json.dumps(body).encode(), "Unhandled")
+
+
+class _Worker:
+    """One execution environment: a worker process and the two pipes of its protocol."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdin is not None and process.stdout is not None
+        self.process = process
+        self._requests = process.stdin
+        self._responses = process.stdout.fileno()
+        self._poller = select.poll()
+        self._poller.register(self._responses, select.POLLIN)
+        self._buffer = bytearray()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def send(self, message: dict[str, Any]) -> None:
+        try:
+            self._requests.write(json.dumps(message).encode() + b"\n")
+            self._requests.flush()
+        except BrokenPipeError as error:
+            raise _WorkerExited from error
+
+    def receive(self, deadline: float) -> dict[str, Any]:
+        """The next message, waiting until `deadline` (time.monotonic)."""
+        while (end := self._buffer.find(b"\n")) < 0:
+            remaining_ms = (deadline - time.monotonic()) * 1000
+            if remaining_ms <= 0 or not self._poller.poll(max(1, int(remaining_ms))):
+                raise _WorkerTimedOut
+            chunk = os.read(self._responses, 1 << 16)
+            if not chunk:
+                raise _WorkerExited
+            self._buffer += chunk
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 1]
+        message: dict[str, Any] = json.loads(line)
+        return message
+
+    def kill(self) -> None:
+        """Kill the worker and anything its handler started (its own process group), and reap it."""
+        if self.process.returncode is None:  # not reaped yet, so the group id cannot have been reused
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def discard(self) -> None:
+        """Kill and close the pipes; only the thread that owns the worker may call this."""
+        self.kill()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                with suppress(OSError):
+                    stream.close()
+
+    def exit_status(self) -> str:
+        self.kill()
+        code = self.process.returncode
+        return f"signal: {(signal.strsignal(-code) or str(-code)).lower()}" if code < 0 else f"exit status {code}"
+
+
+class _FunctionPool:
+    """The warm workers of one registered spec: at most `pool_size`, idle ones reused before new ones start."""
+
+    def __init__(self, spec: FunctionSpec, task_root: Path, log_path: Path) -> None:
+        self.spec = spec
+        self.task_root = task_root
+        self.log_path = log_path
+        self._available = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._workers: set[_Worker] = set()
+        self._slots_taken = 0
+        self._retired = False
+        self._closed = False
+
+    def run(self, payload: bytes) -> tuple[InvokeResult, float]:
+        """Invoke on a free worker (waiting for one when all are busy); returns the result and its start time."""
+        worker = self._acquire()
+        keep = False
+        started = time.time()
+        request_id = str(uuid.uuid4())
+        timeout = self.spec.timeout_seconds
+        try:
+            if worker is None:
+                worker = self._start_worker()
+                init_error = worker.receive(time.monotonic() + INIT_LIMIT_SECONDS + timeout)["initError"]
+                if init_error is not None:
+                    return _error_result(init_error), started
+            started = time.time()
+            worker.send(
+                {
+                    "requestId": request_id,
+                    "invokedFunctionArn": self.spec.arn,
+                    "deadlineMs": int((started + timeout) * 1000),
+                    "payload": payload.decode("utf-8", "replace"),
+                }
+            )
+            response = worker.receive(time.monotonic() + timeout)
+            keep = True
+            result = InvokeResult(200, response["payload"].encode(), "Unhandled" if response["functionError"] else None)
+        except _WorkerTimedOut:
+            message = f"Task timed out after {timeout:.2f} seconds"
+            self._log(f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime())}Z {request_id} {message}\n")
+            result = _error_result({"errorType": "Sandbox.Timedout", "errorMessage": message})
+        except _WorkerExited:
+            assert worker is not None
+            status = worker.exit_status()
+            message = f"RequestId: {request_id} Error: Runtime exited with error: {status}"
+            result = _error_result({"errorType": "Runtime.ExitError", "errorMessage": message})
+        finally:
+            self._release(worker, keep)
+        return result, started
+
+    def retire(self) -> None:
+        """Kill idle workers now and busy ones when their invocation ends."""
+        with self._available:
+            self._retired = True
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            self._release(worker, keep=False)
+
+    def pids(self) -> list[int]:
+        with self._available:
+            return [worker.pid for worker in self._workers]
+
+    def kill_all(self) -> None:
+        """Kill every worker, busy ones too; their invocations end with Runtime.ExitError."""
+        self.retire()
+        with self._available:
+            self._closed = True
+            workers = list(self._workers)
+        for worker in workers:
+            worker.kill()
+
+    def _acquire(self) -> _Worker | None:
+        """An idle worker, or None once a slot for a new worker is reserved."""
+        with self._available:
+            while not self._idle and self._slots_taken >= self.spec.pool_size:
+                self._available.wait()
+            if self._idle:
+                return self._idle.pop()  # the most recently used one, as Lambda prefers warm environments
+            self._slots_taken += 1
+            return None
+
+    def _release(self, worker: _Worker | None, keep: bool) -> None:
+        with self._available:
+            keep = keep and not self._retired
+            if keep and worker is not None:
+                self._idle.append(worker)
+            else:
+                self._slots_taken -= 1
+                if worker is not None:
+                    self._workers.discard(worker)
+            self._available.notify()
+        if worker is not None and not keep:
+            worker.discard()
+
+    def _start_worker(self) -> _Worker:
+        environment = worker_environment(self.spec, self.task_root)
+        with self.log_path.open("ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-I", "-u", str(WORKER_PATH), self.spec.handler],
+                cwd=self.task_root,
+                env=environment,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                start_new_session=True,  # its own process group, so kill() also ends what the handler started
+            )
+        worker = _Worker(process)
+        with self._available:
+            closed = self._closed
+            if not closed:
+                self._workers.add(worker)
+        if closed:  # kill_all() ran while this worker started: it must not outlive close()
+            worker.kill()
+            raise _WorkerExited
+        return worker
+
+    def _log(self, text: str) -> None:
+        with self.log_path.open("a", encoding="utf-8") as log:
+            log.write(text)
+
+
+class LambdaRuntime:
+    """Registered functions and their worker pools; `invoke` is what the embedded AWS's Lambda Invoke calls."""
+
+    def __init__(self, work_dir: Path | None = None) -> None:
+        self._own_work_dir = work_dir is None
+        self.work_dir = Path(tempfile.mkdtemp(prefix="sandbox-lambda-")) if work_dir is None else work_dir
+        (self.work_dir / "logs").mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._pools: dict[str, _FunctionPool] = {}
+        self._every_pool: list[_FunctionPool] = []  # replaced pools may still have busy workers for close()
+        self._records: list[tuple[float, int, Invocation]] = []
+        self._extractions = 0
+        self._closed = False
+
+    def __enter__(self) -> LambdaRuntime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def register(self, spec: FunctionSpec) -> None:
+        """Extract the archive once and make the function invocable; an earlier spec of the name is retired."""
+        if spec.pool_size < 1 or spec.timeout_seconds <= 0:
+            raise ValueError(f"{spec.function_name}: pool_size must be >= 1 and timeout_seconds > 0")
+        with self._lock:
+            self._extractions += 1
+            task_root = self.work_dir / "functions" / f"{spec.function_name}-{self._extractions}"
+        with zipfile.ZipFile(spec.archive_path) as archive:
+            archive.extractall(task_root)
+        pool = _FunctionPool(spec, task_root, self.work_dir / "logs" / f"{spec.function_name}.log")
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the Lambda runtime is closed")
+            previous = self._pools.get(spec.function_name)
+            self._pools[spec.function_name] = pool
+            self._every_pool.append(pool)
+        if previous is not None:
+            previous.retire()
+
+    def invoke(self, function: str, payload: bytes) -> InvokeResult:
+        """Run one invocation and wait for it; `function` is a name, an ARN, or either with a `:qualifier`."""
+        pool = self._pool(function)
+        result, started = pool.run(payload)
+        ended = time.time()
+        body = _decode(result.payload)
+        error = None
+        if result.function_error:
+            error = {"errorType": body.get("errorType"), "errorMessage": body.get("errorMessage")}
+        invocation = Invocation(pool.spec.logical_name, started, ended, _decode(payload), error, body)
+        with self._lock:
+            bisect.insort(self._records, (started, len(self._records), invocation))
+        return result
+
+    def invocations(self) -> list[Invocation]:
+        """Every finished invocation, in start order."""
+        with self._lock:
+            return [record[2] for record in self._records]
+
+    def worker_pids(self) -> list[int]:
+        """The process ids of every live worker (to prove that `close()` leaves none behind)."""
+        with self._lock:
+            pools = list(self._every_pool)
+        return [pid for pool in pools for pid in pool.pids()]
+
+    def log_text(self, function: str) -> str:
+        """What the function printed and logged, with Lambda's START/END/REPORT lines (its CloudWatch log)."""
+        log_path = self._pool(function).log_path
+        return log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+
+    def close(self) -> None:
+        """Kill every worker and wait for them; a temporary work folder is removed."""
+        with self._lock:
+            self._closed = True
+            pools, self._every_pool, self._pools = self._every_pool, [], {}
+        for pool in pools:
+            pool.kill_all()
+        if self._own_work_dir:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    def _pool(self, function: str) -> _FunctionPool:
+        name = _function_name(function)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the Lambda runtime is closed")
+            pool = self._pools.get(name) or next((p for p in self._pools.values() if p.spec.logical_name == name), None)
+        if pool is None:
+            raise FunctionNotFound(function)
+        return pool

@@ -1,0 +1,224 @@
+"""A sandbox session: an empty embedded AWS, the program deployed into it, and executions run and observed."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from botocore.client import BaseClient
+
+from tools.program import ProgramRun, run_program
+from tools.sandbox.aws import EmbeddedAws
+from tools.sandbox.engine import SandboxMocks
+from tools.sandbox.lambda_runtime import FunctionNotFound, Invocation, LambdaRuntime
+
+TERMINAL_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+
+
+@dataclass(frozen=True)
+class InvocationReport:
+    """One Lambda invocation, timed from the execution's start."""
+
+    function: str
+    started_at: float
+    ended_at: float
+    event: Any
+    error: dict[str, Any] | None
+    result: Any = None
+
+
+@dataclass
+class ExecutionReport:
+    """What one execution did: the shape `run --json` prints."""
+
+    workflow: str
+    execution_arn: str
+    status: str
+    input: Any
+    output: Any
+    error: str | None
+    cause: str | None
+    duration_seconds: float
+    state_transitions: int
+    invocations: list[InvocationReport] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "workflow": self.workflow,
+            "executionArn": self.execution_arn,
+            "status": self.status,
+            "input": self.input,
+            "output": self.output,
+            "error": self.error,
+            "cause": self.cause,
+            "durationSeconds": round(self.duration_seconds, 3),
+            "stateTransitions": self.state_transitions,
+            "invocations": [
+                {
+                    "function": call.function,
+                    "startedAt": round(call.started_at, 3),
+                    "endedAt": round(call.ended_at, 3),
+                    "event": call.event,
+                    "error": call.error,
+                }
+                for call in self.invocations
+            ],
+        }
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):  # items read as tools/load_ddb.py reads them keep exact numbers
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _decode(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+class Sandbox:
+    """Start with `with Sandbox(overrides={...}) as sandbox:`; the program is deployed on entry."""
+
+    def __init__(
+        self, stack: str = "dev", overrides: Mapping[str, str] | None = None, lambda_pool_size: int = 8
+    ) -> None:
+        self.stack = stack
+        self.overrides = dict(overrides or {})
+        self.aws = EmbeddedAws(lambda_invoker=self._invoke)
+        self.runtime = LambdaRuntime()
+        self.mocks = SandboxMocks(self.aws, self.runtime, lambda_pool_size=lambda_pool_size)
+        self.program: ProgramRun | None = None
+
+    def __enter__(self) -> Sandbox:
+        self.aws.start()
+        try:
+            self.deploy()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.runtime.close()
+        self.aws.stop()
+
+    def deploy(self) -> ProgramRun:
+        """Evaluate `__main__.py` with the stack config; every resource lands in the embedded AWS."""
+        self.program = run_program(self.mocks, stack=self.stack, overrides=self.overrides)
+        self.aws.enforce_iam()
+        return self.program
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        if self.program is None:
+            raise RuntimeError("deploy() first")
+        return self.program.outputs
+
+    def client(self, service: str) -> BaseClient:
+        """A client as the sandbox operator (an administrator, like the person running `pulumi up`)."""
+        return self.aws.client(service)
+
+    def function_client(self, logical_name: str, service: str) -> BaseClient:
+        """A client with the credentials of one function's role."""
+        spec = self.mocks.functions[logical_name]
+        role_arn = self._role_of(spec.function_name)
+        return self.aws.client(service, self.aws.role_credentials(role_arn))
+
+    def _role_of(self, function_name: str) -> str:
+        return str(self.client("lambda").get_function(FunctionName=function_name)["Configuration"]["Role"])
+
+    def _invoke(self, function: str, payload: bytes) -> tuple[bytes, str | None]:
+        try:
+            result = self.runtime.invoke(function, payload)
+        except FunctionNotFound:
+            body = {"errorType": "ResourceNotFoundException", "errorMessage": f"no sandbox function {function}"}
+            return json.dumps(body).encode(), "Unhandled"
+        return result.payload, result.function_error
+
+    def execute(
+        self,
+        workflow: str,
+        state_machine_arn: str,
+        payload: Any,
+        timeout_seconds: float = 900,
+        on_poll: Callable[[dict[str, Any], int], None] | None = None,
+    ) -> ExecutionReport:
+        """Start one execution, wait for it to end, and report it with the Lambda invocations it caused."""
+        sfn = self.client("stepfunctions")
+        already = len(self.runtime.invocations())
+        document = json.dumps(payload, default=_json_default)
+        payload = json.loads(document)
+        execution_arn = sfn.start_execution(stateMachineArn=state_machine_arn, input=document)["executionArn"]
+        progress = None
+        if on_poll is not None:
+            callback = on_poll
+
+            def progress(description: dict[str, Any]) -> None:
+                callback(description, len(self.runtime.invocations()) - already)
+
+        description = self.wait(execution_arn, timeout_seconds, progress)
+        started = description["startDate"].timestamp()
+        stopped = description.get("stopDate")
+        # By start time, not list position: a late-finishing invocation of an earlier execution sorts before ours.
+        calls: list[Invocation] = [c for c in self.runtime.invocations() if c.started_at >= started - 0.001]
+        return ExecutionReport(
+            workflow=workflow,
+            execution_arn=execution_arn,
+            status=description["status"],
+            input=payload,
+            output=_decode(description.get("output")),
+            error=description.get("error"),
+            cause=description.get("cause"),
+            duration_seconds=(stopped.timestamp() if stopped else time.time()) - started,
+            state_transitions=self.state_transitions(execution_arn),
+            invocations=[
+                InvocationReport(c.function, c.started_at - started, c.ended_at - started, c.event, c.error, c.result)
+                for c in calls
+            ],
+        )
+
+    def wait(
+        self,
+        execution_arn: str,
+        timeout_seconds: float = 900,
+        on_poll: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """Poll until the execution ends; `on_poll` sees each description (for a live display)."""
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            description: dict[str, Any] = sfn.describe_execution(executionArn=execution_arn)
+            if on_poll is not None:
+                on_poll(description)
+            if description["status"] in TERMINAL_STATUSES:
+                return description
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{execution_arn} still {description['status']} after {timeout_seconds} s")
+            time.sleep(0.05)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = sfn.get_execution_history(**kwargs)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def state_transitions(self, execution_arn: str) -> int:
+        """Billable state transitions: one per state entered."""
+        return sum(1 for event in self.history(execution_arn) if event["type"].endswith("StateEntered"))
