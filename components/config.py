@@ -103,9 +103,12 @@ def _choice(key: str, raw: str, choices: tuple[str, ...]) -> str:
 
 
 def _retention(key: str, raw: str) -> int:
-    value = _integer(key, raw, 1, LOG_RETENTION_DAYS[-1])
+    allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(key, f"{raw!r} is not a whole number; use one of {allowed}") from None
     if value not in LOG_RETENTION_DAYS:
-        allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
         raise ConfigError(key, f"{value} is not a CloudWatch Logs retention period; use one of {allowed}")
     return value
 
@@ -121,14 +124,17 @@ def _email(key: str, raw: str) -> str | None:
 
 
 def _max_concurrency(key: str, raw: str) -> int:
-    value = _integer(key, raw, 0, 10_000)
-    if value > INLINE_MAP_MAX_CONCURRENCY:
-        raise ConfigError(
-            key,
-            f"{value} is above {INLINE_MAP_MAX_CONCURRENCY}, the most an inline Map runs at once; "
-            f"use 0..{INLINE_MAP_MAX_CONCURRENCY} (0 = unlimited), or a distributed Map for more",
-        )
-    return value
+    high = INLINE_MAP_MAX_CONCURRENCY
+    try:
+        return _integer(key, raw, 0, high)
+    except ConfigError:
+        if raw.strip().isdigit() and int(raw) > high:
+            raise ConfigError(
+                key,
+                f"{int(raw)} is above {high}, the most an inline Map runs at once; "
+                f"use 0..{high} (0 = unlimited), or a distributed Map for more",
+            ) from None
+        raise
 
 
 def _read(values: Mapping[str, str | None], key: str, default: T, parse: Callable[[str, str], T]) -> T:

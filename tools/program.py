@@ -188,6 +188,8 @@ class PreviewMocks(pulumi.runtime.Mocks):
         arn_format = ARN_FORMATS.get(args.typ)
         if arn_format:
             state["arn"] = arn_format.format(region=self.region, account=self.account, name=name)
+        if args.typ == "aws:sqs/queue:Queue":
+            state["url"] = f"https://sqs.{self.region}.amazonaws.com/{self.account}/{name}"
         if args.typ == "aws:lambda/function:Function":
             state["invokeArn"] = (
                 f"arn:aws:apigateway:{self.region}:lambda:path/2015-03-31/functions/{state['arn']}/invocations"

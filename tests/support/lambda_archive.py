@@ -1,0 +1,93 @@
+"""What a handler package imports, and whether its Lambda zip carries every module the function will import."""
+
+from __future__ import annotations
+
+import ast
+import sys
+import zipfile
+from pathlib import Path
+
+from components.packaging import HANDLERS_ROOT
+
+#: Modules every Lambda Python runtime provides, so a package may import them without bundling them.
+#: (The runtime ships the AWS SDK; this project relies on it rather than pinning its own copy.)
+LAMBDA_RUNTIME_MODULES = frozenset({"boto3", "botocore"})
+_SKIPPED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
+
+
+def handler_module_path(handler: str) -> str:
+    """`log_item.handler` -> `log_item.py`; `pkg.mod.handler` -> `pkg/mod.py` (zip paths)."""
+    module, _, function = handler.rpartition(".")
+    if not module or not function:
+        raise ValueError(f"handler {handler!r} is not module.function")
+    return module.replace(".", "/") + ".py"
+
+
+def source_files(package_dir: Path) -> list[Path]:
+    return sorted(
+        path
+        for path in package_dir.rglob("*.py")
+        if not any(part in _SKIPPED_DIRS for part in path.relative_to(package_dir).parts)
+    )
+
+
+def imported_top_level_modules(source: str, filename: str = "<source>") -> set[str]:
+    """Absolute imports' top-level names (`import a.b` and `from a.b import c` -> `a`)."""
+    modules = set()
+    for node in ast.walk(ast.parse(source, filename)):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.add(node.module.split(".")[0])
+    return modules
+
+
+def own_modules(package_dir: Path) -> set[str]:
+    """Top-level modules the package itself provides: its `.py` files and sub-packages at the zip root."""
+    return {path.stem for path in package_dir.glob("*.py")} | {
+        path.name for path in package_dir.iterdir() if path.is_dir() and path.name not in _SKIPPED_DIRS
+    }
+
+
+def third_party_imports(package_dir: Path) -> set[str]:
+    """Modules the package imports that neither the standard library, the package, nor the runtime provides."""
+    imported: set[str] = set()
+    for path in source_files(package_dir):
+        imported |= imported_top_level_modules(path.read_text(), str(path))
+    return imported - set(sys.stdlib_module_names) - own_modules(package_dir) - LAMBDA_RUNTIME_MODULES
+
+
+def provides(zip_names: list[str], module: str) -> bool:
+    """Whether a zip has `module` importable at its root: a module, a package, or a compiled extension."""
+    return any(
+        name == f"{module}.py"
+        or name.startswith(f"{module}/")
+        or (name.startswith(f"{module}.") and name.endswith((".so", ".pyd")))
+        for name in zip_names
+    )
+
+
+def package_of(archive: Path, handler: str, handlers_root: Path = HANDLERS_ROOT) -> Path:
+    """The handler package a zip was built from: the one whose handler module is byte-identical to the zip's."""
+    entry = handler_module_path(handler)
+    with zipfile.ZipFile(archive) as bundle:
+        if entry not in bundle.namelist():
+            raise AssertionError(f"{archive.name} has no {entry} at its root for handler {handler!r}")
+        packed = bundle.read(entry)
+    matches = [d for d in handlers_root.iterdir() if (d / entry).is_file() and (d / entry).read_bytes() == packed]
+    if len(matches) != 1:
+        raise AssertionError(f"{archive.name}'s {entry} matches {len(matches)} handler packages: {matches}")
+    return matches[0]
+
+
+def missing_modules(archive: Path, package_dir: Path) -> list[str]:
+    """The package's own `.py` files and third-party imports the zip does not carry."""
+    with zipfile.ZipFile(archive) as bundle:
+        names = bundle.namelist()
+    missing = [
+        path.relative_to(package_dir).as_posix()
+        for path in source_files(package_dir)
+        if path.relative_to(package_dir).as_posix() not in names
+    ]
+    missing += [module for module in sorted(third_party_imports(package_dir)) if not provides(names, module)]
+    return missing
