@@ -71,11 +71,34 @@ class MapFanOutSettings:
 
 
 @dataclass(frozen=True)
+class ImageDownloaderSettings:
+    """The ImageDownloader's bucket, API, batching and download guard rails."""
+
+    transition_days: int = 1
+    notification_email: str | None = None
+    api_authorization: str = "iam"
+    api_burst_limit: int = 10
+    api_rate_limit: int = 5
+    allow_insecure_http: bool = False
+    allowed_hosts: tuple[str, ...] = ()
+    allow_private_hosts: bool = False
+    max_resources: int = 10_000
+    batch_size: int = 25
+    inline_limit: int = 1_000
+    map_mode: str = "auto"
+    download_concurrency: int = 10
+    max_image_bytes: int = 25 * 1024 * 1024
+    download_timeout_seconds: int = 120
+    execution_timeout_seconds: int = 3600
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything `__main__.py` needs, validated."""
 
     common: CommonSettings
     map_fan_out: MapFanOutSettings
+    image_downloader: ImageDownloaderSettings = ImageDownloaderSettings()
 
     @property
     def parallel_lambda(self) -> MapFanOutSettings:
@@ -177,7 +200,64 @@ def load_settings(values: Mapping[str, str | None]) -> Settings:
             lambda k, r: _integer(k, r, 1, MAX_EXECUTION_SECONDS),
         ),
     )
-    return Settings(common=common, map_fan_out=map_fan_out)
+    return Settings(common=common, map_fan_out=map_fan_out, image_downloader=load_image_downloader_settings(values))
+
+
+def _boolean(key: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered not in ("true", "false"):
+        raise ConfigError(key, f"{raw!r} is not true or false")
+    return lowered == "true"
+
+
+def _hosts(key: str, raw: str) -> tuple[str, ...]:
+    hosts = tuple(host.strip().lower() for host in raw.split(",") if host.strip())
+    for host in hosts:
+        if "/" in host or ":" in host or " " in host or "." not in host and host != "localhost":
+            raise ConfigError(key, f"{host!r} is not a host name; give host names separated by commas")
+    return hosts
+
+
+def load_image_downloader_settings(values: Mapping[str, str | None]) -> ImageDownloaderSettings:
+    """The ImageDownloader's keys; the download Map's concurrency is bounded by the Map mode it may run in."""
+    d = ImageDownloaderSettings
+    map_mode = _read(values, "mapMode", d.map_mode, lambda k, r: _choice(k, r, ("auto", "inline", "distributed")))
+    concurrency_high = INLINE_MAP_MAX_CONCURRENCY if map_mode == "inline" else 1_000
+    settings = ImageDownloaderSettings(
+        transition_days=_read(values, "transitionDays", d.transition_days, lambda k, r: _integer(k, r, 0, 3650)),
+        notification_email=_read(values, "notificationEmail", None, _email),
+        api_authorization=_read(
+            values, "apiAuthorization", d.api_authorization, lambda k, r: _choice(k, r, ("iam", "none"))
+        ),
+        api_burst_limit=_read(values, "apiBurstLimit", d.api_burst_limit, lambda k, r: _integer(k, r, 1, 5_000)),
+        api_rate_limit=_read(values, "apiRateLimit", d.api_rate_limit, lambda k, r: _integer(k, r, 1, 10_000)),
+        allow_insecure_http=_read(values, "allowInsecureHttp", d.allow_insecure_http, _boolean),
+        allowed_hosts=_read(values, "allowedHosts", d.allowed_hosts, _hosts),
+        allow_private_hosts=_read(values, "allowPrivateHosts", d.allow_private_hosts, _boolean),
+        max_resources=_read(values, "maxResources", d.max_resources, lambda k, r: _integer(k, r, 1, 1_000_000)),
+        batch_size=_read(values, "batchSize", d.batch_size, lambda k, r: _integer(k, r, 1, 1_000)),
+        inline_limit=_read(values, "inlineLimit", d.inline_limit, lambda k, r: _integer(k, r, 1, 10_000)),
+        map_mode=map_mode,
+        download_concurrency=_read(
+            values,
+            "downloadMapConcurrency",
+            d.download_concurrency,
+            lambda k, r: _integer(k, r, 1, concurrency_high),
+        ),
+        max_image_bytes=_read(
+            values, "maxImageBytes", d.max_image_bytes, lambda k, r: _integer(k, r, 1, 1024 * 1024 * 1024)
+        ),
+        download_timeout_seconds=_read(
+            values, "downloadTimeoutSeconds", d.download_timeout_seconds, lambda k, r: _integer(k, r, 1, 900)
+        ),
+        execution_timeout_seconds=_read(
+            values,
+            "imageDownloaderTimeoutSeconds",
+            d.execution_timeout_seconds,
+            lambda k, r: _integer(k, r, 1, MAX_EXECUTION_SECONDS),
+        ),
+    )
+    return settings
 
 
 #: Every project config key, for `__main__.py` to read and tests to check against Pulumi.dev.yaml.
@@ -190,4 +270,21 @@ CONFIG_KEYS = (
     "maxConcurrency",
     "waitDurationSeconds",
     "timeoutDurationSeconds",
+    # ImageDownloader
+    "transitionDays",
+    "notificationEmail",
+    "apiAuthorization",
+    "apiBurstLimit",
+    "apiRateLimit",
+    "allowInsecureHttp",
+    "allowedHosts",
+    "allowPrivateHosts",
+    "maxResources",
+    "batchSize",
+    "inlineLimit",
+    "mapMode",
+    "downloadMapConcurrency",
+    "maxImageBytes",
+    "downloadTimeoutSeconds",
+    "imageDownloaderTimeoutSeconds",
 )

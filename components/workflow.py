@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
@@ -23,6 +24,9 @@ class WorkflowArgs:
     settings: CommonSettings
     alarm_topic_arn: pulumi.Input[str]
     workflow_type: str = "STANDARD"
+    #: Permissions on the state machine itself (a Distributed Map starts its own child executions); they name
+    #: its ARN, so they go in a second policy attached once the state machine exists.
+    self_statements: Callable[[str], list[policies.Statement]] | None = None
 
 
 class Workflow(pulumi.ComponentResource):
@@ -75,6 +79,14 @@ class Workflow(pulumi.ComponentResource):
             tracing_configuration={"enabled": True},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[role_policy]),
         )
+        if args.self_statements is not None:
+            build = args.self_statements
+            aws.iam.RolePolicy(
+                f"{name}-self-policy",
+                role=self.role.id,
+                policy=self.state_machine.arn.apply(lambda arn: policies.document(build(arn))),
+                opts=child,
+            )
         self.alarms = [
             aws.cloudwatch.MetricAlarm(
                 f"{name}-{metric}",

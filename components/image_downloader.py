@@ -1,0 +1,400 @@
+"""ImageDownloader: batches of images downloaded concurrently into a private bucket, recorded, failures notified."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components import asl, policies
+from components.config import CommonSettings, ImageDownloaderSettings
+from components.lambda_function import PythonFunction, PythonFunctionArgs
+from components.workflow import Workflow, WorkflowArgs
+
+BATCHES_PREFIX = "batches/"
+RESULTS_PREFIX = "results/"
+#: The tutorial's HTTP API route, as the seed's scripts call it.
+ROUTE_KEY = "POST /downloads"
+
+
+@dataclass
+class ImageDownloaderArgs:
+    """The downloader's settings, the shared settings, and where alarms go."""
+
+    settings: ImageDownloaderSettings
+    common: CommonSettings
+    alarm_topic_arn: pulumi.Input[str]
+
+
+def _download_task(download_fn_arn: str, timeout_seconds: int) -> asl.State:
+    # A batch's own counts only: per-URL results stay in the Lambda's log, so the payload stays small.
+    return asl.lambda_task(
+        download_fn_arn,
+        TimeoutSeconds=timeout_seconds + 5,
+        ResultSelector={
+            "succeeded.$": "$.Payload.succeeded",
+            "failed.$": "$.Payload.failed",
+            "bytes.$": "$.Payload.bytes",
+            "failures.$": "$.Payload.failures",
+        },
+        OutputPath=None,
+    )
+
+
+def definition(
+    *,
+    batch_fn_arn: str,
+    download_fn_arn: str,
+    consolidate_fn_arn: str,
+    bucket_name: str,
+    topic_arn: str,
+    settings: ImageDownloaderSettings,
+) -> dict[str, Any]:
+    """Validate and batch -> inline or distributed Map of downloads -> consolidate -> notify and fail, or succeed."""
+    processor_states = {"Download": _download_task(download_fn_arn, settings.download_timeout_seconds)}
+    return {
+        "Comment": "ImageDownloader: concurrent, SSRF-safe image downloads into a private bucket",
+        "StartAt": "ValidateAndBatch",
+        "TimeoutSeconds": settings.execution_timeout_seconds,
+        "States": {
+            "ValidateAndBatch": asl.lambda_task(batch_fn_arn, next_state="ChooseMapMode"),
+            "ChooseMapMode": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.mode", "StringEquals": "distributed", "Next": "DownloadDistributed"}],
+                "Default": "DownloadInline",
+            },
+            "DownloadInline": {
+                "Type": "Map",
+                "ItemsPath": "$.batches",
+                "MaxConcurrency": min(settings.download_concurrency, 40),
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "Download",
+                    "States": processor_states,
+                },
+                "ResultSelector": {"results.$": "$"},
+                "Next": "Consolidate",
+            },
+            "DownloadDistributed": {
+                "Type": "Map",
+                "ItemReader": {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "JSON"},
+                    "Parameters": {"Bucket.$": "$.batchesBucket", "Key.$": "$.batchesKey"},
+                },
+                "MaxConcurrency": settings.download_concurrency,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Download",
+                    "States": processor_states,
+                },
+                "ResultWriter": {
+                    "Resource": "arn:aws:states:::s3:putObject",
+                    "Parameters": {"Bucket": bucket_name, "Prefix": RESULTS_PREFIX.rstrip("/")},
+                },
+                "ResultSelector": {"resultWriter.$": "$.ResultWriterDetails"},
+                "Next": "Consolidate",
+            },
+            "Consolidate": asl.lambda_task(consolidate_fn_arn, next_state="AllSucceeded"),
+            "AllSucceeded": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.allSucceeded", "BooleanEquals": True, "Next": "Done"}],
+                "Default": "NotifyFailures",
+            },
+            "NotifyFailures": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::sns:publish",
+                "Parameters": {"TopicArn": topic_arn, "Subject": "Image downloads failed", "Message.$": "$.message"},
+                "ResultPath": None,
+                "Next": "DownloadsFailed",
+            },
+            "DownloadsFailed": {"Type": "Fail", "Error": "DownloadsFailed", "CausePath": "$.message"},
+            "Done": {"Type": "Succeed"},
+        },
+    }
+
+
+class ImageDownloader(pulumi.ComponentResource):
+    """The seed's concurrent image downloader, private and encrypted, started through an IAM-authorized HTTP API."""
+
+    bucket: aws.s3.Bucket
+    url_table: aws.dynamodb.Table
+    failures_topic: aws.sns.Topic
+    state_machine: Workflow
+    api: aws.apigatewayv2.Api
+    state_machine_arn: pulumi.Output[str]
+    api_url: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ImageDownloaderArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("sfn-patterns:index:ImageDownloader", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        settings = args.settings
+        self.bucket = self._private_bucket(name, settings, child)
+        self.url_table = aws.dynamodb.Table(
+            f"{name}-url-table",
+            billing_mode="PAY_PER_REQUEST",
+            hash_key="url",
+            attributes=[{"name": "url", "type": "S"}],
+            server_side_encryption={"enabled": True},
+            point_in_time_recovery={"enabled": True},
+            opts=child,
+        )
+        self.failures_topic = aws.sns.Topic(f"{name}-failures", kms_master_key_id="alias/aws/sns", opts=child)
+        if settings.notification_email:
+            aws.sns.TopicSubscription(
+                f"{name}-failures-email",
+                topic=self.failures_topic.arn,
+                protocol="email",
+                endpoint=settings.notification_email,
+                opts=child,
+            )
+        functions = self._functions(name, args, child)
+        batch, download, consolidate = functions
+        definition_json = pulumi.Output.all(
+            batch.arn, download.arn, consolidate.arn, self.bucket.bucket, self.failures_topic.arn
+        ).apply(
+            lambda a: json.dumps(
+                definition(
+                    batch_fn_arn=a[0], download_fn_arn=a[1], consolidate_fn_arn=a[2], bucket_name=a[3],
+                    topic_arn=a[4], settings=settings,
+                )
+            )
+        )  # fmt: skip
+        statements = pulumi.Output.all(
+            self.bucket.arn, self.failures_topic.arn, batch.arn, download.arn, consolidate.arn
+        ).apply(
+            lambda a: [
+                policies.allow("InvokeFunctions", ["lambda:InvokeFunction"], list(a[2:])),
+                policies.allow("NotifyFailures", ["sns:Publish"], [a[1]]),
+                policies.allow("ReadBatches", ["s3:GetObject"], [f"{a[0]}/{BATCHES_PREFIX}*"]),
+                policies.allow(
+                    "WriteResults",
+                    ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+                    [f"{a[0]}/{RESULTS_PREFIX}*"],
+                ),
+            ]
+        )
+        self.state_machine = Workflow(
+            name,
+            WorkflowArgs(
+                definition=definition_json, statements=statements, settings=args.common,
+                alarm_topic_arn=args.alarm_topic_arn, self_statements=_distributed_map_statements,
+            ),
+            opts=child,
+        )  # fmt: skip
+        self.api, self.api_url = self._http_api(name, settings, args.common, child)
+        self.state_machine_arn = self.state_machine.arn
+        self.register_outputs(
+            {
+                "stateMachineArn": self.state_machine_arn,
+                "apiUrl": self.api_url,
+                "bucketName": self.bucket.bucket,
+                "urlTableName": self.url_table.name,
+                "failuresTopicArn": self.failures_topic.arn,
+            }
+        )
+
+    @staticmethod
+    def _private_bucket(name: str, settings: ImageDownloaderSettings, child: pulumi.ResourceOptions) -> aws.s3.Bucket:
+        bucket = aws.s3.Bucket(f"{name}-images", force_destroy=False, opts=child)
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-images-public-access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-images-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-images-encryption",
+            bucket=bucket.id,
+            rules=[
+                {"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}, "bucket_key_enabled": True}
+            ],
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-images-lifecycle",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "id": "images-to-glacier-instant-retrieval",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "transitions": [{"days": settings.transition_days, "storage_class": "GLACIER_IR"}],
+                },
+                {
+                    "id": "abort-incomplete-multipart-uploads",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+                },
+            ],
+            opts=child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-images-tls-only",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "DenyInsecureTransport",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [arn, f"{arn}/*"],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=child,
+        )
+        return bucket
+
+    def _functions(
+        self, name: str, args: ImageDownloaderArgs, child: pulumi.ResourceOptions
+    ) -> tuple[PythonFunction, PythonFunction, PythonFunction]:
+        settings = args.settings
+        environment: dict[str, pulumi.Input[str]] = {
+            "IMAGES_BUCKET": self.bucket.bucket,
+            "URL_TABLE": self.url_table.name,
+            "ALLOW_INSECURE_HTTP": str(settings.allow_insecure_http).lower(),
+            "ALLOWED_HOSTS": ",".join(settings.allowed_hosts),
+            "ALLOW_PRIVATE_HOSTS": str(settings.allow_private_hosts).lower(),
+            "MAX_RESOURCES": str(settings.max_resources),
+            "BATCH_SIZE": str(settings.batch_size),
+            "INLINE_LIMIT": str(settings.inline_limit),
+            "MAP_MODE": settings.map_mode,
+            "MAX_IMAGE_BYTES": str(settings.max_image_bytes),
+        }
+        batch = PythonFunction(
+            f"{name}-batch",
+            PythonFunctionArgs(
+                package="image_downloader", handler="batch.handler", settings=args.common, environment=environment,
+                description="Validates the request and splits the paths into batches",
+                statements=self.bucket.arn.apply(
+                    lambda arn: [policies.allow("WriteBatches", ["s3:PutObject"], [f"{arn}/{BATCHES_PREFIX}*"])]
+                ),
+            ),
+            opts=child,
+        )  # fmt: skip
+        download = PythonFunction(
+            f"{name}-download",
+            PythonFunctionArgs(
+                package="image_downloader", handler="download.handler", settings=args.common,
+                environment=environment, timeout_seconds=settings.download_timeout_seconds, memory_mb=512,
+                description="Downloads one batch of images concurrently into the bucket and records them",
+                statements=pulumi.Output.all(self.bucket.arn, self.url_table.arn).apply(
+                    lambda a: [
+                        policies.allow("StoreImages", ["s3:PutObject"], [f"{a[0]}/*"]),
+                        policies.allow("RecordImages", ["dynamodb:BatchWriteItem"], [a[1]]),
+                    ]
+                ),
+            ),
+            opts=child,
+        )  # fmt: skip
+        consolidate = PythonFunction(
+            f"{name}-consolidate",
+            PythonFunctionArgs(
+                package="image_downloader", handler="consolidate.handler", settings=args.common,
+                environment=environment, timeout_seconds=300,
+                description="Adds up the batches' results and writes the failure message",
+                statements=self.bucket.arn.apply(
+                    lambda arn: [policies.allow("ReadResults", ["s3:GetObject"], [f"{arn}/{RESULTS_PREFIX}*"])]
+                ),
+            ),
+            opts=child,
+        )  # fmt: skip
+        return batch, download, consolidate
+
+    def _http_api(
+        self, name: str, settings: ImageDownloaderSettings, common: CommonSettings, child: pulumi.ResourceOptions
+    ) -> tuple[aws.apigatewayv2.Api, pulumi.Output[str]]:
+        api = aws.apigatewayv2.Api(f"{name}-api", protocol_type="HTTP", opts=child)
+        role = aws.iam.Role(
+            f"{name}-api-role",
+            assume_role_policy=policies.assume_role_policy("apigateway.amazonaws.com"),
+            description=f"HTTP API of {name}: may start executions of this state machine only",
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-api-policy",
+            role=role.id,
+            policy=self.state_machine.arn.apply(
+                lambda arn: policies.document([policies.allow("StartDownloads", ["states:StartExecution"], [arn])])
+            ),
+            opts=child,
+        )
+        integration = aws.apigatewayv2.Integration(
+            f"{name}-integration",
+            api_id=api.id,
+            integration_type="AWS_PROXY",
+            integration_subtype="StepFunctions-StartExecution",
+            credentials_arn=role.arn,
+            request_parameters={"Input": "$request.body", "StateMachineArn": self.state_machine.arn},
+            payload_format_version="1.0",
+            timeout_milliseconds=10_000,
+            opts=child,
+        )
+        aws.apigatewayv2.Route(
+            f"{name}-route",
+            api_id=api.id,
+            route_key=ROUTE_KEY,
+            authorization_type="AWS_IAM" if settings.api_authorization == "iam" else "NONE",
+            target=integration.id.apply(lambda integration_id: f"integrations/{integration_id}"),
+            opts=child,
+        )
+        access_logs = aws.cloudwatch.LogGroup(
+            f"{name}-api-access-logs",
+            name=f"/aws/vendedlogs/apigateway/{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
+            retention_in_days=common.log_retention_days,
+            opts=child,
+        )
+        stage = aws.apigatewayv2.Stage(
+            f"{name}-stage",
+            api_id=api.id,
+            name="$default",
+            auto_deploy=True,
+            default_route_settings={
+                "throttling_burst_limit": settings.api_burst_limit,
+                "throttling_rate_limit": settings.api_rate_limit,
+            },
+            access_log_settings={
+                "destination_arn": access_logs.arn,
+                "format": json.dumps(
+                    {
+                        "requestId": "$context.requestId",
+                        "ip": "$context.identity.sourceIp",
+                        "caller": "$context.identity.caller",
+                        "routeKey": "$context.routeKey",
+                        "status": "$context.status",
+                        "integrationError": "$context.integrationErrorMessage",
+                    }
+                ),
+            },
+            opts=child,
+        )
+        url = pulumi.Output.all(stage.invoke_url).apply(lambda a: f"{str(a[0]).rstrip('/')}/downloads")
+        return api, url
+
+
+def _distributed_map_statements(state_machine_arn: str) -> list[policies.Statement]:
+    """A Distributed Map runs its iterations as child executions of the state machine itself."""
+    name = state_machine_arn.split(":")[-1]
+    executions = state_machine_arn.replace(":stateMachine:", ":execution:").rsplit(":", 1)[0] + f":{name}/*"
+    return [
+        policies.allow("StartChildExecutions", ["states:StartExecution"], [state_machine_arn]),
+        policies.allow("ManageChildExecutions", ["states:DescribeExecution", "states:StopExecution"], [executions]),
+    ]
