@@ -188,6 +188,11 @@ class PreviewMocks(pulumi.runtime.Mocks):
         arn_format = ARN_FORMATS.get(args.typ)
         if arn_format:
             state["arn"] = arn_format.format(region=self.region, account=self.account, name=name)
+        if args.typ == "aws:apigatewayv2/api:Api":
+            state["apiEndpoint"] = f"https://{name}.execute-api.{self.region}.amazonaws.com"
+            state["executionArn"] = f"arn:aws:execute-api:{self.region}:{self.account}:{name}"
+        if args.typ == "aws:apigatewayv2/stage:Stage":
+            state["invokeUrl"] = f"https://{args.inputs.get('apiId')}.execute-api.{self.region}.amazonaws.com/"
         if args.typ == "aws:sqs/queue:Queue":
             state["url"] = f"https://sqs.{self.region}.amazonaws.com/{self.account}/{name}"
         if args.typ == "aws:lambda/function:Function":

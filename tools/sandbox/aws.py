@@ -13,6 +13,8 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   parameters as the body, so every signed GET would fail; we re-sign it with the empty body it was sent with.
 - `_determine_resource` on moto's DynamoDB, Lambda, Step Functions and SNS responses: without it moto checks
   those services' actions against Resource "*" only, so a least-privilege policy naming one table would deny.
+- `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
+  result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 """
 
 from __future__ import annotations
@@ -260,6 +262,7 @@ class EmbeddedAws:
         for module_name in BOTO_CLIENT_MODULES:
             self._patch_attr(importlib.import_module(module_name), "boto_client_for", client_for)
 
+        self._install_result_writer()
         original_invoke = LambdaBackend.invoke
 
         def invoke(
@@ -294,6 +297,42 @@ class EmbeddedAws:
             (SNSResponse, _sns_resource),
         ):
             self._patch_attr(response_class, "_determine_resource", resolver)
+
+    def _install_result_writer(self) -> None:
+        from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
+            resource_eval_s3,
+        )
+
+        def put_results(env: Any, resource_runtime_part: Any, state_credentials: Any) -> None:
+            parameters = env.stack.pop()
+            results = env.stack.pop()
+            s3 = self._interpreter_client(resource_runtime_part.region, "s3", state_credentials)
+            map_run_arn = env.map_run_record_pool_manager.get_all().pop().map_run_arn
+            prefix = parameters.get("Prefix", "")
+            prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+            folder = f"{prefix}{map_run_arn.split(':')[-1]}/"
+            records = [
+                {
+                    "Name": str(index),
+                    "Status": "SUCCEEDED",
+                    "Output": json.dumps(output),
+                    "OutputDetails": {"Included": True},
+                }
+                for index, output in enumerate(results if isinstance(results, list) else [])
+            ]
+            files: dict[str, list[dict[str, Any]]] = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
+            if records:
+                body = json.dumps(records).encode()
+                s3.put_object(Bucket=parameters["Bucket"], Key=f"{folder}SUCCEEDED_0.json", Body=body)
+                files["SUCCEEDED"].append({"Key": f"{folder}SUCCEEDED_0.json", "Size": len(body)})
+            manifest = {"DestinationBucket": parameters["Bucket"], "MapRunArn": map_run_arn, "ResultFiles": files}
+            key = f"{folder}manifest.json"
+            s3.put_object(Bucket=parameters["Bucket"], Key=key, Body=json.dumps(manifest).encode())
+            env.stack.append(
+                {"MapRunArn": map_run_arn, "ResultWriterDetails": {"Bucket": parameters["Bucket"], "Key": key}}
+            )
+
+        self._patch_attr(resource_eval_s3.ResourceEvalS3, "_handle_put_object", staticmethod(put_results))
 
     def _interpreter_client(self, region: str, service: str, state_credentials: Any = None) -> BaseClient:
         """The client the Step Functions interpreter calls a service with: signed as the execution role."""

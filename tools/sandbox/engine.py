@@ -50,8 +50,12 @@ def auto_name(logical_name: str) -> str:
 class SandboxMocks(pulumi.runtime.Mocks):
     """Creates every custom resource in the embedded AWS and returns its real outputs (ARN, name, id...)."""
 
-    def __init__(self, aws: EmbeddedAws, runtime: LambdaRuntime, lambda_pool_size: int = 8) -> None:
+    def __init__(
+        self, aws: EmbeddedAws, runtime: LambdaRuntime, lambda_pool_size: int = 8, gateway_url: str = ""
+    ) -> None:
         self.aws = aws
+        #: Where the sandbox's HTTP API gateway listens: every stage's invoke URL.
+        self.gateway_url = gateway_url
         self.runtime = runtime
         self.lambda_pool_size = lambda_pool_size
         self.created: list[CreatedResource] = []
@@ -65,6 +69,18 @@ class SandboxMocks(pulumi.runtime.Mocks):
             "aws:cloudwatch/logGroup:LogGroup": self._log_group,
             "aws:lambda/function:Function": self._function,
             "aws:sfn/stateMachine:StateMachine": self._state_machine,
+            "aws:s3/bucket:Bucket": self._bucket,
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": self._bucket_public_access_block,
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls": self._bucket_ownership_controls,
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+                self._bucket_encryption
+            ),
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": self._bucket_lifecycle,
+            "aws:s3/bucketPolicy:BucketPolicy": self._bucket_policy,
+            "aws:apigatewayv2/api:Api": self._http_api,
+            "aws:apigatewayv2/integration:Integration": self._http_integration,
+            "aws:apigatewayv2/route:Route": self._http_route,
+            "aws:apigatewayv2/stage:Stage": self._http_stage,
         }
 
     @property
@@ -212,3 +228,129 @@ class SandboxMocks(pulumi.runtime.Mocks):
         )
         arn = created["stateMachineArn"]
         return {"id": arn, "arn": arn, "name": name, "status": "ACTIVE"}
+
+    # S3
+    def _bucket(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        self.aws.client("s3").create_bucket(Bucket=name)
+        return {
+            "id": name,
+            "bucket": name,
+            "arn": f"arn:aws:s3:::{name}",
+            "bucketDomainName": f"{name}.s3.amazonaws.com",
+            "bucketRegionalDomainName": f"{name}.s3.{REGION}.amazonaws.com",
+            "region": REGION,
+        }
+
+    def _bucket_public_access_block(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        inputs = args.inputs
+        self.aws.client("s3").put_public_access_block(
+            Bucket=inputs["bucket"],
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": bool(inputs.get("blockPublicAcls")),
+                "IgnorePublicAcls": bool(inputs.get("ignorePublicAcls")),
+                "BlockPublicPolicy": bool(inputs.get("blockPublicPolicy")),
+                "RestrictPublicBuckets": bool(inputs.get("restrictPublicBuckets")),
+            },
+        )
+        return {"id": inputs["bucket"]}
+
+    def _bucket_ownership_controls(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        bucket, rule = args.inputs["bucket"], args.inputs["rule"]
+        self.aws.client("s3").put_bucket_ownership_controls(
+            Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": rule["objectOwnership"]}]}
+        )
+        return {"id": bucket}
+
+    def _bucket_encryption(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        bucket = args.inputs["bucket"]
+        rules = [
+            {
+                "ApplyServerSideEncryptionByDefault": {
+                    "SSEAlgorithm": rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"]
+                },
+                "BucketKeyEnabled": bool(rule.get("bucketKeyEnabled")),
+            }
+            for rule in args.inputs["rules"]
+        ]
+        self.aws.client("s3").put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": rules})
+        return {"id": bucket}
+
+    def _bucket_lifecycle(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        bucket = args.inputs["bucket"]
+        rules = []
+        for rule in args.inputs["rules"]:
+            converted: dict[str, Any] = {
+                "ID": rule["id"],
+                "Status": rule["status"],
+                "Filter": {"Prefix": (rule.get("filter") or {}).get("prefix", "")},
+            }
+            if rule.get("transitions"):
+                converted["Transitions"] = [
+                    {"Days": int(t["days"]), "StorageClass": t["storageClass"]} for t in rule["transitions"]
+                ]
+            if rule.get("abortIncompleteMultipartUpload"):
+                days = int(rule["abortIncompleteMultipartUpload"]["daysAfterInitiation"])
+                converted["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": days}
+            rules.append(converted)
+        self.aws.client("s3").put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
+        return {"id": bucket}
+
+    def _bucket_policy(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        bucket = args.inputs["bucket"]
+        self.aws.client("s3").put_bucket_policy(Bucket=bucket, Policy=args.inputs["policy"])
+        return {"id": bucket}
+
+    # API Gateway v2 (HTTP APIs): created in moto; tools/sandbox/gateway.py serves their routes on 127.0.0.1.
+    def _http_api(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        api = self.aws.client("apigatewayv2").create_api(Name=name, ProtocolType=args.inputs["protocolType"])
+        api_id = api["ApiId"]
+        return {
+            "id": api_id,
+            "name": name,
+            "apiEndpoint": self.gateway_url.rstrip("/"),
+            "arn": f"arn:aws:apigateway:{REGION}::/apis/{api_id}",
+            "executionArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}",
+        }
+
+    def _http_integration(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        inputs = args.inputs
+        integration = self.aws.client("apigatewayv2").create_integration(
+            ApiId=inputs["apiId"],
+            IntegrationType=inputs["integrationType"],
+            IntegrationSubtype=inputs.get("integrationSubtype", ""),
+            CredentialsArn=inputs.get("credentialsArn", ""),
+            RequestParameters=dict(inputs.get("requestParameters") or {}),
+            PayloadFormatVersion=inputs.get("payloadFormatVersion", "1.0"),
+            TimeoutInMillis=int(inputs.get("timeoutMilliseconds", 30_000)),
+        )
+        return {"id": integration["IntegrationId"]}
+
+    def _http_route(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        inputs = args.inputs
+        route = self.aws.client("apigatewayv2").create_route(
+            ApiId=inputs["apiId"],
+            RouteKey=inputs["routeKey"],
+            AuthorizationType=inputs.get("authorizationType", "NONE"),
+            Target=inputs.get("target", ""),
+        )
+        return {"id": route["RouteId"]}
+
+    def _http_stage(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        inputs = args.inputs
+        settings = inputs.get("defaultRouteSettings") or {}
+        stage_name = inputs.get("name", "$default")
+        self.aws.client("apigatewayv2").create_stage(
+            ApiId=inputs["apiId"],
+            StageName=stage_name,
+            AutoDeploy=bool(inputs.get("autoDeploy")),
+            DefaultRouteSettings={
+                "ThrottlingBurstLimit": int(settings.get("throttlingBurstLimit", 0)),
+                "ThrottlingRateLimit": float(settings.get("throttlingRateLimit", 0)),
+            },
+            AccessLogSettings={
+                "DestinationArn": (inputs.get("accessLogSettings") or {}).get("destinationArn", ""),
+                "Format": (inputs.get("accessLogSettings") or {}).get("format", ""),
+            },
+        )
+        path = "" if stage_name == "$default" else f"{stage_name}/"
+        return {"id": stage_name, "name": stage_name, "invokeUrl": f"{self.gateway_url.rstrip('/')}/{path}"}

@@ -14,6 +14,7 @@ from botocore.client import BaseClient
 from tools.program import ProgramRun, run_program
 from tools.sandbox.aws import EmbeddedAws
 from tools.sandbox.engine import SandboxMocks
+from tools.sandbox.gateway import HttpApiGateway
 from tools.sandbox.lambda_runtime import FunctionNotFound, Invocation, LambdaRuntime
 
 TERMINAL_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
@@ -95,11 +96,15 @@ class Sandbox:
         self.overrides = dict(overrides or {})
         self.aws = EmbeddedAws(lambda_invoker=self._invoke)
         self.runtime = LambdaRuntime()
-        self.mocks = SandboxMocks(self.aws, self.runtime, lambda_pool_size=lambda_pool_size)
+        self.gateway = HttpApiGateway(self.aws)
+        self.mocks = SandboxMocks(
+            self.aws, self.runtime, lambda_pool_size=lambda_pool_size, gateway_url=self.gateway.url
+        )
         self.program: ProgramRun | None = None
 
     def __enter__(self) -> Sandbox:
         self.aws.start()
+        self.gateway.start()
         try:
             self.deploy()
         except BaseException:
@@ -111,6 +116,7 @@ class Sandbox:
         self.close()
 
     def close(self) -> None:
+        self.gateway.stop()
         self.runtime.close()
         self.aws.stop()
 

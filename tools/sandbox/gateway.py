@@ -1,0 +1,176 @@
+"""The sandbox's HTTP API gateway: serves the embedded AWS's API Gateway v2 routes on 127.0.0.1 as AWS would.
+
+A request is matched to a route (`POST /downloads`), authorized as the route says (`AWS_IAM`: the SigV4
+signature is checked against the embedded IAM's keys and the caller's policies must allow
+`execute-api:Invoke` on the route's ARN), throttled by the stage's burst and rate limits, and forwarded as
+its integration says: `StepFunctions-StartExecution` starts an execution with the integration role's own
+credentials, so that role's policy is enforced too.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from tools.sandbox.aws import ACCOUNT_ID, REGION, EmbeddedAws
+
+HOST = "127.0.0.1"
+
+
+@dataclass
+class _Route:
+    api_id: str
+    stage: str
+    route_key: str
+    authorization: str
+    integration: dict[str, Any]
+    burst: int
+    rate: float
+
+
+class _TokenBucket:
+    """The stage's throttle: `burst` requests at once, refilled at `rate` per second."""
+
+    def __init__(self, burst: int, rate: float) -> None:
+        self.capacity, self.rate = float(max(burst, 1)), float(rate)
+        self.tokens, self.updated = self.capacity, time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+            if self.rate <= 0 or self.tokens < 1:
+                return False
+            self.tokens -= 1
+            return True
+
+
+class HttpApiGateway:
+    """Listens on 127.0.0.1:<port>; `url` is every stage's invoke URL in the sandbox."""
+
+    def __init__(self, aws: EmbeddedAws, port: int = 0) -> None:
+        self.aws = aws
+        gateway = self
+        self._buckets: dict[str, _TokenBucket] = {}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                gateway._handle(self)
+
+            do_GET = do_PUT = do_DELETE = do_PATCH = do_POST  # noqa: N815
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # the access log is the stage's, in the embedded CloudWatch; keep the console for reports
+
+        self._server = ThreadingHTTPServer((HOST, port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self._server.server_address[1]}/"
+
+    def start(self) -> HttpApiGateway:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread.is_alive():  # shutdown() waits for serve_forever, which never ran if start() did not
+            self._server.shutdown()
+        self._server.server_close()
+
+    # request handling
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        path = urlsplit(request.path).path
+        route = self._find_route(request.command, path)
+        if route is None:
+            return self._reply(request, 404, {"message": "Not Found"})
+        if route.authorization == "AWS_IAM":
+            denied = self._authorize(request, body, route, path)
+            if denied:
+                return self._reply(request, 403, {"message": denied})
+        bucket = self._buckets.setdefault(f"{route.api_id}/{route.stage}", _TokenBucket(route.burst, route.rate))
+        if not bucket.take():
+            return self._reply(request, 429, {"message": "Too Many Requests"})
+        status, payload = self._integrate(route, body)
+        self._reply(request, status, payload)
+
+    def _find_route(self, method: str, path: str) -> _Route | None:
+        client = self.aws.client("apigatewayv2")
+        for api in client.get_apis()["Items"]:
+            stages = client.get_stages(ApiId=api["ApiId"])["Items"]
+            stage = next((s for s in stages if s["StageName"] == "$default"), None)
+            if stage is None:
+                continue
+            for route in client.get_routes(ApiId=api["ApiId"])["Items"]:
+                if route["RouteKey"] in (f"{method} {path}", f"ANY {path}"):
+                    integration_id = route.get("Target", "").removeprefix("integrations/")
+                    integration = client.get_integration(ApiId=api["ApiId"], IntegrationId=integration_id)
+                    settings = stage.get("DefaultRouteSettings") or {}
+                    return _Route(
+                        api_id=api["ApiId"],
+                        stage="$default",
+                        route_key=route["RouteKey"],
+                        authorization=route.get("AuthorizationType", "NONE"),
+                        integration=integration,
+                        burst=int(settings.get("ThrottlingBurstLimit") or 0),
+                        rate=float(settings.get("ThrottlingRateLimit") or 0),
+                    )
+        return None
+
+    def _authorize(self, request: BaseHTTPRequestHandler, body: bytes, route: _Route, path: str) -> str | None:
+        """None when the SigV4 signature is valid and the caller may invoke the route, else the reason."""
+        from moto.iam.access_control import IAMRequest
+
+        headers = {key: value for key, value in request.headers.items()}
+        if "Authorization" not in headers or "X-Amz-Date" not in headers:
+            return "Missing Authentication Token"
+        method, route_path = route.route_key.split(" ", 1)
+        resource = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{route.api_id}/{route.stage}/{method}{route_path}"
+        try:
+            iam_request = IAMRequest(
+                account_id=ACCOUNT_ID,
+                method=request.command,
+                path=request.path,
+                data={},
+                body=body,
+                headers=headers,
+                action="Invoke",
+            )
+            iam_request.check_signature()
+            iam_request.check_action_permitted(resource)
+        except Exception as error:
+            return f"Forbidden: {getattr(error, 'message', None) or type(error).__name__}"
+        return None
+
+    def _integrate(self, route: _Route, body: bytes) -> tuple[int, dict[str, Any]]:
+        integration = route.integration
+        if integration.get("IntegrationSubtype") != "StepFunctions-StartExecution":
+            return 500, {"message": f"the sandbox does not forward {integration.get('IntegrationSubtype')!r}"}
+        parameters = integration.get("RequestParameters") or {}
+        document = body.decode("utf-8", "replace") if parameters.get("Input") == "$request.body" else "{}"
+        credentials = self.aws.role_credentials(integration["CredentialsArn"])
+        states = self.aws.client("stepfunctions", credentials)
+        try:
+            started = states.start_execution(stateMachineArn=parameters["StateMachineArn"], input=document)
+        except Exception as error:
+            return 400, {"message": str(error)}
+        return 200, {"executionArn": started["executionArn"], "startDate": started["startDate"].timestamp()}
+
+    @staticmethod
+    def _reply(request: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/x-amz-json-1.0" if status == 200 else "application/json")
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)

@@ -1,0 +1,96 @@
+"""Start an image download through the ImageDownloader's HTTP API, signed with SigV4 when the API uses IAM auth."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+
+USAGE_ERROR = 2
+
+
+class StartError(ValueError):
+    """The request could not be built or the API refused it; the message says why."""
+
+
+def request_body(args: argparse.Namespace) -> dict[str, Any]:
+    """`--file` (a JSON object as in examples/) or `--base-url` with `--paths`, plus `--lambda-concur`."""
+    if args.file:
+        try:
+            body = json.loads(Path(args.file).read_text())
+        except (OSError, ValueError) as error:
+            raise StartError(f"--file {args.file}: {error}") from None
+        if not isinstance(body, dict):
+            raise StartError(f"--file {args.file}: expected a JSON object with baseUrl and resourcePaths")
+    else:
+        if not args.base_url or not args.paths:
+            raise StartError("give --file, or --base-url with --paths")
+        body = {"baseUrl": args.base_url, "resourcePaths": list(args.paths)}
+    if args.lambda_concur is not None:
+        body["lambdaConcur"] = args.lambda_concur
+    return body
+
+
+def signed_headers(url: str, data: bytes, session: boto3.Session, region: str) -> dict[str, str]:
+    """SigV4 headers for an `execute-api` request with the session's credentials."""
+    credentials = session.get_credentials()
+    if credentials is None:
+        raise StartError("the API uses IAM auth but no AWS credentials were found (profile, environment or --no-sign)")
+    request = AWSRequest(method="POST", url=url, data=data, headers={"Content-Type": "application/json"})
+    SigV4Auth(credentials.get_frozen_credentials(), "execute-api", region).add_auth(request)
+    return dict(request.headers.items())
+
+
+def start(args: argparse.Namespace) -> str:
+    """POST the request; returns the execution ARN the API answered with."""
+    data = json.dumps(request_body(args)).encode()
+    headers = {"Content-Type": "application/json"}
+    if not args.no_sign:
+        session = boto3.Session(profile_name=args.profile, region_name=args.region)
+        headers = signed_headers(args.api_url, data, session, args.region or session.region_name or "us-east-1")
+    try:
+        response = requests.post(args.api_url, data=data, headers=headers, timeout=30)
+    except requests.RequestException as error:
+        raise StartError(f"could not reach {args.api_url}: {error}") from None
+    if response.status_code != 200:
+        raise StartError(f"the API answered {response.status_code}: {response.text.strip()}")
+    try:
+        return str(response.json()["executionArn"])
+    except (ValueError, KeyError):
+        raise StartError(f"the API answered without an executionArn: {response.text.strip()}") from None
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--api-url", required=True, help="the imageDownloaderApiUrl stack output")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--file", help="a JSON request, e.g. examples/flags-success.json")
+    source.add_argument("--paths", nargs="+", help="resource paths under --base-url")
+    parser.add_argument("--base-url", help="the base URL the paths are relative to")
+    parser.add_argument("--lambda-concur", type=int, help="downloads at once per Lambda (1..32)")
+    parser.add_argument("--region", help="AWS region of the API (default: the profile's)")
+    parser.add_argument("--profile", help="AWS profile whose credentials sign the request")
+    parser.add_argument("--no-sign", action="store_true", help="for an API deployed with apiAuthorization=none")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        print(start(args))
+    except StartError as error:
+        print(f"start_download: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
