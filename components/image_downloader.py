@@ -83,7 +83,11 @@ def definition(
                 "ItemReader": {
                     "Resource": "arn:aws:states:::s3:getObject",
                     "ReaderConfig": {"InputType": "JSON"},
-                    "Parameters": {"Bucket.$": "$.batchesBucket", "Key.$": "$.batchesKey"},
+                    # A literal bucket and key prefix, so the role's read can be checked against the definition.
+                    "Parameters": {
+                        "Bucket": bucket_name,
+                        "Key.$": f"States.Format('{BATCHES_PREFIX}{{}}.json', $.batchesId)",
+                    },
                 },
                 "MaxConcurrency": settings.download_concurrency,
                 "ItemProcessor": {

@@ -26,6 +26,14 @@ WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
     "xray:GetSamplingTargets": "X-Ray has no resource-level permissions for sampling rules",
 }
 
+#: Resources with a `*` that are the narrowest form AWS offers; tests accept them only under this program's own
+#: resources (tests/support/iam_rules.py).
+SCOPED_WILDCARDS: dict[str, str] = {
+    "<log group ARN>:*": "CreateLogStream/PutLogEvents act on log streams, which are named at run time",
+    "<bucket ARN>/<prefix>*": "objects are named at run time; the bucket and its key prefix are the narrowest form",
+    "<execution ARN prefix>:<state machine>/*": "a Distributed Map names its child executions at run time",
+}
+
 XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
 LOG_DELIVERY_ACTIONS = [
     "logs:CreateLogDelivery",

@@ -181,14 +181,63 @@ def task_calls(run: ProgramRun, state_name: str, state: Mapping[str, Any]) -> se
     return calls
 
 
-def required_calls(definition: Mapping[str, Any], run: ProgramRun) -> set[Call]:
-    """Every (action, resource) pair the definition's Task states make, including those inside Map and Parallel."""
+#: What a Distributed Map's ResultWriter does under its prefix (Step Functions IAM docs, "ResultWriter").
+RESULT_WRITER_ACTIONS = ("s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload")
+
+
+def _object_pattern(state_name: str, parameters: Mapping[str, Any], key: str) -> str:
+    """A literal key, or the literal prefix of a `States.Format('prefix/{}...', ...)` key, + `*`."""
+    if key in parameters:
+        return str(parameters[key])
+    expression = parameters.get(f"{key}.$")
+    if isinstance(expression, str) and expression.startswith("States.Format('"):
+        template = expression.removeprefix("States.Format('").split("'", 1)[0]
+        prefix = template.split("{}", 1)[0]
+        if prefix and "{}" in template:
+            return prefix + "*"
+    raise UnresolvedServiceCall(
+        f"state {state_name!r}: the object {key} must be literal or States.Format('<literal prefix>{{}}...') "
+        "so its IAM can be checked"
+    )
+
+
+def distributed_map_calls(state_name: str, state: Mapping[str, Any], state_machine_arn: str | None) -> set[Call]:
+    """A Distributed Map starts child executions of its own state machine, reads items and writes results."""
+    if not state_machine_arn:
+        raise UnresolvedServiceCall(f"state {state_name!r}: a distributed Map's IAM names its own state machine")
+    name = state_machine_arn.split(":stateMachine:")[1]
+    executions = state_machine_arn.replace(":stateMachine:", ":execution:").rsplit(":", 1)[0] + f":{name}/*"
+    calls = {
+        _call("states:StartExecution", state_machine_arn),
+        _call("states:DescribeExecution", executions),
+        _call("states:StopExecution", executions),
+    }
+    reader = state.get("ItemReader")
+    if reader:
+        if reader.get("Resource") != "arn:aws:states:::s3:getObject":
+            raise UnresolvedServiceCall(f"state {state_name!r}: ItemReader {reader.get('Resource')} is not modelled")
+        parameters = _parameters(state_name, reader)
+        bucket = _static_parameter(state_name, parameters, "Bucket")
+        calls.add(_call("s3:GetObject", f"arn:aws:s3:::{bucket}/{_object_pattern(state_name, parameters, 'Key')}"))
+    writer = state.get("ResultWriter")
+    if writer:
+        if writer.get("Resource") != "arn:aws:states:::s3:putObject":
+            raise UnresolvedServiceCall(f"state {state_name!r}: ResultWriter {writer.get('Resource')} is not modelled")
+        parameters = _parameters(state_name, writer)
+        bucket = _static_parameter(state_name, parameters, "Bucket")
+        prefix = _static_parameter(state_name, parameters, "Prefix").rstrip("/")
+        calls |= {_call(action, f"arn:aws:s3:::{bucket}/{prefix}/*") for action in RESULT_WRITER_ACTIONS}
+    return calls
+
+
+def required_calls(definition: Mapping[str, Any], run: ProgramRun, state_machine_arn: str | None = None) -> set[Call]:
+    """Every (action, resource) pair the definition's states make, including those inside Map and Parallel."""
     calls: set[Call] = set()
     for state_name, state in asl.iter_states(dict(definition)):
         processor = state.get("ItemProcessor") or {}
         mode = (processor.get("ProcessorConfig") or {}).get("Mode")
         if state.get("Type") == "Map" and (mode == "DISTRIBUTED" or "ItemReader" in state or "ResultWriter" in state):
-            raise UnresolvedServiceCall(f"state {state_name!r}: a distributed Map's own IAM is not modelled")
+            calls |= distributed_map_calls(state_name, state, state_machine_arn)
         if state.get("Type") == "Task":
             calls |= task_calls(run, state_name, state)
     return calls
@@ -220,6 +269,11 @@ def granted_calls(documents: Iterable[Mapping[str, Any]]) -> set[Call]:
     return granted
 
 
-def compare(definition: Mapping[str, Any], documents: Iterable[Mapping[str, Any]], run: ProgramRun) -> Comparison:
+def compare(
+    definition: Mapping[str, Any],
+    documents: Iterable[Mapping[str, Any]],
+    run: ProgramRun,
+    state_machine_arn: str | None = None,
+) -> Comparison:
     """The definition's calls against the role's grants."""
-    return Comparison(required=required_calls(definition, run), granted=granted_calls(documents))
+    return Comparison(required=required_calls(definition, run, state_machine_arn), granted=granted_calls(documents))

@@ -59,13 +59,31 @@ def wildcard_actions(document: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def wildcard_resources(document: Mapping[str, Any], log_group_arns: Iterable[str]) -> list[str]:
+def _scoped_wildcard(resource: str, bucket_arns: Iterable[str], state_machine_arns: Iterable[str]) -> bool:
+    """A `*` that only stands for names AWS assigns at run time under one of this program's resources."""
+    if resource.count("*") != 1 or not resource.endswith("*"):
+        return False
+    for bucket in bucket_arns:  # objects (under a key prefix) of one bucket of this program
+        if resource.startswith(f"{bucket}/"):
+            return True
+    executions = {arn.replace(":stateMachine:", ":execution:") + "/*" for arn in state_machine_arns}
+    return resource in executions  # a Distributed Map's child executions of one state machine
+
+
+def wildcard_resources(
+    document: Mapping[str, Any],
+    log_group_arns: Iterable[str],
+    bucket_arns: Iterable[str] = (),
+    state_machine_arns: Iterable[str] = (),
+) -> list[str]:
     """Resources containing `*` that are not allowed, each with its statement's actions.
 
-    Allowed: Resource "*" in a statement whose actions are all in WILDCARD_RESOURCE_ACTIONS, and a log group
-    of this program's ARN + ":*", the form CreateLogStream/PutLogEvents need (components.policies.log_stream_arn).
+    Allowed (components.policies.SCOPED_WILDCARDS gives each reason): Resource "*" in a statement whose actions
+    are all in WILDCARD_RESOURCE_ACTIONS; a log group of this program's ARN + ":*"; objects under a bucket of
+    this program (`<bucket ARN>/<prefix>*`); the child executions of a state machine of this program.
     """
     log_stream_arns = {policies.log_stream_arn(group) for group in log_group_arns}
+    buckets, machines = list(bucket_arns), list(state_machine_arns)
     refused = []
     for statement in statements(document):
         actions = as_list(statement.get("Action", []))
@@ -75,7 +93,9 @@ def wildcard_resources(document: Mapping[str, Any], log_group_arns: Iterable[str
                 continue
             if resource == "*" and allow_listed:
                 continue
-            if resource in log_stream_arns and "NotResource" not in statement:
+            if "NotResource" not in statement and (
+                resource in log_stream_arns or _scoped_wildcard(resource, buckets, machines)
+            ):
                 continue
             refused.append(f"{resource} for {actions}")
     return refused

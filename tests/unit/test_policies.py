@@ -36,7 +36,9 @@ def test_every_role_policy_uses_resource_star_only_for_actions_aws_grants_only_o
     program: ProgramRun, role_policy: RegisteredResource
 ):
     document = json.loads(role_policy.inputs["policy"])
-    assert iam_rules.wildcard_resources(document, _log_group_arns(program)) == []
+    buckets = [b.state["arn"] for b in program.of_type("aws:s3/bucket:Bucket")]
+    machines = [m.state["arn"] for m in program.of_type("aws:sfn/stateMachine:StateMachine")]
+    assert iam_rules.wildcard_resources(document, _log_group_arns(program), buckets, machines) == []
 
 
 def test_every_role_policy_belongs_to_a_role_of_the_program(program: ProgramRun, role_policy: RegisteredResource):
@@ -105,6 +107,14 @@ def test_a_wildcard_action_is_reported():
         ({"Action": ["dynamodb:GetItem"], "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/*"}, True),
         ({"Action": ["xray:PutTraceSegments", "logs:CreateLogDelivery"], "Resource": "*"}, False),
         ({"Action": ["logs:PutLogEvents"], "Resource": "arn:aws:logs:us-east-1:123456789012:log-group:mine:*"}, False),
+        ({"Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::mine/batches/*"}, False),
+        ({"Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::mine-not/*"}, True),
+        ({"Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::*/batches/*"}, True),
+        (
+            {"Action": ["states:StopExecution"], "Resource": "arn:aws:states:us-east-1:123456789012:execution:sm/*"},
+            False,
+        ),
+        ({"Action": ["states:StopExecution"], "Resource": "arn:aws:states:us-east-1:123456789012:execution:*"}, True),
     ],
     ids=[
         "star-for-a-table-action",
@@ -113,9 +123,16 @@ def test_a_wildcard_action_is_reported():
         "star-in-arn",
         "allow-listed",
         "own-logs",
+        "own-bucket-prefix",
+        "other-bucket",
+        "any-bucket",
+        "own-child-executions",
+        "any-execution",
     ],
 )
 def test_resource_star_is_refused_outside_the_allow_list(statement: dict, refused: bool):
     document = _document({"Effect": "Allow", **statement})
     own_log_groups = ["arn:aws:logs:us-east-1:123456789012:log-group:mine"]
-    assert bool(iam_rules.wildcard_resources(document, own_log_groups)) is refused
+    own_buckets = ["arn:aws:s3:::mine"]
+    own_machines = ["arn:aws:states:us-east-1:123456789012:stateMachine:sm"]
+    assert bool(iam_rules.wildcard_resources(document, own_log_groups, own_buckets, own_machines)) is refused

@@ -142,7 +142,7 @@ def test_every_state_machine_role_grants_exactly_the_calls_its_definition_makes(
 ):
     role = inventory.role_of(program, state_machine, "roleArn")
     documents = inventory.role_policy_documents(program, role).values()
-    comparison = asl_iam.compare(definition, documents, program)
+    comparison = asl_iam.compare(definition, documents, program, state_machine.state["arn"])
     tasks = [name for name, state in asl.iter_states(definition) if state.get("Type") == "Task"]
     assert comparison.required or not tasks, f"Task states {tasks} were read as calling nothing"
     assert comparison.exact, comparison.describe()
@@ -279,9 +279,37 @@ def test_a_call_the_helper_cannot_resolve_fails_loudly_instead_of_being_skipped(
         asl_iam.required_calls(definition, program)
 
 
-def test_a_distributed_map_fails_loudly_instead_of_being_skipped(program: ProgramRun):
+def _distributed(**map_fields: Any) -> dict[str, Any]:
     pass_machine = {"StartAt": "Only", "States": {"Only": {"Type": "Pass", "End": True}}}
     processor = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, **pass_machine}
-    definition = {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": processor, "End": True}}}
+    return {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": processor, "End": True, **map_fields}}}
+
+
+def test_a_distributed_map_without_its_own_state_machine_fails_loudly(program: ProgramRun):
     with pytest.raises(asl_iam.UnresolvedServiceCall, match="distributed"):
-        asl_iam.required_calls(definition, program)
+        asl_iam.required_calls(_distributed(), program)
+
+
+def test_a_distributed_map_needs_its_child_executions_its_items_and_its_results(program: ProgramRun):
+    arn = "arn:aws:states:us-east-1:123456789012:stateMachine:sm"
+    definition = _distributed(
+        ItemReader={
+            "Resource": "arn:aws:states:::s3:getObject",
+            "Parameters": {"Bucket": "b", "Key.$": "States.Format('batches/{}.json', $.id)"},
+        },
+        ResultWriter={"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "out"}},
+    )
+    calls = asl_iam.required_calls(definition, program, arn)
+    executions = "arn:aws:states:us-east-1:123456789012:execution:sm/*"
+    assert ("states:startexecution", arn) in calls
+    assert {("states:describeexecution", executions), ("states:stopexecution", executions)} <= calls
+    assert ("s3:getobject", "arn:aws:s3:::b/batches/*") in calls
+    assert ("s3:putobject", "arn:aws:s3:::b/out/*") in calls
+
+
+def test_a_distributed_map_reading_a_key_it_cannot_bound_fails_loudly(program: ProgramRun):
+    definition = _distributed(
+        ItemReader={"Resource": "arn:aws:states:::s3:getObject", "Parameters": {"Bucket": "b", "Key.$": "$.key"}}
+    )
+    with pytest.raises(asl_iam.UnresolvedServiceCall, match="Key"):
+        asl_iam.required_calls(definition, program, "arn:aws:states:us-east-1:123456789012:stateMachine:sm")
