@@ -15,7 +15,7 @@ from components.config import ConfigError
 from tools.program import PreviewMocks, StackConfigError, parse_overrides, run_program
 from tools.sandbox.scenarios import SCENARIOS, run_scenario
 from tools.sandbox.session import ExecutionReport, Sandbox
-from tools.sandbox.workflows import WORKFLOWS, WorkflowInputError, read_items
+from tools.sandbox.workflows import WORKFLOWS, WorkflowInputError, read_items, run_workflow
 
 USAGE_ERROR = 2
 
@@ -104,17 +104,15 @@ def run(args: argparse.Namespace, console: Console) -> int:
     overrides = parse_overrides(args.config)
     live = sys.stdout.isatty() and not args.json
     with Sandbox(stack=args.stack, overrides=overrides) as sandbox:
-        execution_input = workflow.prepare(sandbox, items, payload)
-        arn = sandbox.outputs[workflow.state_machine_output]
         if live:
             with console.status(f"{workflow.name}: starting") as status:
 
                 def show(description: dict[str, Any], invocations: int) -> None:
                     status.update(f"{workflow.name}: {description['status']}, {invocations} Lambda invocations so far")
 
-                report = sandbox.execute(workflow.name, arn, execution_input, on_poll=show)
+                report = run_workflow(sandbox, workflow, items, payload, on_poll=show)
         else:
-            report = sandbox.execute(workflow.name, arn, execution_input)
+            report = run_workflow(sandbox, workflow, items, payload)
     if args.json:
         print(json.dumps(report.as_json()))
     else:

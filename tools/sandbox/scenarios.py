@@ -8,7 +8,7 @@ from itertools import pairwise
 from typing import Any
 
 from tools.sandbox.session import ExecutionReport, InvocationReport, Sandbox
-from tools.sandbox.workflows import DATA, WORKFLOWS, read_items
+from tools.sandbox.workflows import DATA, WORKFLOWS, read_items, run_workflow
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,5 @@ def run_scenario(scenario: Scenario, stack: str = "dev") -> tuple[ExecutionRepor
     workflow = WORKFLOWS[scenario.workflow]
     items = read_items(DATA / scenario.items_file) if scenario.items_file else None
     with Sandbox(stack=stack, overrides=scenario.overrides) as sandbox:
-        payload = workflow.prepare(sandbox, items, scenario.payload)
-        report = sandbox.execute(workflow.name, sandbox.outputs[workflow.state_machine_output], payload)
+        report = run_workflow(sandbox, workflow, items, scenario.payload)
     return report, scenario.check(report)

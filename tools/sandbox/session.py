@@ -162,11 +162,22 @@ class Sandbox:
         on_poll: Callable[[dict[str, Any], int], None] | None = None,
     ) -> ExecutionReport:
         """Start one execution, wait for it to end, and report it with the Lambda invocations it caused."""
-        sfn = self.client("stepfunctions")
-        already = len(self.runtime.invocations())
         document = json.dumps(payload, default=_json_default)
-        payload = json.loads(document)
-        execution_arn = sfn.start_execution(stateMachineArn=state_machine_arn, input=document)["executionArn"]
+        execution_arn = self.client("stepfunctions").start_execution(
+            stateMachineArn=state_machine_arn, input=document
+        )["executionArn"]
+        return self.follow(workflow, execution_arn, json.loads(document), timeout_seconds, on_poll)
+
+    def follow(
+        self,
+        workflow: str,
+        execution_arn: str,
+        payload: Any,
+        timeout_seconds: float = 900,
+        on_poll: Callable[[dict[str, Any], int], None] | None = None,
+    ) -> ExecutionReport:
+        """Wait for an execution (started here or elsewhere, e.g. through the HTTP API) and report it."""
+        already = len(self.runtime.invocations())
         progress = None
         if on_poll is not None:
             callback = on_poll
