@@ -1,0 +1,135 @@
+"""Fetch one image URL: each redirect hop checked, the response vetted, the body streamed with a byte cap."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import ssrf
+import urllib3.exceptions
+import web
+from errors import DownloadFailed
+from settings import SETTINGS, Settings
+from validation import allowed_schemes
+
+MAX_REDIRECTS = 3
+READ_CHUNK_BYTES = 64 * 1024
+_MAX_CAUSE_DEPTH = 10
+#: requests' own, urllib3's ReadTimeoutError and ConnectTimeoutError, and a bare socket timeout.
+_TIMEOUTS = (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
+
+#: Created once per execution environment, shared by every download thread (its pool holds 32 connections).
+SESSION = web.build_session(SETTINGS)
+
+
+class CappedBody:
+    """A read-only file for `upload_fileobj`: full reads, counted; past the byte cap or the deadline it raises."""
+
+    def __init__(self, response: requests.Response, limit: int, deadline: float) -> None:
+        self._raw = response.raw
+        self._limit = limit
+        self._deadline = deadline
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        chunks: list[bytes] = []
+        wanted = size if size >= 0 else self._limit + 1
+        while wanted > 0:
+            if time.monotonic() > self._deadline:  # a server trickling bytes never trips the read timeout
+                raise DownloadFailed("Timeout", 200)
+            # read1 returns what has arrived: read() would wait for a full chunk, however slowly it trickles in
+            chunk = self._raw.read1(min(wanted, READ_CHUNK_BYTES), decode_content=True)
+            if not chunk:
+                break
+            self.bytes_read += len(chunk)
+            if self.bytes_read > self._limit:
+                raise DownloadFailed("TooLarge", 200)
+            chunks.append(chunk)
+            wanted -= len(chunk)
+        return b"".join(chunks)
+
+
+def _check_hop(url: str, origin_host: str, settings: Settings, status_code: int | None) -> None:
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in allowed_schemes(settings)
+        or (parts.hostname or "").rstrip(".") != origin_host
+        or parts.username is not None
+        or parts.password is not None
+    ):
+        raise DownloadFailed("RedirectRefused", status_code)
+
+
+def _guard(url: str, settings: Settings) -> None:
+    if settings.allow_private_hosts:
+        return
+    parts = urlsplit(url)
+    ssrf.check_host(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+
+
+def get(url: str, settings: Settings = SETTINGS) -> requests.Response:
+    """GET with redirects followed by hand: at most 3, same host only, every hop SSRF-checked before connecting."""
+    origin_host = (urlsplit(url).hostname or "").rstrip(".")
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        _guard(current, settings)
+        response = SESSION.get(
+            current,
+            stream=True,
+            allow_redirects=False,
+            timeout=(settings.connect_timeout_seconds, settings.read_timeout_seconds),
+        )
+        if not response.is_redirect:
+            return response
+        response.close()
+        current = urljoin(current, response.headers["Location"])
+        _check_hop(current, origin_host, settings, response.status_code)
+    raise DownloadFailed("RedirectRefused", response.status_code)  # more than MAX_REDIRECTS hops
+
+
+def _content_length(response: requests.Response) -> int | None:
+    try:
+        return int(response.headers.get("Content-Length", ""))
+    except ValueError:
+        return None
+
+
+def vet(response: requests.Response, settings: Settings = SETTINGS) -> str:
+    """Refuse anything but a 200 image within the byte cap (by its Content-Length), before reading the body;
+    returns the Content-Type to store the image with."""
+    status = response.status_code
+    if status == 404:
+        raise DownloadFailed("NotFound", status)
+    if status != 200:
+        raise DownloadFailed(f"HTTP {status}", status)
+    content_type = response.headers.get("Content-Type", "").strip()
+    if not content_type.split(";", 1)[0].strip().lower().startswith("image/"):
+        raise DownloadFailed("NotAnImage", status)
+    length = _content_length(response)
+    if length is not None and length > settings.max_image_bytes:
+        raise DownloadFailed("TooLarge", status)
+    if not (content_type.isascii() and content_type.isprintable()):
+        content_type = content_type.split(";", 1)[0].strip()
+    return content_type
+
+
+def error_name(error: BaseException) -> str:
+    """Timeout or ConnectionError, whichever layer (requests, urllib3 retries, body streaming) raised it."""
+    cause: BaseException | None = error
+    for _ in range(_MAX_CAUSE_DEPTH):
+        if cause is None:
+            break
+        if isinstance(cause, urllib3.exceptions.MaxRetryError) and cause.reason is not None:
+            cause = cause.reason
+            continue
+        if isinstance(cause, urllib3.exceptions.NewConnectionError):  # a subclass of ConnectTimeoutError
+            return "ConnectionError"
+        if isinstance(cause, _TIMEOUTS):
+            return "Timeout"
+        nested = cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None
+        cause = nested or cause.__cause__ or cause.__context__
+    return "ConnectionError"
