@@ -1,0 +1,122 @@
+"""The Transfer Data Record walkthrough, run for real in the embedded sandbox: seed, loop, one message per record."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tools.sandbox.scenarios import SCENARIOS, queued_records, record_transfer_events, run_scenario
+from tools.sandbox.session import ExecutionReport, Sandbox
+
+pytestmark = pytest.mark.e2e
+MAX_RECORDS = 5
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(overrides={"maxRecords": str(MAX_RECORDS)}) as deployed:
+        yield deployed
+
+
+@pytest.fixture
+def empty_queue(sandbox: Sandbox) -> Sandbox:
+    queued_records(sandbox)  # what an earlier test left is received and deleted
+    return sandbox
+
+
+def _execute(sandbox: Sandbox, payload: Any, machine_arn: str | None = None) -> ExecutionReport:
+    """One execution, named as AWS would name it (moto's interpreter gives every unnamed execution the same name)."""
+    arn = machine_arn or sandbox.outputs["recordTransferStateMachineArn"]
+    sfn = sandbox.client("stepfunctions")
+    execution_arn = sfn.start_execution(stateMachineArn=arn, name=uuid.uuid4().hex, input=json.dumps(payload))
+    return sandbox.follow("record-transfer", execution_arn["executionArn"], payload, timeout_seconds=120)
+
+
+def _variant(sandbox: Sandbox, change: Any) -> str:
+    """A copy of the deployed state machine, with the same role, after `change(definition)`."""
+    sfn = sandbox.client("stepfunctions")
+    deployed = sfn.describe_state_machine(stateMachineArn=sandbox.outputs["recordTransferStateMachineArn"])
+    definition = json.loads(deployed["definition"])
+    change(definition)
+    created = sfn.create_state_machine(
+        name=f"record-transfer-variant-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(definition),
+        roleArn=deployed["roleArn"],
+    )
+    return str(created["stateMachineArn"])
+
+
+def _scheduled(sandbox: Sandbox, report: ExecutionReport, resource: str) -> list[dict[str, Any]]:
+    """The parameters of each `resource` task (getItem, sendMessage...) the execution scheduled, in order."""
+    events = sandbox.history(report.execution_arn)
+    details = [event["taskScheduledEventDetails"] for event in events if event["type"] == "TaskScheduled"]
+    return [json.loads(d["parameters"]) for d in details if d["resource"] == resource]
+
+
+def test_five_records_reach_the_queue_in_order_each_carrying_its_record():
+    scenario = next(s for s in SCENARIOS if s.name == "record-transfer: 5 records")
+    report, outcome = run_scenario(scenario)
+    assert outcome.passed, outcome.observed
+    assert report.status == "SUCCEEDED" and report.output == {"List": ["DONE"]}
+    assert "MessageNo1, MessageNo2, MessageNo3, MessageNo4, MessageNo5" in outcome.observed
+
+
+def test_each_turn_reads_the_record_at_the_head_of_the_list_not_message_no1(empty_queue: Sandbox):
+    report = _execute(empty_queue, {"count": 3})
+
+    assert report.status == "SUCCEEDED", report.cause
+    read = [p["Key"]["MessageId"]["S"] for p in _scheduled(empty_queue, report, "getItem")]
+    assert read == ["MessageNo1", "MessageNo2", "MessageNo3"]
+    assert [body["MessageId"] for body in queued_records(empty_queue)] == read
+
+
+def test_the_seed_writes_five_records_when_no_count_is_given(empty_queue: Sandbox):
+    report = _execute(empty_queue, {})
+
+    assert report.status == "SUCCEEDED", report.cause
+    assert len(queued_records(empty_queue)) == 5
+
+
+def test_the_history_has_exactly_the_events_the_budget_counts_per_record(empty_queue: Sandbox):
+    for count in (1, 4):
+        report = _execute(empty_queue, {"count": count})
+        assert len(empty_queue.history(report.execution_arn)) == record_transfer_events(empty_queue, count)
+    assert record_transfer_events(empty_queue, 4) - record_transfer_events(empty_queue, 1) == 3 * 16
+
+
+def test_a_count_above_max_records_fails_with_invalid_event_and_sends_nothing(empty_queue: Sandbox):
+    report = _execute(empty_queue, {"count": MAX_RECORDS + 1})
+
+    assert (report.status, report.error) == ("FAILED", "InvalidEvent")
+    message = json.loads(report.cause or "{}")["errorMessage"]
+    assert message == f"count: expected a whole number 1..{MAX_RECORDS} (the stack's maxRecords), got 6"
+    assert queued_records(empty_queue) == []
+
+
+def test_a_missing_record_fails_with_record_not_found_naming_it(empty_queue: Sandbox):
+    def list_a_missing_record(definition: dict[str, Any]) -> None:
+        seed = {"Type": "Pass", "Result": {"List": ["MessageNo404", "DONE"]}, "Next": "ForEachRecord"}
+        definition["States"]["SeedRecords"] = seed
+
+    report = _execute(empty_queue, {}, _variant(empty_queue, list_a_missing_record))
+
+    table = empty_queue.outputs["recordsTableName"]
+    assert (report.status, report.error) == ("FAILED", "RecordNotFound")
+    assert report.cause == f"table {table} has no record MessageId=MessageNo404"
+    assert queued_records(empty_queue) == []
+
+
+def test_the_state_machine_may_send_to_its_own_queue_only(empty_queue: Sandbox):
+    other = empty_queue.client("sqs").create_queue(QueueName="other.fifo", Attributes={"FifoQueue": "true"})
+
+    def send_elsewhere(definition: dict[str, Any]) -> None:
+        definition["States"]["SendRecord"]["Parameters"]["QueueUrl"] = other["QueueUrl"]
+
+    report = _execute(empty_queue, {"count": 1}, _variant(empty_queue, send_elsewhere))
+
+    assert report.status == "FAILED" and report.error and report.error.startswith("SQS.")
+    assert "not authorized to perform: sqs:SendMessage" in (report.cause or "")
