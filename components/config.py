@@ -92,6 +92,70 @@ class ImageDownloaderSettings:
     execution_timeout_seconds: int = 3600
 
 
+#: Step Functions fails a Standard execution whose history passes 25,000 events; a loop must stay below it.
+HISTORY_EVENT_LIMIT = 25_000
+
+
+@dataclass(frozen=True)
+class HistoryBudget:
+    """The history events of a looping workflow: those outside its loop, and those each loop turn adds."""
+
+    fixed_events: int
+    events_per_turn: int
+    turn: str  # what one turn records, for the message
+
+    @property
+    def max_turns(self) -> int:
+        """The most loop turns whose worst-case history stays below HISTORY_EVENT_LIMIT."""
+        return (HISTORY_EVENT_LIMIT - 1 - self.fixed_events) // self.events_per_turn
+
+
+# Counted from the definitions in components/job_poller.py and components/lambda_iterator.py (a unit test
+# derives them from the definitions, an e2e test counts them in the sandbox's execution history).
+JOB_POLLER_HISTORY = HistoryBudget(14, 11, "Wait 2 + check-status Task 5 + CountPoll Pass 2 + Choice 2")
+LAMBDA_ITERATOR_HISTORY = HistoryBudget(11, 7, "Choice 2 + process Task 5")
+
+
+@dataclass(frozen=True)
+class JobPollerSettings:
+    """The job poller's loop: how often it checks, how many times, and how long the whole job may take."""
+
+    poll_interval_seconds: int = 10
+    max_polls: int = 30
+    job_timeout_seconds: int = 120
+
+
+@dataclass(frozen=True)
+class LambdaIteratorSettings:
+    """The Lambda iterator's largest accepted `iterations`."""
+
+    max_iterations: int = 1000
+
+
+# Counted from the definition in components/record_transfer.py with every Retry taken (a unit test derives
+# them with record_transfer.history_events; an e2e test counts the retry-free history in the sandbox).
+RECORD_TRANSFER_HISTORY = HistoryBudget(
+    29,
+    22,
+    "Choice 2 + GetItem Task 5 + RecordFound Choice 2 + SendMessage Task 5 + pop Pass 2, and one retry "
+    "of each Task 3 + 3",
+)
+
+
+@dataclass(frozen=True)
+class RecordTransferSettings:
+    """The record transfer's largest accepted `count` of records."""
+
+    max_records: int = 1000
+
+
+@dataclass(frozen=True)
+class TaskTrackerSettings:
+    """How long the task tracker's stand-in work (a Wait) takes."""
+
+    work_seconds: int = 30
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything `__main__.py` needs, validated."""
@@ -99,6 +163,10 @@ class Settings:
     common: CommonSettings
     map_fan_out: MapFanOutSettings
     image_downloader: ImageDownloaderSettings = ImageDownloaderSettings()
+    job_poller: JobPollerSettings = JobPollerSettings()
+    lambda_iterator: LambdaIteratorSettings = LambdaIteratorSettings()
+    record_transfer: RecordTransferSettings = RecordTransferSettings()
+    task_tracker: TaskTrackerSettings = TaskTrackerSettings()
 
     @property
     def parallel_lambda(self) -> MapFanOutSettings:
@@ -200,7 +268,15 @@ def load_settings(values: Mapping[str, str | None]) -> Settings:
             lambda k, r: _integer(k, r, 1, MAX_EXECUTION_SECONDS),
         ),
     )
-    return Settings(common=common, map_fan_out=map_fan_out, image_downloader=load_image_downloader_settings(values))
+    return Settings(
+        common=common,
+        map_fan_out=map_fan_out,
+        image_downloader=load_image_downloader_settings(values),
+        job_poller=load_job_poller_settings(values),
+        lambda_iterator=load_lambda_iterator_settings(values),
+        record_transfer=load_record_transfer_settings(values),
+        task_tracker=load_task_tracker_settings(values),
+    )
 
 
 def _boolean(key: str, raw: str) -> bool:
@@ -260,6 +336,71 @@ def load_image_downloader_settings(values: Mapping[str, str | None]) -> ImageDow
     return settings
 
 
+def _loop_turns(key: str, raw: str, budget: HistoryBudget) -> int:
+    high = budget.max_turns
+    try:
+        return _integer(key, raw, 1, high)
+    except ConfigError as error:
+        if raw.strip().isdigit() and int(raw) > high:
+            raise ConfigError(
+                key,
+                f"{int(raw)} is out of range; use 1..{high}: each turn of the loop records {budget.events_per_turn} "
+                f"history events ({budget.turn}) on top of {budget.fixed_events} outside it, and Step Functions "
+                f"fails an execution whose history passes {HISTORY_EVENT_LIMIT:,} events",
+            ) from None
+        raise error from None
+
+
+def load_job_poller_settings(values: Mapping[str, str | None]) -> JobPollerSettings:
+    """The JobPoller's keys; `maxPolls` is bounded so the longest poll loop fits the execution history."""
+    d = JobPollerSettings
+
+    def seconds(key: str, raw: str) -> int:
+        return _integer(key, raw, 1, MAX_EXECUTION_SECONDS)
+
+    return JobPollerSettings(
+        poll_interval_seconds=_read(values, "pollIntervalSeconds", d.poll_interval_seconds, seconds),
+        max_polls=_read(values, "maxPolls", d.max_polls, lambda k, r: _loop_turns(k, r, JOB_POLLER_HISTORY)),
+        job_timeout_seconds=_read(values, "jobTimeoutSeconds", d.job_timeout_seconds, seconds),
+    )
+
+
+def load_lambda_iterator_settings(values: Mapping[str, str | None]) -> LambdaIteratorSettings:
+    """The LambdaIterator's key; `maxIterations` is bounded so the longest loop fits the execution history."""
+    return LambdaIteratorSettings(
+        max_iterations=_read(
+            values,
+            "maxIterations",
+            LambdaIteratorSettings.max_iterations,
+            lambda k, r: _loop_turns(k, r, LAMBDA_ITERATOR_HISTORY),
+        )
+    )
+
+
+def load_record_transfer_settings(values: Mapping[str, str | None]) -> RecordTransferSettings:
+    """The RecordTransfer's key; `maxRecords` is bounded so the longest record loop fits the execution history."""
+    return RecordTransferSettings(
+        max_records=_read(
+            values,
+            "maxRecords",
+            RecordTransferSettings.max_records,
+            lambda k, r: _loop_turns(k, r, RECORD_TRANSFER_HISTORY),
+        )
+    )
+
+
+def load_task_tracker_settings(values: Mapping[str, str | None]) -> TaskTrackerSettings:
+    """The TaskTracker's key: the work's length, which a Standard execution's one-year limit bounds."""
+    return TaskTrackerSettings(
+        work_seconds=_read(
+            values,
+            "workSeconds",
+            TaskTrackerSettings.work_seconds,
+            lambda k, r: _integer(k, r, 0, MAX_EXECUTION_SECONDS),
+        )
+    )
+
+
 #: Every project config key, for `__main__.py` to read and tests to check against Pulumi.dev.yaml.
 CONFIG_KEYS = (
     "logRetentionDays",
@@ -287,4 +428,12 @@ CONFIG_KEYS = (
     "maxImageBytes",
     "downloadTimeoutSeconds",
     "imageDownloaderTimeoutSeconds",
+    # JobPoller and LambdaIterator
+    "pollIntervalSeconds",
+    "maxPolls",
+    "jobTimeoutSeconds",
+    "maxIterations",
+    # RecordTransfer and TaskTracker
+    "maxRecords",
+    "workSeconds",
 )

@@ -54,7 +54,7 @@ def definition(
     settings: ImageDownloaderSettings,
 ) -> dict[str, Any]:
     """Validate and batch -> inline or distributed Map of downloads -> consolidate -> notify and fail, or succeed."""
-    processor_states = {"Download": _download_task(download_fn_arn, settings.download_timeout_seconds)}
+    download = _download_task(download_fn_arn, settings.download_timeout_seconds)
     return {
         "Comment": "ImageDownloader: concurrent, SSRF-safe image downloads into a private bucket",
         "StartAt": "ValidateAndBatch",
@@ -72,8 +72,8 @@ def definition(
                 "MaxConcurrency": min(settings.download_concurrency, 40),
                 "ItemProcessor": {
                     "ProcessorConfig": {"Mode": "INLINE"},
-                    "StartAt": "Download",
-                    "States": processor_states,
+                    "StartAt": "DownloadBatch",
+                    "States": {"DownloadBatch": download},
                 },
                 "ResultSelector": {"results.$": "$"},
                 "Next": "Consolidate",
@@ -92,8 +92,9 @@ def definition(
                 "MaxConcurrency": settings.download_concurrency,
                 "ItemProcessor": {
                     "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-                    "StartAt": "Download",
-                    "States": processor_states,
+                    # State names are unique across the whole definition, nested ones included.
+                    "StartAt": "DownloadChildBatch",
+                    "States": {"DownloadChildBatch": download},
                 },
                 "ResultWriter": {
                     "Resource": "arn:aws:states:::s3:putObject",
@@ -302,7 +303,8 @@ class ImageDownloader(pulumi.ComponentResource):
                 description="Downloads one batch of images concurrently into the bucket and records them",
                 statements=pulumi.Output.all(self.bucket.arn, self.url_table.arn).apply(
                     lambda a: [
-                        policies.allow("StoreImages", ["s3:PutObject"], [f"{a[0]}/*"]),
+                        # Images over 8 MB go up in parts; a TooLarge download aborts its upload.
+                        policies.allow("StoreImages", ["s3:PutObject", "s3:AbortMultipartUpload"], [f"{a[0]}/*"]),
                         policies.allow("RecordImages", ["dynamodb:BatchWriteItem"], [a[1]]),
                     ]
                 ),
@@ -397,7 +399,8 @@ class ImageDownloader(pulumi.ComponentResource):
 def _distributed_map_statements(state_machine_arn: str) -> list[policies.Statement]:
     """A Distributed Map runs its iterations as child executions of the state machine itself."""
     name = state_machine_arn.split(":")[-1]
-    executions = state_machine_arn.replace(":stateMachine:", ":execution:").rsplit(":", 1)[0] + f":{name}/*"
+    # Child execution ARNs are `execution:<name>/<map run label>:<id>` (Step Functions Distributed Map IAM docs).
+    executions = state_machine_arn.replace(":stateMachine:", ":execution:").rsplit(":", 1)[0] + f":{name}/*:*"
     return [
         policies.allow("StartChildExecutions", ["states:StartExecution"], [state_machine_arn]),
         policies.allow("ManageChildExecutions", ["states:DescribeExecution", "states:StopExecution"], [executions]),

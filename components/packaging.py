@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,21 +66,29 @@ def install_dependencies(requirements: list[str], platform: LambdaPlatform, buil
     target = build_root / "deps" / dependencies_key(requirements, platform)
     if (target / ".complete").exists():
         return target
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    if requirements:
-        command = [
-            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "--no-compile", "--only-binary=:all:", "--implementation", "cp",
-            "--platform", platform.pip_platform, "--python-version", platform.python_version,
-            "--target", str(target), *requirements,
-        ]  # fmt: skip
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            shutil.rmtree(target, ignore_errors=True)
-            raise PackagingError(f"pip could not install {requirements} for {platform}: {result.stderr.strip()}")
-    (target / ".complete").write_text("\n".join(requirements))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Install into a private folder and rename it into place, so concurrent builds never see half an install.
+    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}-", dir=target.parent))
+    try:
+        if requirements:
+            command = [
+                sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                "--no-compile", "--only-binary=:all:", "--implementation", "cp",
+                "--platform", platform.pip_platform, "--python-version", platform.python_version,
+                "--target", str(staging), *requirements,
+            ]  # fmt: skip
+            result = subprocess.run(command, capture_output=True, text=True, check=False)
+            if result.returncode != 0:
+                raise PackagingError(f"pip could not install {requirements} for {platform}: {result.stderr.strip()}")
+        (staging / ".complete").write_text("\n".join(requirements))
+        if target.exists():
+            shutil.rmtree(target)  # an interrupted earlier install: no .complete marker
+        staging.rename(target)
+    except OSError:
+        if not (target / ".complete").exists():  # another build finished first: use its identical result
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
@@ -109,7 +119,10 @@ def build_archive(package: str, platform: LambdaPlatform, build_root: Path = BUI
     if archive.exists():
         return archive
     archive.parent.mkdir(parents=True, exist_ok=True)
-    partial = archive.with_suffix(".partial")
+    # A private partial file renamed into place: concurrent builds of the same archive never clash.
+    descriptor, partial_name = tempfile.mkstemp(prefix=archive.stem, suffix=".partial", dir=archive.parent)
+    os.close(descriptor)
+    partial = Path(partial_name)
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
         for name, path in sorted(entries.items()):
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)

@@ -172,6 +172,8 @@ def physical_name(args: pulumi.runtime.MockResourceArgs) -> str:
     import hashlib
 
     suffix = hashlib.sha256(f"{args.typ}:{args.name}".encode()).hexdigest()[:7]
+    if args.typ == "aws:sqs/queue:Queue" and args.inputs.get("fifoQueue"):
+        suffix += ".fifo"  # pulumi-aws auto-names a FIFO queue with the suffix SQS requires (pulumi-aws#1398)
     return f"{args.name}-{suffix}"
 
 

@@ -71,3 +71,33 @@ def test_the_state_machine_execution_role_reaches_the_interpreter_clients():
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import state_task
 
     assert "role_arn=env.aws_execution_details.role_arn" in inspect.getsource(state_task)
+
+
+def test_bucket_permission_is_still_evaluated_by_get_permission():
+    from moto.s3 import responses
+    from moto.s3.models import FakeBucket
+
+    assert list(inspect.signature(FakeBucket.get_permission).parameters) == ["self", "action", "resource"]
+    assert "bucket.get_permission(action, resource)" in inspect.getsource(responses)
+
+
+def test_moto_still_ignores_bool_conditions_which_the_sandbox_evaluates_for_tls():
+    from moto.iam import policy_conditions
+
+    assert "Bool" not in policy_conditions.CONDITION_OPERATIONS, "moto now evaluates Bool: drop our TLS patch"
+
+
+def test_parser_start_execution_keeps_its_signature_and_its_none_name_bug():
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    params = list(inspect.signature(StepFunctionsParserBackend.start_execution).parameters)
+    assert params[:4] == ["self", "state_machine_arn", "name", "execution_input"]
+
+
+def test_result_writer_put_object_still_pops_the_parameters_then_the_results():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
+        resource_eval_s3,
+    )
+
+    source = inspect.getsource(resource_eval_s3.ResourceEvalS3._handle_put_object)
+    assert source.index("parameters = env.stack.pop()") < source.index("env.stack.pop()  # TODO: results")

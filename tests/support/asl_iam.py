@@ -206,7 +206,7 @@ def distributed_map_calls(state_name: str, state: Mapping[str, Any], state_machi
     if not state_machine_arn:
         raise UnresolvedServiceCall(f"state {state_name!r}: a distributed Map's IAM names its own state machine")
     name = state_machine_arn.split(":stateMachine:")[1]
-    executions = state_machine_arn.replace(":stateMachine:", ":execution:").rsplit(":", 1)[0] + f":{name}/*"
+    executions = state_machine_arn.replace(":stateMachine:", ":execution:").rsplit(":", 1)[0] + f":{name}/*:*"
     calls = {
         _call("states:StartExecution", state_machine_arn),
         _call("states:DescribeExecution", executions),

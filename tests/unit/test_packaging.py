@@ -118,7 +118,10 @@ def test_dependencies_install_as_binary_wheels_for_the_lambda_platform(
     assert _option(command, "--platform") == pip_platform
     assert "--only-binary=:all:" in command
     assert _option(command, "--python-version") == "3.12"
-    assert _option(command, "--target") == str(target)
+    # pip installs into a private staging folder beside the cache entry, renamed into place when complete.
+    staging = Path(_option(command, "--target"))
+    assert staging.parent == target.parent and staging.name.startswith(f"{target.name}-")
+    assert (target / ".complete").exists() and not staging.exists()
     assert command[-len(PINNED) :] == PINNED
 
 

@@ -52,7 +52,8 @@ def test_every_role_trusts_exactly_one_aws_service(role: RegisteredResource):
     assert len(principals) == 1
     effect, action, kind, service = principals[0]
     assert (effect, action, kind) == ("Allow", "sts:AssumeRole", "Service")
-    assert service in ("lambda.amazonaws.com", "states.amazonaws.com")
+    # API Gateway assumes the ImageDownloader API's role to start executions.
+    assert service in ("lambda.amazonaws.com", "states.amazonaws.com", "apigateway.amazonaws.com")
 
 
 def test_the_wildcard_allow_list_names_only_actions_the_building_blocks_use():
@@ -71,6 +72,19 @@ def _document(*statements: dict) -> dict:
 def test_parliament_reports_resource_star_on_an_action_that_takes_a_resource():
     star = _document({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"})
     assert any(finding.startswith("RESOURCE_STAR") for finding in iam_rules.parliament_findings(star))
+
+
+def test_only_the_exact_known_false_positive_is_dropped_from_parliament_findings():
+    arn = "arn:aws:states:us-east-1:123456789012"
+    child_executions = {
+        "Effect": "Allow",
+        "Action": ["states:DescribeExecution"],
+        "Resource": f"{arn}:execution:sm/*:*",
+    }
+    assert iam_rules.parliament_findings(_document(child_executions)) == []
+    wrong_resource = {"Effect": "Allow", "Action": ["states:DescribeExecution"], "Resource": f"{arn}:stateMachine:sm"}
+    assert any("RESOURCE_MISMATCH" in finding for finding in iam_rules.parliament_findings(_document(wrong_resource)))
+    assert all(reason.strip() for reason in iam_rules.PARLIAMENT_FALSE_POSITIVES.values())
 
 
 def test_parliament_reports_a_misspelled_action():
@@ -111,7 +125,7 @@ def test_a_wildcard_action_is_reported():
         ({"Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::mine-not/*"}, True),
         ({"Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::*/batches/*"}, True),
         (
-            {"Action": ["states:StopExecution"], "Resource": "arn:aws:states:us-east-1:123456789012:execution:sm/*"},
+            {"Action": ["states:StopExecution"], "Resource": "arn:aws:states:us-east-1:123456789012:execution:sm/*:*"},
             False,
         ),
         ({"Action": ["states:StopExecution"], "Resource": "arn:aws:states:us-east-1:123456789012:execution:*"}, True),

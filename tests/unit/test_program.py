@@ -37,7 +37,10 @@ def _outputs_ending(program: ProgramRun, suffix: str) -> dict[str, str]:
 
 
 def test_every_output_has_a_known_shape(program: ProgramRun):
-    shapes = ("StateMachineArn", "StateMachineName", "TopicArn", "TableName")
+    shapes = (
+        "StateMachineArn", "StateMachineName", "TopicArn", "TableName", "QueueUrl", "FunctionName", "ApiUrl",
+        "BucketName",
+    )  # fmt: skip
     unknown = [name for name in program.outputs if not name.endswith(shapes)]
     assert not unknown, f"outputs without a shape rule in this test: {unknown}; add one"
 
@@ -65,12 +68,45 @@ def test_topic_arn_outputs_are_arns_of_registered_topics(program: ProgramRun):
         inventory.by_arn(program, inventory.TOPIC, value)
 
 
+def test_api_url_outputs_are_https_urls_of_a_registered_stage(program: ProgramRun):
+    urls = _outputs_ending(program, "ApiUrl")
+    assert urls
+    stages = [stage.state["invokeUrl"] for stage in program.of_type("aws:apigatewayv2/stage:Stage")]
+    for name, value in urls.items():
+        assert value.startswith("https://") and any(value.startswith(stage) for stage in stages), f"{name}={value!r}"
+
+
+def test_bucket_name_outputs_are_physical_names_of_registered_buckets(program: ProgramRun):
+    names = _outputs_ending(program, "BucketName")
+    assert names
+    for name, value in names.items():
+        bucket = inventory.one([b for b in program.of_type("aws:s3/bucket:Bucket") if b.state["bucket"] == value], name)
+        assert value != bucket.name, f"{name} is the logical name {value!r}, not the bucket's physical name"
+
+
 def test_table_name_outputs_are_physical_names_of_registered_tables(program: ProgramRun):
     names = _outputs_ending(program, "TableName")
     assert names
     for name, value in names.items():
         table = inventory.by_physical_name(program, inventory.TABLE, value)
         assert value != table.name, f"{name} is the logical name {value!r}, not the table's physical name"
+
+
+def test_queue_url_outputs_are_urls_of_registered_queues(program: ProgramRun):
+    urls = _outputs_ending(program, "QueueUrl")
+    assert urls
+    for name, value in urls.items():
+        queues = [q for q in program.of_type(inventory.QUEUE) if q.state.get("url") == value]
+        assert len(queues) == 1, f"{name}={value!r} is not the URL of one queue of the program"
+        assert value.endswith(f"/{ACCOUNT_ID}/{inventory.physical_name(queues[0])}"), f"{name}={value!r}"
+
+
+def test_function_name_outputs_are_physical_names_of_registered_functions(program: ProgramRun):
+    names = _outputs_ending(program, "FunctionName")
+    assert names
+    for name, value in names.items():
+        function = inventory.by_physical_name(program, inventory.FUNCTION, value)
+        assert value != function.name, f"{name} is the logical name {value!r}, not the function's physical name"
 
 
 def test_map_fan_out_table_name_is_the_table_the_map_fan_out_workflow_reads(program: ProgramRun):

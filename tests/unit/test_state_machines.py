@@ -300,7 +300,7 @@ def test_a_distributed_map_needs_its_child_executions_its_items_and_its_results(
         ResultWriter={"Resource": "arn:aws:states:::s3:putObject", "Parameters": {"Bucket": "b", "Prefix": "out"}},
     )
     calls = asl_iam.required_calls(definition, program, arn)
-    executions = "arn:aws:states:us-east-1:123456789012:execution:sm/*"
+    executions = "arn:aws:states:us-east-1:123456789012:execution:sm/*:*"
     assert ("states:startexecution", arn) in calls
     assert {("states:describeexecution", executions), ("states:stopexecution", executions)} <= calls
     assert ("s3:getobject", "arn:aws:s3:::b/batches/*") in calls

@@ -13,6 +13,12 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   parameters as the body, so every signed GET would fail; we re-sign it with the empty body it was sent with.
 - `_determine_resource` on moto's DynamoDB, Lambda, Step Functions and SNS responses: without it moto checks
   those services' actions against Resource "*" only, so a least-privilege policy naming one table would deny.
+- `moto.s3.models.FakeBucket.get_permission`: moto evaluates a bucket policy's Deny without its conditions, so
+  the usual "deny unless aws:SecureTransport" statement denies everything; we evaluate it with
+  `aws:SecureTransport = true`, as every SDK request to AWS's TLS endpoints is (the embedded endpoint stands in
+  for them).
+- `moto.stepfunctions.parser.models.StepFunctionsParserBackend.start_execution`: an execution started without
+  a name is named "None" (so a second one is refused as a duplicate); AWS names it with a UUID, and so do we.
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 """
@@ -22,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -76,9 +83,13 @@ def _json_body(response: Any) -> dict[str, Any]:
 
 
 def _dynamodb_resource(self: Any) -> str:
-    table = _json_body(self).get("TableName")
+    body = _json_body(self)
+    table = body.get("TableName")
+    tables = list(body.get("RequestItems") or {})  # BatchWriteItem / BatchGetItem name their tables here
+    if not table and len(tables) == 1:
+        table = tables[0]
     if not table:
-        return "*"
+        return "*"  # several tables (or none): only a policy on "*" allows it, stricter than AWS
     return f"arn:aws:dynamodb:{self.region}:{self.current_account}:table/{table}"
 
 
@@ -103,6 +114,15 @@ def _sns_resource(self: Any) -> str:
     except Exception:
         return "*"
     return str(topic or "*")
+
+
+def _applies_over_tls(statement: dict[str, Any]) -> bool:
+    """Whether a statement's `Bool aws:SecureTransport` condition (if any) holds for a TLS request."""
+    expected = (statement.get("Condition") or {}).get("Bool", {}).get("aws:SecureTransport")
+    if expected is None:
+        return True
+    values = expected if isinstance(expected, list) else [expected]
+    return "true" in [str(value).lower() for value in values]
 
 
 # --- the server ---------------------------------------------------------------------------------------------
@@ -152,6 +172,13 @@ class EmbeddedAws:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @property
+    def operator_credentials(self) -> Credentials:
+        """The sandbox operator's access key (an administrator), e.g. to sign HTTP API requests."""
+        if self._admin is None:
+            raise SandboxError("the embedded AWS is not started")
+        return dict(self._admin)
 
     # clients
     def client(self, service: str, credentials: Credentials | None = None) -> BaseClient:
@@ -263,6 +290,8 @@ class EmbeddedAws:
             self._patch_attr(importlib.import_module(module_name), "boto_client_for", client_for)
 
         self._install_result_writer()
+        self._install_execution_names()
+        self._install_bucket_policy_conditions()
         original_invoke = LambdaBackend.invoke
 
         def invoke(
@@ -297,6 +326,32 @@ class EmbeddedAws:
             (SNSResponse, _sns_resource),
         ):
             self._patch_attr(response_class, "_determine_resource", resolver)
+
+    def _install_execution_names(self) -> None:
+        from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+        original = StepFunctionsParserBackend.start_execution
+
+        def start_execution(backend: Any, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any) -> Any:
+            return original(backend, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+        self._patch_attr(StepFunctionsParserBackend, "start_execution", start_execution)
+
+    def _install_bucket_policy_conditions(self) -> None:
+        from moto.iam.access_control import IAMPolicy, PermissionResult
+        from moto.s3.models import FakeBucket
+
+        def get_permission(bucket: Any, action: str, resource: str) -> Any:
+            if bucket.policy is None:
+                return PermissionResult.NEUTRAL
+            document = json.loads(bucket.policy.decode())
+            statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+            applicable = [statement for statement in statements if _applies_over_tls(statement)]
+            if not applicable:
+                return PermissionResult.NEUTRAL
+            return IAMPolicy(json.dumps({**document, "Statement": applicable})).is_action_permitted(action, resource)
+
+        self._patch_attr(FakeBucket, "get_permission", get_permission)
 
     def _install_result_writer(self) -> None:
         from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (

@@ -27,6 +27,35 @@ RECORDED_NOT_EMULATED: dict[str, str] = {
 }
 
 
+#: Pulumi's `aws.sqs.Queue` inputs -> the SQS attributes CreateQueue takes.
+SQS_QUEUE_ATTRIBUTES = {
+    "fifoQueue": "FifoQueue",
+    "contentBasedDeduplication": "ContentBasedDeduplication",
+    "deduplicationScope": "DeduplicationScope",
+    "fifoThroughputLimit": "FifoThroughputLimit",
+    "sqsManagedSseEnabled": "SqsManagedSseEnabled",
+    "kmsMasterKeyId": "KmsMasterKeyId",
+    "kmsDataKeyReusePeriodSeconds": "KmsDataKeyReusePeriodSeconds",
+    "messageRetentionSeconds": "MessageRetentionPeriod",
+    "visibilityTimeoutSeconds": "VisibilityTimeout",
+    "delaySeconds": "DelaySeconds",
+    "maxMessageSize": "MaximumMessageSize",
+    "receiveWaitTimeSeconds": "ReceiveMessageWaitTimeSeconds",
+    "redrivePolicy": "RedrivePolicy",
+    "redriveAllowPolicy": "RedriveAllowPolicy",
+    "policy": "Policy",
+}
+
+
+def _sqs_attribute(value: Any) -> str:
+    """SQS attributes are strings: booleans lower-case, whole numbers without the ".0" Pulumi's floats carry."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 class UnknownResourceType(SandboxError):
     """The program registered a resource type the sandbox neither creates nor records."""
 
@@ -81,6 +110,8 @@ class SandboxMocks(pulumi.runtime.Mocks):
             "aws:apigatewayv2/integration:Integration": self._http_integration,
             "aws:apigatewayv2/route:Route": self._http_route,
             "aws:apigatewayv2/stage:Stage": self._http_stage,
+            "aws:sqs/queue:Queue": self._queue,
+            "aws:sqs/queuePolicy:QueuePolicy": self._queue_policy,
         }
 
     @property
@@ -354,3 +385,25 @@ class SandboxMocks(pulumi.runtime.Mocks):
         )
         path = "" if stage_name == "$default" else f"{stage_name}/"
         return {"id": stage_name, "name": stage_name, "invokeUrl": f"{self.gateway_url.rstrip('/')}/{path}"}
+
+    # SQS
+    def _queue(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        inputs = args.inputs
+        if inputs.get("fifoQueue") and not name.endswith(".fifo"):
+            name += ".fifo"  # pulumi-aws auto-names a FIFO queue with the suffix SQS requires
+        attributes = {
+            attribute: _sqs_attribute(inputs[key])
+            for key, attribute in SQS_QUEUE_ATTRIBUTES.items()
+            if inputs.get(key) not in (None, "")
+        }
+        sqs = self.aws.client("sqs")
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        # Pulumi's `id` of a queue is its URL.
+        return {"id": url, "url": url, "arn": arn, "name": name}
+
+    def _queue_policy(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
+        # Stored on the queue as in AWS; moto evaluates identity policies only, so a Deny here is not enforced.
+        url = args.inputs["queueUrl"]
+        self.aws.client("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": args.inputs["policy"]})
+        return {"id": url}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.client import BaseClient
 
@@ -17,6 +18,7 @@ from tools.sandbox.engine import SandboxMocks
 from tools.sandbox.gateway import HttpApiGateway
 from tools.sandbox.lambda_runtime import FunctionNotFound, Invocation, LambdaRuntime
 
+T = TypeVar("T")
 TERMINAL_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 
 
@@ -101,6 +103,18 @@ class Sandbox:
             self.aws, self.runtime, lambda_pool_size=lambda_pool_size, gateway_url=self.gateway.url
         )
         self.program: ProgramRun | None = None
+        self._services = ExitStack()
+        self._shared: dict[str, Any] = {}
+
+    def enter(self, service: AbstractContextManager[T]) -> T:
+        """Run a helper service for as long as this sandbox lives."""
+        return self._services.enter_context(service)
+
+    def shared(self, name: str, factory: Callable[[], AbstractContextManager[T]]) -> T:
+        """One helper service per name for this sandbox's life (e.g. the local image server every run uses)."""
+        if name not in self._shared:
+            self._shared[name] = self.enter(factory())
+        return self._shared[name]
 
     def __enter__(self) -> Sandbox:
         self.aws.start()
@@ -116,6 +130,7 @@ class Sandbox:
         self.close()
 
     def close(self) -> None:
+        self._services.close()
         self.gateway.stop()
         self.runtime.close()
         self.aws.stop()
@@ -163,9 +178,9 @@ class Sandbox:
     ) -> ExecutionReport:
         """Start one execution, wait for it to end, and report it with the Lambda invocations it caused."""
         document = json.dumps(payload, default=_json_default)
-        execution_arn = self.client("stepfunctions").start_execution(
-            stateMachineArn=state_machine_arn, input=document
-        )["executionArn"]
+        execution_arn = self.client("stepfunctions").start_execution(stateMachineArn=state_machine_arn, input=document)[
+            "executionArn"
+        ]
         return self.follow(workflow, execution_arn, json.loads(document), timeout_seconds, on_poll)
 
     def follow(

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import requests
 
 from tools.load_ddb import LoadError, read_list, write_list
 from tools.program import PROJECT_ROOT
+from tools.sandbox.aws import REGION
+from tools.sandbox.image_server import ImageServer
 from tools.sandbox.session import ExecutionReport, Sandbox
+from tools.start_download import signed_headers
 
 DATA = PROJECT_ROOT / "tools" / "data"
 
@@ -30,6 +38,8 @@ class Workflow:
     #: Starts the execution the way users do (e.g. through the HTTP API) and returns its ARN; None means
     #: StartExecution on the state machine named by `state_machine_output`.
     start: Callable[[Sandbox, Any], str] | None = None
+    #: Config the workflow needs in the sandbox (below any `--config` the user gives).
+    sandbox_overrides: Mapping[str, str] = field(default_factory=dict)
 
 
 def run_workflow(
@@ -83,6 +93,60 @@ def _input_only(default: Any) -> Callable[[Sandbox, list[Any] | None, Any], Any]
     return prepare
 
 
+EXAMPLES = PROJECT_ROOT / "examples"
+
+
+def _prepare_image_downloader(sandbox: Sandbox, items: list[Any] | None, payload: Any) -> Any:
+    """Serve the examples' images locally: the request's scheme and host become the local image server's."""
+    server = sandbox.shared("images", ImageServer)
+    if payload is None:
+        payload = json.loads((EXAMPLES / "flags-success.json").read_text())
+    if not isinstance(payload, dict):
+        raise WorkflowInputError("--input for image-downloader: a JSON object with baseUrl and resourcePaths")
+    if items is not None:
+        payload = {**payload, "resourcePaths": items}
+    base = urlsplit(str(payload.get("baseUrl", "")))
+    payload = {**payload, "baseUrl": server.url + (base.path or "/data/flags")}
+    return payload
+
+
+def _start_through_the_api(sandbox: Sandbox, payload: Any) -> str:
+    """POST the request to the HTTP API route, signed with SigV4 as the sandbox operator."""
+    url = sandbox.outputs["imageDownloaderApiUrl"]
+    data = json.dumps(payload).encode()
+    credentials = sandbox.aws.operator_credentials
+    session = boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"]
+    )
+    response = requests.post(url, data=data, headers=signed_headers(url, data, session, REGION), timeout=30)
+    if response.status_code != 200:
+        raise WorkflowInputError(f"the HTTP API answered {response.status_code}: {response.text}")
+    return str(response.json()["executionArn"])
+
+
+class StarterRefused(WorkflowInputError):
+    """The task-tracker starter Lambda answered with an error (e.g. InvalidEvent for a bad taskId)."""
+
+    def __init__(self, payload: Any, error_type: str, error_message: str) -> None:
+        super().__init__(f"the starter Lambda refused {json.dumps(payload)}: {error_type}: {error_message}")
+        self.error_type, self.error_message = error_type, error_message
+
+
+def start_task(sandbox: Sandbox, payload: Any) -> dict[str, Any]:
+    """Invoke the task-tracker starter Lambda (the tutorial's console Test button) and return what it answers."""
+    response = sandbox.client("lambda").invoke(
+        FunctionName=sandbox.outputs["taskStarterFunctionName"], Payload=json.dumps(payload).encode()
+    )
+    answer: dict[str, Any] = json.loads(response["Payload"].read())
+    if response.get("FunctionError"):
+        raise StarterRefused(payload, str(answer.get("errorType")), str(answer.get("errorMessage")))
+    return answer
+
+
+def _start_with_the_starter_lambda(sandbox: Sandbox, payload: Any) -> str:
+    return str(start_task(sandbox, payload)["executionArn"])
+
+
 WORKFLOWS: dict[str, Workflow] = {
     workflow.name: workflow
     for workflow in (
@@ -99,6 +163,15 @@ WORKFLOWS: dict[str, Workflow] = {
             _prepare_parallel_lambda,
         ),
         Workflow(
+            "image-downloader",
+            "imageDownloaderStateMachineArn",
+            "the seed's flags downloaded into the bucket from a local image server, started through the HTTP API",
+            _prepare_image_downloader,
+            start=_start_through_the_api,
+            # The local image server is plain HTTP on 127.0.0.1, which the deployed guard rightly refuses.
+            sandbox_overrides={"allowPrivateHosts": "true", "allowInsecureHttp": "true"},
+        ),
+        Workflow(
             "job-poller",
             "jobPollerStateMachineArn",
             "submit a simulated job, then check its status every pollIntervalSeconds until it ends "
@@ -110,6 +183,21 @@ WORKFLOWS: dict[str, Workflow] = {
             "lambdaIteratorStateMachineArn",
             'a Lambda run {"iterations": n} times in a Choice loop (default input {"iterations": 5})',
             _input_only({"iterations": 5}),
+        ),
+        Workflow(
+            "record-transfer",
+            "recordTransferStateMachineArn",
+            'seed {"count": n} DynamoDB records, then send each one, in order, to the SQS FIFO queue '
+            '(default input {"count": 5})',
+            _input_only({"count": 5}),
+        ),
+        Workflow(
+            "task-tracker",
+            "taskTrackerStateMachineArn",
+            "the starter Lambda starts a run of the task: STARTED, the work (workSeconds), DONE "
+            '(default input {"taskId": "Breakfast"})',
+            _input_only({"taskId": "Breakfast"}),
+            start=_start_with_the_starter_lambda,
         ),
     )
 }
