@@ -59,6 +59,8 @@ class CommonSettings:
     lambda_architecture: str = "x86_64"
     sfn_log_level: str = "ERROR"
     alarm_email: str | None = None
+    #: Protect tables, buckets and queues, so `pulumi destroy` never deletes data (production stacks).
+    retain_data: bool = False
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,7 @@ def load_settings(values: Mapping[str, str | None]) -> Settings:
             values, "sfnLogLevel", CommonSettings.sfn_log_level, lambda k, r: _choice(k, r, SFN_LOG_LEVELS)
         ),
         alarm_email=_read(values, "alarmEmail", None, _email),
+        retain_data=_read(values, "retainData", CommonSettings.retain_data, _boolean),
     )
     map_fan_out = MapFanOutSettings(
         max_concurrency=_read(values, "maxConcurrency", MapFanOutSettings.max_concurrency, _max_concurrency),
@@ -408,6 +411,7 @@ CONFIG_KEYS = (
     "lambdaArchitecture",
     "sfnLogLevel",
     "alarmEmail",
+    "retainData",
     "maxConcurrency",
     "waitDurationSeconds",
     "timeoutDurationSeconds",

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components import asl, policies
 from components.config import CommonSettings, ImageDownloaderSettings
+from components.stateful import data_options
 from components.lambda_function import PythonFunction, PythonFunctionArgs
 from components.workflow import Workflow, WorkflowArgs
 
@@ -137,7 +138,7 @@ class ImageDownloader(pulumi.ComponentResource):
         super().__init__("sfn-patterns:index:ImageDownloader", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
-        self.bucket = self._private_bucket(name, settings, child)
+        self.bucket = self._private_bucket(name, settings, child, data_options(self, args.common))
         self.url_table = aws.dynamodb.Table(
             f"{name}-url-table",
             billing_mode="PAY_PER_REQUEST",
@@ -145,7 +146,7 @@ class ImageDownloader(pulumi.ComponentResource):
             attributes=[{"name": "url", "type": "S"}],
             server_side_encryption={"enabled": True},
             point_in_time_recovery={"enabled": True},
-            opts=child,
+            opts=data_options(self, args.common),
         )
         self.failures_topic = aws.sns.Topic(f"{name}-failures", kms_master_key_id="alias/aws/sns", opts=child)
         if settings.notification_email:
@@ -203,8 +204,10 @@ class ImageDownloader(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _private_bucket(name: str, settings: ImageDownloaderSettings, child: pulumi.ResourceOptions) -> aws.s3.Bucket:
-        bucket = aws.s3.Bucket(f"{name}-images", force_destroy=False, opts=child)
+    def _private_bucket(
+        name: str, settings: ImageDownloaderSettings, child: pulumi.ResourceOptions, data: pulumi.ResourceOptions
+    ) -> aws.s3.Bucket:
+        bucket = aws.s3.Bucket(f"{name}-images", force_destroy=False, opts=data)
         aws.s3.BucketPublicAccessBlock(
             f"{name}-images-public-access",
             bucket=bucket.id,

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components import asl, policies
 from components.config import CommonSettings, JobPollerSettings
+from components.stateful import data_options
 from components.lambda_function import PythonFunction, PythonFunctionArgs
 from components.workflow import Workflow, WorkflowArgs
 
@@ -164,7 +165,7 @@ class JobPoller(pulumi.ComponentResource):
                 ttl={"attribute_name": JOB_EXPIRY_ATTRIBUTE, "enabled": True},
                 server_side_encryption={"enabled": True},
                 point_in_time_recovery={"enabled": True},
-                opts=child,
+                opts=data_options(self, args.common),
             )
             environment = {"JOBS_TABLE_NAME": self.table.name}
             submit = JobHandler(

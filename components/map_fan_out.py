@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components import asl, policies
 from components.config import CommonSettings, MapFanOutSettings
+from components.stateful import data_options
 from components.lambda_function import PythonFunction, PythonFunctionArgs
 from components.workflow import Workflow, WorkflowArgs
 
@@ -128,7 +129,7 @@ class MapFanOut(pulumi.ComponentResource):
                 attributes=[{"name": LIST_KEY_ATTRIBUTE, "type": "S"}],
                 server_side_encryption={"enabled": True},
                 point_in_time_recovery={"enabled": True},
-                opts=child,
+                opts=data_options(self, args.common),
             )
             unmarshal = PythonFunction(
                 f"{name}-to-plain-json",

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components import asl, policies
 from components.config import CommonSettings, RecordTransferSettings
+from components.stateful import data_options
 from components.lambda_function import PythonFunction, PythonFunctionArgs
 from components.workflow import Workflow, WorkflowArgs
 
@@ -186,7 +187,7 @@ class RecordTransfer(pulumi.ComponentResource):
             attributes=[{"name": RECORD_KEY_ATTRIBUTE, "type": "S"}],
             server_side_encryption={"enabled": True},
             point_in_time_recovery={"enabled": True},
-            opts=child,
+            opts=data_options(self, args.common),
         )
         # FIFO: a standard queue may reorder messages, and the tutorial's point is records sent in order.
         # SQS-managed encryption: encrypted at rest with no KMS key for senders and consumers to be granted.
@@ -195,7 +196,7 @@ class RecordTransfer(pulumi.ComponentResource):
             fifo_queue=True,
             sqs_managed_sse_enabled=True,
             message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
-            opts=child,
+            opts=data_options(self, args.common),
         )
         self.queue = aws.sqs.Queue(
             f"{name}-queue",
@@ -205,7 +206,7 @@ class RecordTransfer(pulumi.ComponentResource):
             redrive_policy=self.dead_letter_queue.arn.apply(
                 lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
             ),
-            opts=child,
+            opts=data_options(self, args.common),
         )
         for role, queue in (("queue", self.queue), ("dead-letter-queue", self.dead_letter_queue)):
             aws.sqs.QueuePolicy(

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components import asl, policies
 from components.config import CommonSettings, TaskTrackerSettings
+from components.stateful import data_options
 from components.lambda_function import PythonFunction, PythonFunctionArgs
 from components.workflow import Workflow, WorkflowArgs
 
@@ -156,7 +157,7 @@ class TaskTracker(pulumi.ComponentResource):
             attributes=[{"name": TASK_KEY_ATTRIBUTE, "type": "S"}, {"name": TIME_KEY_ATTRIBUTE, "type": "N"}],
             server_side_encryption={"enabled": True},
             point_in_time_recovery={"enabled": True},
-            opts=child,
+            opts=data_options(self, args.common),
         )
         machine_definition = self.table.name.apply(
             lambda table_name: json.dumps(definition(table_name=table_name, settings=args.settings))

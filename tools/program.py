@@ -37,6 +37,8 @@ class RegisteredResource:
     inputs: dict[str, Any]
     id: str | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    protect: bool = False
+    retain_on_delete: bool = False
 
 
 @dataclass
@@ -78,6 +80,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 parent=request.parent,
                 custom=bool(request.custom),
                 inputs=rpc.deserialize_properties(request.object),
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
             )
             if request.custom:
                 registration = self.resources[response.urn]
