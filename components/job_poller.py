@@ -12,8 +12,8 @@ import pulumi_aws as aws
 
 from components import asl, policies
 from components.config import CommonSettings, JobPollerSettings
-from components.stateful import data_options
 from components.lambda_function import PythonFunction, PythonFunctionArgs
+from components.stateful import data_options
 from components.workflow import Workflow, WorkflowArgs
 
 #: A job in one of these is still going: the poller waits and checks again.

@@ -11,8 +11,8 @@ import pulumi_aws as aws
 
 from components import asl, policies
 from components.config import CommonSettings, MapFanOutSettings
-from components.stateful import data_options
 from components.lambda_function import PythonFunction, PythonFunctionArgs
+from components.stateful import data_options
 from components.workflow import Workflow, WorkflowArgs
 
 #: The table holds each list in one item: partition key `listName`, the list in attribute `items`.

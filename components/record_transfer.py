@@ -11,8 +11,8 @@ import pulumi_aws as aws
 
 from components import asl, policies
 from components.config import CommonSettings, RecordTransferSettings
-from components.stateful import data_options
 from components.lambda_function import PythonFunction, PythonFunctionArgs
+from components.stateful import data_options
 from components.workflow import Workflow, WorkflowArgs
 
 #: The tutorial's table: partition key `MessageId`; the seed Lambda writes MessageNo1..MessageNon.
