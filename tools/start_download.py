@@ -13,6 +13,7 @@ import boto3
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore.exceptions import BotoCoreError, ClientError
 
 USAGE_ERROR = 2
 
@@ -79,17 +80,34 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--region", help="AWS region of the API (default: the profile's)")
     parser.add_argument("--profile", help="AWS profile whose credentials sign the request")
     parser.add_argument("--no-sign", action="store_true", help="for an API deployed with apiAuthorization=none")
+    parser.add_argument("--watch", action="store_true", help="follow the execution until it ends (tools.watch)")
+    parser.add_argument("--endpoint-url", help="the Step Functions endpoint --watch asks, e.g. the sandbox's")
     return parser.parse_args(argv)
+
+
+def watch(args: argparse.Namespace, execution_arn: str) -> int:
+    """Follow the started execution as `python -m tools.watch` does; 0 when it succeeded, else 1."""
+    if not __package__:  # run as `python tools/start_download.py`: the project root holds `tools`
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tools.watch import follow, make_client
+
+    try:
+        client = make_client(args.region or execution_arn.split(":")[3], args.profile, args.endpoint_url)
+        return 0 if follow(client, execution_arn, sys.stdout).status == "SUCCEEDED" else 1
+    except (BotoCoreError, ClientError) as error:
+        print(f"start_download: cannot watch {execution_arn}: {error}", file=sys.stderr)
+        return USAGE_ERROR
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        print(start(args))
+        execution_arn = start(args)
     except StartError as error:
         print(f"start_download: error: {error}", file=sys.stderr)
         return USAGE_ERROR
-    return 0
+    print(execution_arn, flush=True)
+    return watch(args, execution_arn) if args.watch else 0
 
 
 if __name__ == "__main__":

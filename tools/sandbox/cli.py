@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +16,11 @@ from rich.table import Table
 
 from components.config import ConfigError
 from tools.program import PreviewMocks, StackConfigError, parse_overrides, run_program
+from tools.sandbox.image_server import ImageServer
 from tools.sandbox.scenarios import SCENARIOS, run_scenario
 from tools.sandbox.session import ExecutionReport, Sandbox
 from tools.sandbox.workflows import WORKFLOWS, WorkflowInputError, read_items, run_workflow
+from tools.watch import LiveWatch, RichDisplay
 
 USAGE_ERROR = 2
 
@@ -35,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--input", help="execution input: JSON, or @file")
             command.add_argument("--items", help="@file with a JSON array of items for the workflow's list")
             command.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    serve = commands.add_parser("serve", help="deploy, then serve the HTTP API (and local images) until Ctrl-C")
+    serve.add_argument("--stack", default="dev")
+    serve.add_argument("--config", action="append", default=[], metavar="KEY=VALUE")
+    serve.add_argument("--seconds", type=float, help="stop after this long (default: until interrupted)")
     demo = commands.add_parser("demo", help="every seed tutorial scenario: expected vs observed")
     demo.add_argument("--stack", default="dev")
     return parser
@@ -101,16 +110,12 @@ def _print_report(report: ExecutionReport, console: Console) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     workflow = WORKFLOWS[args.workflow]
     payload, items = _json_or_file(args.input), _items(args.items)
-    overrides = parse_overrides(args.config)
+    overrides = {**workflow.sandbox_overrides, **parse_overrides(args.config)}
     live = sys.stdout.isatty() and not args.json
     with Sandbox(stack=args.stack, overrides=overrides) as sandbox:
-        if live:
-            with console.status(f"{workflow.name}: starting") as status:
-
-                def show(description: dict[str, Any], invocations: int) -> None:
-                    status.update(f"{workflow.name}: {description['status']}, {invocations} Lambda invocations so far")
-
-                report = run_workflow(sandbox, workflow, items, payload, on_poll=show)
+        if live:  # the execution watcher's live view: current state, a bar per Map, Lambda failures
+            with LiveWatch(lambda: sandbox.client("stepfunctions"), RichDisplay(console)) as watch:
+                report = run_workflow(sandbox, workflow, items, payload, on_poll=watch)
         else:
             report = run_workflow(sandbox, workflow, items, payload)
     if args.json:
@@ -118,6 +123,29 @@ def run(args: argparse.Namespace, console: Console) -> int:
     else:
         _print_report(report, console)
     return 0 if report.status == "SUCCEEDED" else 1
+
+
+def serve(args: argparse.Namespace, console: Console) -> int:
+    """Keep a deployed sandbox up so `tools/start_download.py` and the AWS CLI can use it."""
+    overrides = {**WORKFLOWS["image-downloader"].sandbox_overrides, **parse_overrides(args.config)}
+    with Sandbox(stack=args.stack, overrides=overrides) as sandbox:
+        images = sandbox.shared("images", ImageServer)
+        creds = sandbox.aws.operator_credentials
+        console.print(f"HTTP API:      {sandbox.outputs['imageDownloaderApiUrl']}")
+        console.print(f"local images:  {images.url}/data/flags/<cc>/<cc>.gif (404 for zz)")
+        console.print(f"embedded AWS:  {sandbox.aws.endpoint_url}")
+        console.print("as the sandbox operator, in another shell:")
+        print(f"export AWS_ACCESS_KEY_ID={creds['AccessKeyId']} AWS_SECRET_ACCESS_KEY={creds['SecretAccessKey']} "
+              f"AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
+        console.print(f"python tools/start_download.py --api-url {sandbox.outputs['imageDownloaderApiUrl']} "
+                      f"--base-url {images.url}/data/flags --paths ad/ad.gif ae/ae.gif")  # fmt: skip
+        sys.stdout.flush()
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how `serve` is meant to end
+            if args.seconds:
+                time.sleep(args.seconds)
+            else:
+                threading.Event().wait()
+    return 0
 
 
 def demo(args: argparse.Namespace, console: Console) -> int:
@@ -140,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(stderr=getattr(args, "json", False))
     try:
-        command = {"preview": preview, "run": run, "demo": demo}[args.command]
+        command = {"preview": preview, "run": run, "serve": serve, "demo": demo}[args.command]
         return command(args, console)
     except (ConfigError, StackConfigError, WorkflowInputError, OSError) as error:
         console.print(f"[red]error:[/red] {error}")
