@@ -12,7 +12,7 @@ import pulumi_aws as aws
 from components import asl, policies
 from components.config import CommonSettings, ImageDownloaderSettings
 from components.lambda_function import PythonFunction, PythonFunctionArgs
-from components.stateful import data_options
+from components.stateful import data_options, data_table
 from components.workflow import Workflow, WorkflowArgs
 
 BATCHES_PREFIX = "batches/"
@@ -139,15 +139,7 @@ class ImageDownloader(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
         self.bucket = self._private_bucket(name, settings, child, data_options(self, args.common))
-        self.url_table = aws.dynamodb.Table(
-            f"{name}-url-table",
-            billing_mode="PAY_PER_REQUEST",
-            hash_key="url",
-            attributes=[{"name": "url", "type": "S"}],
-            server_side_encryption={"enabled": True},
-            point_in_time_recovery={"enabled": True},
-            opts=data_options(self, args.common),
-        )
+        self.url_table = data_table(f"{name}-url-table", self, args.common, hash_key="url")
         self.failures_topic = aws.sns.Topic(f"{name}-failures", kms_master_key_id="alias/aws/sns", opts=child)
         if settings.notification_email:
             aws.sns.TopicSubscription(

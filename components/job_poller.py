@@ -13,7 +13,7 @@ import pulumi_aws as aws
 from components import asl, policies
 from components.config import CommonSettings, JobPollerSettings
 from components.lambda_function import PythonFunction, PythonFunctionArgs
-from components.stateful import data_options
+from components.stateful import data_table
 from components.workflow import Workflow, WorkflowArgs
 
 #: A job in one of these is still going: the poller waits and checks again.
@@ -157,15 +157,8 @@ class JobPoller(pulumi.ComponentResource):
         self.table = None
         submit, check = args.submit_handler, args.check_handler
         if submit is None or check is None:
-            self.table = aws.dynamodb.Table(
-                f"{name}-jobs",
-                billing_mode="PAY_PER_REQUEST",
-                hash_key=JOB_KEY_ATTRIBUTE,
-                attributes=[{"name": JOB_KEY_ATTRIBUTE, "type": "S"}],
-                ttl={"attribute_name": JOB_EXPIRY_ATTRIBUTE, "enabled": True},
-                server_side_encryption={"enabled": True},
-                point_in_time_recovery={"enabled": True},
-                opts=data_options(self, args.common),
+            self.table = data_table(
+                f"{name}-jobs", self, args.common, hash_key=JOB_KEY_ATTRIBUTE, ttl_attribute=JOB_EXPIRY_ATTRIBUTE
             )
             environment = {"JOBS_TABLE_NAME": self.table.name}
             submit = JobHandler(

@@ -12,7 +12,7 @@ import pulumi_aws as aws
 from components import asl, policies
 from components.config import CommonSettings, MapFanOutSettings
 from components.lambda_function import PythonFunction, PythonFunctionArgs
-from components.stateful import data_options
+from components.stateful import data_table
 from components.workflow import Workflow, WorkflowArgs
 
 #: The table holds each list in one item: partition key `listName`, the list in attribute `items`.
@@ -122,15 +122,7 @@ class MapFanOut(pulumi.ComponentResource):
         )  # fmt: skip
         invoked = [self.item_function.arn]
         if args.item_source == "table":
-            self.table = aws.dynamodb.Table(
-                f"{name}-table",
-                billing_mode="PAY_PER_REQUEST",
-                hash_key=LIST_KEY_ATTRIBUTE,
-                attributes=[{"name": LIST_KEY_ATTRIBUTE, "type": "S"}],
-                server_side_encryption={"enabled": True},
-                point_in_time_recovery={"enabled": True},
-                opts=data_options(self, args.common),
-            )
+            self.table = data_table(f"{name}-table", self, args.common, hash_key=LIST_KEY_ATTRIBUTE)
             unmarshal = PythonFunction(
                 f"{name}-to-plain-json",
                 PythonFunctionArgs(

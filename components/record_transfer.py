@@ -12,7 +12,7 @@ import pulumi_aws as aws
 from components import asl, policies
 from components.config import CommonSettings, RecordTransferSettings
 from components.lambda_function import PythonFunction, PythonFunctionArgs
-from components.stateful import data_options
+from components.stateful import data_options, data_table
 from components.workflow import Workflow, WorkflowArgs
 
 #: The tutorial's table: partition key `MessageId`; the seed Lambda writes MessageNo1..MessageNon.
@@ -180,15 +180,7 @@ class RecordTransfer(pulumi.ComponentResource):
     def __init__(self, name: str, args: RecordTransferArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("sfn-patterns:index:RecordTransfer", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.table = aws.dynamodb.Table(
-            f"{name}-table",
-            billing_mode="PAY_PER_REQUEST",
-            hash_key=RECORD_KEY_ATTRIBUTE,
-            attributes=[{"name": RECORD_KEY_ATTRIBUTE, "type": "S"}],
-            server_side_encryption={"enabled": True},
-            point_in_time_recovery={"enabled": True},
-            opts=data_options(self, args.common),
-        )
+        self.table = data_table(f"{name}-table", self, args.common, hash_key=RECORD_KEY_ATTRIBUTE)
         # FIFO: a standard queue may reorder messages, and the tutorial's point is records sent in order.
         # SQS-managed encryption: encrypted at rest with no KMS key for senders and consumers to be granted.
         self.dead_letter_queue = aws.sqs.Queue(

@@ -12,7 +12,7 @@ import pulumi_aws as aws
 from components import asl, policies
 from components.config import CommonSettings, TaskTrackerSettings
 from components.lambda_function import PythonFunction, PythonFunctionArgs
-from components.stateful import data_options
+from components.stateful import data_table
 from components.workflow import Workflow, WorkflowArgs
 
 #: The tutorial's Tasks table: one item per run of a task, keyed by the task and its start time (Unix seconds).
@@ -149,15 +149,8 @@ class TaskTracker(pulumi.ComponentResource):
     def __init__(self, name: str, args: TaskTrackerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("sfn-patterns:index:TaskTracker", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.table = aws.dynamodb.Table(
-            f"{name}-table",
-            billing_mode="PAY_PER_REQUEST",
-            hash_key=TASK_KEY_ATTRIBUTE,
-            range_key=TIME_KEY_ATTRIBUTE,
-            attributes=[{"name": TASK_KEY_ATTRIBUTE, "type": "S"}, {"name": TIME_KEY_ATTRIBUTE, "type": "N"}],
-            server_side_encryption={"enabled": True},
-            point_in_time_recovery={"enabled": True},
-            opts=data_options(self, args.common),
+        self.table = data_table(
+            f"{name}-table", self, args.common, hash_key=TASK_KEY_ATTRIBUTE, range_key=(TIME_KEY_ATTRIBUTE, "N")
         )
         machine_definition = self.table.name.apply(
             lambda table_name: json.dumps(definition(table_name=table_name, settings=args.settings))
