@@ -24,9 +24,9 @@ def data_table(
 ) -> aws.dynamodb.Table:
     """An on-demand table, encrypted at rest, with point-in-time recovery; `hash_key` is a string attribute,
     `range_key` a (name, type) pair, `ttl_attribute` the item-expiry attribute if any."""
-    attributes = [{"name": hash_key, "type": "S"}]
+    attributes = [aws.dynamodb.TableAttributeArgs(name=hash_key, type="S")]
     if range_key is not None:
-        attributes.append({"name": range_key[0], "type": range_key[1]})
+        attributes.append(aws.dynamodb.TableAttributeArgs(name=range_key[0], type=range_key[1]))
     return aws.dynamodb.Table(
         name,
         billing_mode="PAY_PER_REQUEST",
@@ -34,7 +34,7 @@ def data_table(
         range_key=range_key[0] if range_key else None,
         attributes=attributes,
         ttl=aws.dynamodb.TableTtlArgs(attribute_name=ttl_attribute, enabled=True) if ttl_attribute else None,
-        server_side_encryption={"enabled": True},
-        point_in_time_recovery={"enabled": True},
+        server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
+        point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
         opts=data_options(parent, common),
     )
