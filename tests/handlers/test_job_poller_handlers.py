@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +12,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-HANDLER_DIR = Path(__file__).resolve().parents[2] / "handlers" / "job_poller"
+from tests.support.handler_modules import handler_modules
+
 #: In the Lambda zip these are top-level modules; other handler packages have their own `errors`.
 HANDLER_MODULES = ("errors", "jobs", "submit_job", "check_job")
 TABLE = "job-poller-jobs"
@@ -24,15 +23,8 @@ REGION = "us-east-1"
 @pytest.fixture(scope="module")
 def handlers() -> Iterator[SimpleNamespace]:
     """Import the package's modules fresh from handlers/job_poller, and forget them afterwards."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name in HANDLER_MODULES:
-            patch.delitem(sys.modules, name, raising=False)
-        patch.syspath_prepend(str(HANDLER_DIR))
-        try:
-            yield SimpleNamespace(**{name: importlib.import_module(name) for name in HANDLER_MODULES})
-        finally:
-            for name in HANDLER_MODULES:
-                sys.modules.pop(name, None)
+    with handler_modules("job_poller", HANDLER_MODULES) as modules:
+        yield modules
 
 
 @pytest.fixture

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-HANDLER_DIR = Path(__file__).resolve().parents[2] / "handlers" / "lambda_iterator"
+from tests.support.handler_modules import handler_modules
+
 #: In the Lambda zip these are top-level modules; other handler packages have their own `errors`.
 HANDLER_MODULES = ("errors", "get_count", "process_iteration")
 MAX_ITERATIONS = 1000
@@ -21,17 +19,8 @@ MAX_ITERATIONS = 1000
 @pytest.fixture(scope="module")
 def handlers() -> Iterator[SimpleNamespace]:
     """Import the package's modules fresh from handlers/lambda_iterator, and forget them afterwards."""
-    root_level = logging.getLogger().level  # process_iteration sets the root logger to INFO, as in Lambda
-    with pytest.MonkeyPatch.context() as patch:
-        for name in HANDLER_MODULES:
-            patch.delitem(sys.modules, name, raising=False)
-        patch.syspath_prepend(str(HANDLER_DIR))
-        try:
-            yield SimpleNamespace(**{name: importlib.import_module(name) for name in HANDLER_MODULES})
-        finally:
-            for name in HANDLER_MODULES:
-                sys.modules.pop(name, None)
-            logging.getLogger().setLevel(root_level)
+    with handler_modules("lambda_iterator", HANDLER_MODULES) as modules:
+        yield modules
 
 
 @pytest.fixture

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,7 +13,8 @@ from boto3.dynamodb.types import TypeSerializer
 from hypothesis import given
 from hypothesis import strategies as st
 
-HANDLER_DIR = Path(__file__).resolve().parents[2] / "handlers" / "map_fan_out"
+from tests.support.handler_modules import handler_modules
+
 #: In the Lambda zip these are top-level modules; other handler packages may have their own `errors`.
 HANDLER_MODULES = ("errors", "log_item", "produce_list", "unmarshal_items")
 
@@ -24,17 +22,8 @@ HANDLER_MODULES = ("errors", "log_item", "produce_list", "unmarshal_items")
 @pytest.fixture(scope="module")
 def handlers() -> Iterator[SimpleNamespace]:
     """Import the package's modules fresh from handlers/map_fan_out, and forget them afterwards."""
-    root_level = logging.getLogger().level  # log_item sets the root logger to INFO, as in Lambda
-    with pytest.MonkeyPatch.context() as patch:
-        for name in HANDLER_MODULES:
-            patch.delitem(sys.modules, name, raising=False)
-        patch.syspath_prepend(str(HANDLER_DIR))
-        try:
-            yield SimpleNamespace(**{name: importlib.import_module(name) for name in HANDLER_MODULES})
-        finally:
-            for name in HANDLER_MODULES:
-                sys.modules.pop(name, None)
-            logging.getLogger().setLevel(root_level)
+    with handler_modules("map_fan_out", HANDLER_MODULES) as modules:
+        yield modules
 
 
 # log_item

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,7 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-HANDLER_DIR = Path(__file__).resolve().parents[2] / "handlers" / "record_transfer"
+from tests.support.handler_modules import handler_modules
+
 #: In the Lambda zip these are top-level modules; other handler packages have their own `errors`.
 HANDLER_MODULES = ("errors", "seed_records")
 TABLE = "records"
@@ -33,14 +31,8 @@ def handlers() -> Iterator[SimpleNamespace]:
         patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
         patch.setenv("TABLE_NAME", TABLE)
         patch.setenv("MAX_RECORDS", str(MAX_RECORDS))
-        for name in HANDLER_MODULES:
-            patch.delitem(sys.modules, name, raising=False)
-        patch.syspath_prepend(str(HANDLER_DIR))
-        try:
-            yield SimpleNamespace(**{name: importlib.import_module(name) for name in HANDLER_MODULES})
-        finally:
-            for name in HANDLER_MODULES:
-                sys.modules.pop(name, None)
+        with handler_modules("record_transfer", HANDLER_MODULES) as modules:
+            yield modules
 
 
 def _records() -> dict[str, str]:
