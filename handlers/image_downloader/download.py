@@ -51,7 +51,7 @@ def _store(url: str, key: str, deadline: float) -> UrlResult:
     with response:
         content_type = fetch.vet(response)
         body = fetch.CappedBody(response, SETTINGS.max_image_bytes, deadline)
-        storage.upload_image(body, key, content_type)
+        storage.upload_image(body, key, content_type, fetch.plain_size(response))
     return UrlResult(url, response.status_code, key, body.bytes_read, None, content_type)
 
 

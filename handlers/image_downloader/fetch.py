@@ -98,6 +98,13 @@ def _content_length(response: requests.Response) -> int | None:
         return None
 
 
+def plain_size(response: requests.Response) -> int | None:
+    """The body's size as announced when it arrives as is; None when chunked or content-encoded (decoded, a
+    gzip body may be far larger than its Content-Length)."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    return _content_length(response) if encoding in ("", "identity") else None
+
+
 def vet(response: requests.Response, settings: Settings = SETTINGS) -> str:
     """Refuse anything but a 200 image within the byte cap (by its Content-Length), before reading the body;
     returns the Content-Type to store the image with."""

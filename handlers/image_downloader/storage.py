@@ -21,15 +21,15 @@ def images_bucket() -> str:
     return SETTINGS.images_bucket
 
 
-def upload_image(body: Any, key: str, content_type: str) -> None:
-    """Stream a file-like body to `key` in the images bucket, typed and encrypted."""
-    clients.s3().upload_fileobj(
-        body,
-        images_bucket(),
-        key,
-        ExtraArgs={"ContentType": content_type, "ServerSideEncryption": ENCRYPTION},
-        Config=TRANSFER_CONFIG,
-    )
+def upload_image(body: Any, key: str, content_type: str, size: int | None = None) -> None:
+    """Stream a file-like body to `key` in the images bucket, typed and encrypted. A body of known `size` below the
+    multipart threshold goes up in one PutObject: the managed transfer would buffer it in memory all the same, and
+    setting one up per image cost about a fifth of each upload's CPU."""
+    extra_args = {"ContentType": content_type, "ServerSideEncryption": ENCRYPTION}
+    if size is not None and size < TRANSFER_CONFIG.multipart_threshold:
+        clients.s3().put_object(Bucket=images_bucket(), Key=key, Body=body.read(), **extra_args)
+        return
+    clients.s3().upload_fileobj(body, images_bucket(), key, ExtraArgs=extra_args, Config=TRANSFER_CONFIG)
 
 
 def put_json(key: str, document: Any) -> None:
