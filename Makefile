@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint typecheck unit deps clean
+.PHONY: demo test lint typecheck unit deps clean bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ unit: deps
 	$(VENV)/bin/pytest
 
 test: lint typecheck unit
+
+# Throughput, state transitions per item, scale and program cost: prints the tables, writes bench/results.json.
+bench: $(VENV)/.installed
+	$(PY) -m tools.bench
 
 clean:
 	rm -rf $(VENV) node_modules build .pytest_cache .mypy_cache .ruff_cache

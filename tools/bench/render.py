@@ -1,0 +1,213 @@
+"""The results document as tables: printed with rich, and as Markdown for the README."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+@dataclass(frozen=True)
+class Section:
+    """One table: a title, its columns and rows (already text), and lines said under it."""
+
+    title: str
+    headers: Sequence[str]
+    rows: list[list[str]]
+    notes: list[str] = field(default_factory=list)
+
+
+def _kb(size: int) -> str:
+    return f"{size / 1024:.1f} KB"
+
+
+def _throughput(document: dict[str, Any]) -> Section:
+    rows = []
+    for run in document["runs"]:
+        cpu = run["cpuMsPerImage"]
+        rows.append(
+            [
+                run["label"],
+                f"{run['succeeded']}/{run['images']}",
+                f"{run['imagesPerSecond']:.1f}",
+                f"{run['limitImagesPerSecond']:.0f}",
+                f"{run['ratioToLimit']:.2f}",
+                f"{run['ratioToNaive']:.1f}",
+                f"{cpu.get('handler', 0):.1f} / {cpu.get('embeddedAws', 0):.1f} / {cpu.get('imageHost', 0):.1f}",
+                f"{run['cpuCeilingImagesPerSecond']:.0f}",
+            ]
+        )
+    title = (
+        f"Download throughput: {document['images']} images of {document['imageBytes'] // 1024} KB, "
+        f"L = {document['latencyMs']:g} ms per request"
+    )
+    headers = ["run", "stored", "images/s", "limit c/L", "x limit", "x naive", "CPU ms/image", "CPU ceiling/s"]
+    notes = [
+        f"handler: {document['handlerRun']}.",
+        *_ceiling_note(document),
+        f"naive baseline: {document['naiveBaseline']}.",
+        "CPU ms/image: handler process / embedded AWS (S3, DynamoDB) / image host. CPU ceiling: images/s if every "
+        "core did nothing but these processes' work per image.",
+    ]
+    return Section(title, headers, rows, notes)
+
+
+def _ceiling_note(document: dict[str, Any]) -> list[str]:
+    single = [run for run in document["runs"] if run["concurrency"] and run["batchSize"] == document["images"]]
+    widest = max(single, key=lambda run: run["concurrency"], default=None)
+    if widest is None or not widest["limitImagesPerSecond"]:
+        return []
+    share = widest["cpuCeilingImagesPerSecond"] / widest["limitImagesPerSecond"]
+    return [
+        f"At c={widest['concurrency']} the CPU ceiling is {widest['cpuCeilingImagesPerSecond']:.0f} images/s, "
+        f"{share:.2f} of c/L: above 1 the limit is the latency, below it the CPU (mostly the SDK's and the embedded "
+        "S3's work per PutObject, which a real S3 does elsewhere)."
+    ]
+
+
+def _transitions(document: dict[str, Any]) -> Section:
+    rows = []
+    for row in document["imageDownloader"] + document["mapFanOut"]:
+        children = f"{row['childExecutions']} + {row['childStateTransitions']}" if row["childExecutions"] else "-"
+        rows.append(
+            [
+                row["workflow"],
+                row["mode"],
+                str(row["items"]),
+                row["status"],
+                str(row["parentStateTransitions"]),
+                children,
+                f"{row['stateTransitions']} ({row['expectedFromDefinition']})",
+                f"{row['transitionsPerItem']:.3f}",
+                f"${row['dollarsPerMillionItems']:.2f}",
+                _kb(row["largestPayloadBytes"]),
+            ]
+        )
+    for row in document["tutorialDesign"]:
+        rows.append(
+            [
+                "tutorial design",
+                f"batches of {row['batchSize']}",
+                str(row["items"]),
+                "computed",
+                "-",
+                "-",
+                f"{row['stateTransitions']} ({row['formula']})",
+                f"{row['transitionsPerItem']:.3f}",
+                f"${row['dollarsPerMillionItems']:.2f}",
+                "-",
+            ]
+        )
+    check = document.get("tutorialCheck")
+    notes = [document["counted"]]
+    if check:
+        notes.append(
+            f"Tutorial design run in the sandbox ({check['images']} images, Pass stand-ins for its Lambdas): "
+            f"{check['status']}, {check['observedStateTransitions']} transitions observed, "
+            f"{check['expectedFromDefinition']} from its definition ({check['formula']})."
+        )
+    headers = ["workflow", "mode", "items", "status", "parent", "child execs + states", "total (expected)"]
+    headers += ["per item", "$ per M items", "largest payload"]
+    return Section("State transitions per item ($0.025 per 1,000)", headers, rows, notes)
+
+
+def _scale(document: dict[str, Any]) -> Section:
+    rows = []
+    for row in document["attempts"]:
+        if "stateTransitions" not in row:
+            rows.append([str(row["items"]), row["status"], "-", "-", "-", "-", "-"])
+            continue
+        rows.append(
+            [
+                str(row["items"]),
+                row["status"],
+                f"{row['seconds']:.1f}",
+                str(row["stateTransitions"]),
+                f"{row['transitionsPerItem']:.3f}",
+                f"{_kb(row['largestPayloadBytes'])} ({row['largestPayloadAt']})",
+                "yes" if row["withinPayloadLimit"] else "NO",
+            ]
+        )
+    notes = [
+        f"Largest completed within {document['timeLimitSeconds']:g} s: {document['largestCompleted']} images "
+        f"({document['largestCompletedSeconds']} s); with every state payload within "
+        f"{_kb(document['payloadLimitBytes'])}: {document['largestCompletedWithinPayloadLimit']} images.",
+        f"Largest payload: {_kb(document['largestPayloadBytes'])} at {document['largestPayloadAt'] or '-'}; the "
+        f"request is the execution input, so one execution takes at most {document['imagesPerExecutionInputLimit']} "
+        "images with these paths (the sandbox does not enforce the limit; AWS refuses StartExecution above it).",
+    ]
+    headers = ["images", "status", "seconds", "transitions", "per image", "largest payload", "<= 256 KB"]
+    return Section("Scale: image-downloader, distributed mode", headers, rows, notes)
+
+
+def _program(document: dict[str, Any]) -> Section:
+    rows = [
+        ["evaluate __main__.py under PreviewMocks (first in the process)", f"{document['evaluateFirstSeconds']:.2f}"],
+        ["evaluate __main__.py under PreviewMocks (again)", f"{document['evaluateAgainSeconds']:.2f}"],
+    ]
+    rows += [[f"Sandbox().__enter__: start the embedded AWS and deploy ({name})", f"{seconds:.2f}"]
+             for name, seconds in document.get("deploySeconds", {}).items()]  # fmt: skip
+    return Section(f"Program cost ({document['resources']} resources)", ["what", "seconds"], rows)
+
+
+def _targets(checks: list[dict[str, Any]]) -> Section:
+    rows = [[check["target"], f"{check['value']:g}", "met" if check["met"] else "MISSED"] for check in checks]
+    return Section("Targets", ["target", "value", ""], rows)
+
+
+def sections(results: dict[str, Any]) -> list[Section]:
+    """The tables of whichever parts the run measured, then the targets."""
+    found: list[Section] = []
+    if "throughput" in results:
+        found.append(_throughput(results["throughput"]))
+    if "transitions" in results:
+        found.append(_transitions(results["transitions"]))
+    if "scale" in results:
+        found.append(_scale(results["scale"]))
+    if "programCost" in results:
+        found.append(_program(results["programCost"]))
+    found.append(_targets(results.get("targets", [])))
+    return found
+
+
+def _machine_line(results: dict[str, Any]) -> str:
+    machine = results["machine"]
+    load = ", ".join(f"{value:g}" for value in machine["loadAverage"])
+    return (
+        f"{results['date']} on {machine['platform']} ({machine['processor']}), {machine['cpuCount']} CPUs, "
+        f"Python {machine['python']}, load average {load} at the start"
+    )
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """Markdown tables, one per section, headed by the machine and date."""
+    lines = [f"Measured {_machine_line(results)}.", ""]
+    for section in sections(results):
+        lines += [f"**{section.title}**", "", "| " + " | ".join(section.headers) + " |"]
+        lines.append("| " + " | ".join("---" for _ in section.headers) + " |")
+        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in section.rows]
+        lines.append("")
+        lines += [f"{note}  " for note in section.notes]
+        if section.notes:
+            lines.append("")
+    return "\n".join(lines)
+
+
+def print_tables(results: dict[str, Any], console: Console | None = None) -> None:
+    if console is None:
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=200)  # a log or a pipe: no wrapping at 80 columns
+    console.print(f"[bold]sfn-patterns benchmark[/bold]: {_machine_line(results)}")
+    for section in sections(results):
+        table = Table(title=section.title, title_justify="left")
+        for header in section.headers:
+            table.add_column(header)
+        for row in section.rows:
+            table.add_row(*row)
+        console.print(table)
+        for note in section.notes:
+            console.print(f"  {note}", style="dim", highlight=False)
