@@ -46,20 +46,25 @@ class UrlResult:
         }
 
 
-def _store(url: str, key: str, deadline: float) -> UrlResult:
+def _store(url: str, key: str, deadline: float, uploads: storage.Uploads) -> UrlResult:
     response = fetch.get(url)
     with response:
         content_type = fetch.vet(response)
         body = fetch.CappedBody(response, SETTINGS.max_image_bytes, deadline)
-        storage.upload_image(body, key, content_type, fetch.plain_size(response))
+        size = fetch.plain_size(response)
+        if size is not None and size < storage.TRANSFER_CONFIG.multipart_threshold:
+            # A small image is read whole (within the caps), then uploaded while this slot fetches the next one.
+            uploads.put(key, body.read(), content_type)
+        else:
+            storage.upload_image(body, key, content_type, size)
     return UrlResult(url, response.status_code, key, body.bytes_read, None, content_type)
 
 
-def download_one(url: str) -> UrlResult:
+def download_one(url: str, uploads: storage.Uploads) -> UrlResult:
     """Fetch and store one URL; a failure of the URL (not of S3) becomes the result's `error`."""
     started = time.monotonic()
     try:
-        result = _store(url, object_key(url), started + SETTINGS.max_download_seconds)
+        result = _store(url, object_key(url), started + SETTINGS.max_download_seconds, uploads)
     except DownloadFailed as failure:
         result = UrlResult(url, failure.status_code, None, 0, failure.error)
     except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
@@ -96,7 +101,12 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     """{"baseUrl", "resourcePaths", "lambdaConcur"} -> {"succeeded", "failed", "bytes", "failures": [...]}."""
     request = parse_request(event, SETTINGS)
     urls = [resource_url(request.base_url, path) for path in request.resource_paths]
-    with ThreadPoolExecutor(max_workers=request.lambda_concur, thread_name_prefix="download") as pool:
-        results = list(pool.map(download_one, urls))
+    # The download pool closes first (every fetch done), then `Uploads` (every upload done).
+    with (
+        storage.Uploads(request.lambda_concur) as uploads,
+        ThreadPoolExecutor(max_workers=request.lambda_concur, thread_name_prefix="download") as pool,
+    ):
+        results = list(pool.map(lambda url: download_one(url, uploads), urls))
+    # Leaving `Uploads` waited for every upload and raised the first S3 error: only stored images are recorded.
     _record(results)
     return summary(results, SETTINGS.failure_sample)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import clients
@@ -30,6 +32,39 @@ def upload_image(body: Any, key: str, content_type: str, size: int | None = None
         clients.s3().put_object(Bucket=images_bucket(), Key=key, Body=body.read(), **extra_args)
         return
     clients.s3().upload_fileobj(body, images_bucket(), key, ExtraArgs=extra_args, Config=TRANSFER_CONFIG)
+
+
+class Uploads:
+    """Small images uploaded on their own threads, so a download slot does not wait for S3; at most `limit`
+    wait or run at once (a slot blocks when they are all taken), which bounds the images held in memory."""
+
+    def __init__(self, limit: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="upload")
+        self._slots = threading.BoundedSemaphore(limit)
+        self._futures: list[Future[None]] = []
+        self._lock = threading.Lock()
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        self._slots.acquire()
+        future = self._pool.submit(self._upload, key, data, content_type)
+        with self._lock:
+            self._futures.append(future)
+
+    def _upload(self, key: str, data: bytes, content_type: str) -> None:
+        try:
+            clients.s3().put_object(
+                Bucket=images_bucket(), Key=key, Body=data, ContentType=content_type, ServerSideEncryption=ENCRYPTION
+            )
+        finally:
+            self._slots.release()
+
+    def __enter__(self) -> Uploads:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True)
+        for future in self._futures:
+            future.result()  # an S3 error fails the batch, as an inline upload's would
 
 
 def put_json(key: str, document: Any) -> None:

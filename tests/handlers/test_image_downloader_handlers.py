@@ -10,6 +10,7 @@ import logging
 import re
 import socket
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -940,3 +941,43 @@ def test_the_seeds_flags_end_to_end_report_the_missing_flag(
 
     assert report["message"] == f"1 of 11 images failed to download.\nCould not find: {base_url}/zz/zz.gif"
     assert len(object_keys(aws)) == 10 and len(rows(aws)) == 10 and not report["allSucceeded"]
+
+
+class _RecordingS3:
+    """put_object that holds each call briefly and remembers how many ran at once; one key can be made to fail."""
+
+    def __init__(self, failing_key: str | None = None) -> None:
+        self.failing_key, self.running, self.most, self.keys = failing_key, 0, 0, []
+        self.lock = threading.Lock()
+
+    def put_object(self, **kwargs: Any) -> None:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        time.sleep(0.05)
+        with self.lock:
+            self.running -= 1
+            self.keys.append(kwargs["Key"])
+        if kwargs["Key"] == self.failing_key:
+            raise RuntimeError("S3 refused the upload")
+
+
+def test_small_images_upload_on_their_own_threads_at_most_the_limit_at_once(
+    load: Load, monkeypatch: pytest.MonkeyPatch
+):
+    modules = load()
+    s3 = _RecordingS3()
+    monkeypatch.setattr(modules.clients, "s3", lambda: s3)
+    with modules.storage.Uploads(3) as uploads:
+        for index in range(9):
+            uploads.put(f"k{index}", b"gif", "image/gif")
+    assert sorted(s3.keys) == sorted(f"k{index}" for index in range(9)), "leaving waits for every upload"
+    assert 1 < s3.most <= 3
+
+
+def test_an_upload_error_fails_the_batch_when_the_uploads_end(load: Load, monkeypatch: pytest.MonkeyPatch):
+    modules = load()
+    monkeypatch.setattr(modules.clients, "s3", lambda: _RecordingS3(failing_key="k1"))
+    with pytest.raises(RuntimeError, match="S3 refused"), modules.storage.Uploads(2) as uploads:
+        for index in range(3):
+            uploads.put(f"k{index}", b"gif", "image/gif")
