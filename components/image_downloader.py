@@ -165,7 +165,7 @@ class ImageDownloader(pulumi.ComponentResource):
             self.bucket.arn, self.failures_topic.arn, batch.arn, download.arn, consolidate.arn
         ).apply(
             lambda a: [
-                policies.allow("InvokeFunctions", ["lambda:InvokeFunction"], list(a[2:])),
+                policies.invoke_functions(list(a[2:])),
                 policies.allow("NotifyFailures", ["sns:Publish"], [a[1]]),
                 policies.allow("ReadBatches", ["s3:GetObject"], [f"{a[0]}/{BATCHES_PREFIX}*"]),
                 policies.allow(

@@ -178,7 +178,7 @@ class JobPoller(pulumi.ComponentResource):
             lambda a: json.dumps(definition(submit_fn_arn=a[0], check_fn_arn=a[1], settings=args.settings))
         )
         statements = pulumi.Output.all(self.submit_function.arn, self.check_function.arn).apply(
-            lambda a: [policies.allow("InvokeFunctions", ["lambda:InvokeFunction"], list(a))]
+            lambda a: [policies.invoke_functions(list(a))]
         )
         self.state_machine = Workflow(
             name,

@@ -82,7 +82,7 @@ class LambdaIterator(pulumi.ComponentResource):
         )  # fmt: skip
         functions = pulumi.Output.all(self.get_count_function.arn, self.process_function.arn)
         definition_json = functions.apply(lambda a: json.dumps(definition(get_count_fn_arn=a[0], process_fn_arn=a[1])))
-        statements = functions.apply(lambda a: [policies.allow("InvokeFunctions", ["lambda:InvokeFunction"], list(a))])
+        statements = functions.apply(lambda a: [policies.invoke_functions(list(a))])
         self.state_machine = Workflow(
             name,
             WorkflowArgs(

@@ -140,7 +140,7 @@ class MapFanOut(pulumi.ComponentResource):
             statements = pulumi.Output.all(self.table.arn, *invoked).apply(
                 lambda a: [
                     policies.allow("ReadList", ["dynamodb:GetItem"], [a[0]]),
-                    policies.allow("InvokeFunctions", ["lambda:InvokeFunction"], list(a[1:])),
+                    policies.invoke_functions(list(a[1:])),
                 ]
             )
         elif args.item_source == "lambda":
@@ -156,9 +156,7 @@ class MapFanOut(pulumi.ComponentResource):
             definition = pulumi.Output.all(producer.arn, self.item_function.arn).apply(
                 lambda a: json.dumps(lambda_definition(producer_fn_arn=a[0], fn_arn=a[1], settings=args.settings))
             )
-            statements = pulumi.Output.all(*invoked).apply(
-                lambda a: [policies.allow("InvokeFunctions", ["lambda:InvokeFunction"], list(a))]
-            )
+            statements = pulumi.Output.all(*invoked).apply(lambda a: [policies.invoke_functions(list(a))])
         else:
             raise ValueError(f"item_source must be 'table' or 'lambda', not {args.item_source!r}")
 

@@ -52,6 +52,11 @@ def allow(sid: str, actions: list[str], resources: list[str]) -> Statement:
     return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": sorted(resources)}
 
 
+def invoke_functions(function_arns: list[str], sid: str = "InvokeFunctions") -> Statement:
+    """What a state machine needs to run its Lambda tasks: InvokeFunction on exactly these functions."""
+    return allow(sid, ["lambda:InvokeFunction"], list(function_arns))
+
+
 def document(statements: list[Statement]) -> str:
     """A policy document as the JSON IAM takes."""
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)

@@ -222,7 +222,7 @@ class RecordTransfer(pulumi.ComponentResource):
         )
         statements = pulumi.Output.all(self.seed_function.arn, self.table.arn, self.queue.arn).apply(
             lambda a: [
-                policies.allow("SeedRecords", ["lambda:InvokeFunction"], [a[0]]),
+                policies.invoke_functions([a[0]], sid="SeedRecords"),
                 policies.allow("ReadRecords", ["dynamodb:GetItem"], [a[1]]),
                 policies.allow("SendRecords", ["sqs:SendMessage"], [a[2]]),
             ]
