@@ -6,6 +6,8 @@ import hashlib
 import re
 import struct
 import threading
+import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -25,17 +27,42 @@ def flag_gif(code: str) -> bytes:
     return header + image + data + b"\x3b"
 
 
-class ImageServer:
-    """Serves `FLAG_PATH` images with `image/gif`; everything else is 404. Counts the requests it answered."""
+#: What an image host answers for a request path: (status, content type, body).
+Responder = Callable[[str], tuple[int, str, bytes]]
 
-    def __init__(self, latency_seconds: float = 0.0) -> None:
+
+def flag_response(path: str) -> tuple[int, str, bytes]:
+    """A flag GIF for `FLAG_PATH`, 404 for anything else (the seed's `zz/zz.gif` among them)."""
+    match = FLAG_PATH.match(path.split("?", 1)[0])
+    if match is None:
+        return 404, "text/plain", b"not found"
+    return 200, "image/gif", flag_gif(match.group(1))
+
+
+class ImageServer:
+    """A keep-alive image host on 127.0.0.1: each GET waits `latency_seconds`, then gets `respond(path)`.
+
+    Counts the requests and connections it served (the benchmark reports them).
+    """
+
+    def __init__(self, latency_seconds: float = 0.0, respond: Responder = flag_response) -> None:
         server = self
         self.latency_seconds = latency_seconds
-        self.requests: list[str] = []
+        self.respond = respond
+        self.requests = 0
+        self.connections = 0
         self._lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as a real image host offers
+            # Headers and body go out in two writes; with Nagle on, the body waits for the client's delayed
+            # ACK of the headers (40 ms on Linux) on every reused connection, as no real image host lets it.
+            disable_nagle_algorithm = True
+
+            def setup(self) -> None:
+                super().setup()
+                with server._lock:
+                    server.connections += 1
 
             def do_GET(self) -> None:
                 server._serve(self)
@@ -43,9 +70,13 @@ class ImageServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer((HOST, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            # The default backlog of 5 drops SYNs when 16+ clients connect at once (a 1 s retransmit each).
+            request_queue_size = 256
+
+        self._server = Server((HOST, 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="image-server", daemon=True)
 
     @property
     def url(self) -> str:
@@ -60,17 +91,11 @@ class ImageServer:
         self._server.server_close()
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
-        import time
-
         with self._lock:
-            self.requests.append(request.path)
+            self.requests += 1
         if self.latency_seconds:
             time.sleep(self.latency_seconds)
-        match = FLAG_PATH.match(request.path.split("?", 1)[0])
-        if match is None:
-            body, status, content_type = b"not found", 404, "text/plain"
-        else:
-            body, status, content_type = flag_gif(match.group(1)), 200, "image/gif"
+        status, content_type, body = self.respond(request.path)
         request.send_response(status)
         request.send_header("Content-Type", content_type)
         request.send_header("Content-Length", str(len(body)))
