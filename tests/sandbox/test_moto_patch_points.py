@@ -101,3 +101,31 @@ def test_result_writer_put_object_still_pops_the_parameters_then_the_results():
 
     source = inspect.getsource(resource_eval_s3.ResourceEvalS3._handle_put_object)
     assert source.index("parameters = env.stack.pop()") < source.index("env.stack.pop()  # TODO: results")
+
+
+def test_server_routing_still_asks_list_of_moto_modules_by_module_attribute():
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    assert "backends.list_of_moto_modules()" in inspect.getsource(DomainDispatcherApplication.get_backend_for_host)
+
+
+def test_the_embedded_aws_lists_moto_modules_once_and_routes_as_before(monkeypatch):
+    from moto import backends
+
+    expected = list(backends.list_of_moto_modules())
+    listings = []
+
+    def counted() -> object:
+        listings.append(1)
+        return iter(expected)
+
+    monkeypatch.setattr(backends, "list_of_moto_modules", counted)
+    with aws.EmbeddedAws() as embedded:
+        s3 = embedded.client("s3")
+        s3.create_bucket(Bucket="routing-check")
+        s3.put_object(Bucket="routing-check", Key="k", Body=b"x")
+        assert s3.get_object(Bucket="routing-check", Key="k")["Body"].read() == b"x"
+        assert embedded.client("dynamodb").list_tables()["TableNames"] == []
+        assert list(backends.list_of_moto_modules()) == expected
+    assert len(listings) == 1, "moto listed its package folder for each request, not once"
+    assert backends.list_of_moto_modules is counted, "stopping the embedded AWS restores moto's function"

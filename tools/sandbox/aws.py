@@ -19,6 +19,10 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   for them).
 - `moto.stepfunctions.parser.models.StepFunctionsParserBackend.start_execution`: an execution started without
   a name is named "None" (so a second one is refused as a duplicate); AWS names it with a UUID, and so do we.
+- `moto.backends.list_of_moto_modules`: moto's server routes every request by listing moto's own package folder
+  (about 250 `isdir` calls) under one lock that every request thread shares; the folder does not change while
+  the server runs, so we list it once. (It cost the embedded S3 about a third of its CPU per PutObject and made
+  concurrent requests queue behind each other.)
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 """
@@ -290,6 +294,7 @@ class EmbeddedAws:
             self._patch_attr(importlib.import_module(module_name), "boto_client_for", client_for)
 
         self._install_result_writer()
+        self._install_module_list_cache()
         self._install_execution_names()
         self._install_bucket_policy_conditions()
         original_invoke = LambdaBackend.invoke
@@ -326,6 +331,12 @@ class EmbeddedAws:
             (SNSResponse, _sns_resource),
         ):
             self._patch_attr(response_class, "_determine_resource", resolver)
+
+    def _install_module_list_cache(self) -> None:
+        from moto import backends
+
+        modules = tuple(backends.list_of_moto_modules())
+        self._patch_attr(backends, "list_of_moto_modules", lambda: modules)
 
     def _install_execution_names(self) -> None:
         from moto.stepfunctions.parser.models import StepFunctionsParserBackend
