@@ -34,7 +34,6 @@ class UrlResult:
     key: str | None
     size: int
     error: str | None
-    content_type: str = ""  # for the DynamoDB row only
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -46,44 +45,40 @@ class UrlResult:
         }
 
 
-def _store(url: str, key: str, deadline: float, uploads: storage.Uploads) -> UrlResult:
+def _stored_row(url: str, key: str, body: fetch.CappedBody, content_type: str) -> dict[str, Any]:
+    downloaded_at = datetime.now(UTC).isoformat(timespec="seconds")
+    return records.row(url, key, body.bytes_read, content_type, downloaded_at)
+
+
+def _store(url: str, key: str, deadline: float, uploads: storage.Uploads, rows: records.RowWriter) -> UrlResult:
     response = fetch.get(url)
     with response:
         content_type = fetch.vet(response)
         body = fetch.CappedBody(response, SETTINGS.max_image_bytes, deadline)
         size = fetch.plain_size(response)
         if size is not None and size < storage.TRANSFER_CONFIG.multipart_threshold:
-            # A small image is read whole (within the caps), then uploaded while this slot fetches the next one.
-            uploads.put(key, body.read(), content_type)
+            # A small image is read whole (within the caps), then uploaded while this slot fetches the next one;
+            # its row is added once the object is stored.
+            data = body.read()
+            row = _stored_row(url, key, body, content_type)
+            uploads.put(key, data, content_type, then=lambda: rows.add(row))
         else:
             storage.upload_image(body, key, content_type, size)
-    return UrlResult(url, response.status_code, key, body.bytes_read, None, content_type)
+            rows.add(_stored_row(url, key, body, content_type))
+    return UrlResult(url, response.status_code, key, body.bytes_read, None)
 
 
-def download_one(url: str, uploads: storage.Uploads) -> UrlResult:
-    """Fetch and store one URL; a failure of the URL (not of S3) becomes the result's `error`."""
+def download_one(url: str, uploads: storage.Uploads, rows: records.RowWriter) -> UrlResult:
+    """Fetch and store one URL, and record it; a failure of the URL (not of S3) becomes the result's `error`."""
     started = time.monotonic()
     try:
-        result = _store(url, object_key(url), started + SETTINGS.max_download_seconds, uploads)
+        result = _store(url, object_key(url), started + SETTINGS.max_download_seconds, uploads, rows)
     except DownloadFailed as failure:
         result = UrlResult(url, failure.status_code, None, 0, failure.error)
     except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
         result = UrlResult(url, None, None, 0, fetch.error_name(error))
     logger.info(json.dumps({**result.payload(), "ms": round((time.monotonic() - started) * 1000)}))
     return result
-
-
-def _record(results: list[UrlResult]) -> None:
-    downloaded_at = datetime.now(UTC).isoformat(timespec="seconds")
-    rows = [
-        records.row(result.url, result.key, result.size, result.content_type, downloaded_at)
-        for result in results
-        if result.error is None and result.key is not None
-    ]
-    if rows:
-        if not SETTINGS.url_table:
-            raise RuntimeError("URL_TABLE is not set")
-        records.write_rows(clients.dynamodb(), SETTINGS.url_table, rows)
 
 
 def summary(results: list[UrlResult], sample: int) -> dict[str, Any]:
@@ -101,12 +96,13 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     """{"baseUrl", "resourcePaths", "lambdaConcur"} -> {"succeeded", "failed", "bytes", "failures": [...]}."""
     request = parse_request(event, SETTINGS)
     urls = [resource_url(request.base_url, path) for path in request.resource_paths]
-    # The download pool closes first (every fetch done), then `Uploads` (every upload done).
+    # Rows are written 25 at a time while the downloads go on, each once its image is stored. Leaving closes the
+    # download pool first (every fetch done), then `Uploads` (every upload done; the first S3 error is raised),
+    # then the row writer (the last rows written, also when an upload failed: stored images keep their rows).
     with (
+        records.RowWriter(SETTINGS.url_table, clients.dynamodb) as rows,
         storage.Uploads(request.lambda_concur) as uploads,
         ThreadPoolExecutor(max_workers=request.lambda_concur, thread_name_prefix="download") as pool,
     ):
-        results = list(pool.map(lambda url: download_one(url, uploads), urls))
-    # Leaving `Uploads` waited for every upload and raised the first S3 error: only stored images are recorded.
-    _record(results)
+        results = list(pool.map(lambda url: download_one(url, uploads, rows), urls))
     return summary(results, SETTINGS.failure_sample)

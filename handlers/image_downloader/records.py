@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from errors import RowsNotWritten
+
+logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 25  # BatchWriteItem's limit
 WRITE_ATTEMPTS = 6
@@ -51,3 +56,53 @@ def write_rows(
     unique = list({item["url"]["S"]: item for item in items}.values())
     for chunk in _chunks(unique):
         _write_chunk(client, table, chunk, sleep)
+
+
+class RowWriter:
+    """Rows written while the batch goes on: every CHUNK_SIZE rows added go to DynamoDB in one BatchWriteItem, on a
+    thread of their own, one call at a time. Leaving writes the rest (also when the batch failed: the images
+    already stored keep their rows) and raises the first write error, unless the batch is already raising one.
+
+    `table` is checked on the first write, and `client` is called then: a batch that stores nothing needs neither.
+    """
+
+    def __init__(
+        self, table: str | None, client: Callable[[], Any], sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self._table = table
+        self._client = client
+        self._sleep = sleep
+        self._pending: list[dict[str, Any]] = []
+        self._futures: list[Future[None]] = []
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rows")
+
+    def add(self, item: dict[str, Any]) -> None:
+        with self._lock:
+            self._pending.append(item)
+            if len(self._pending) >= CHUNK_SIZE:
+                self._submit()
+
+    def _submit(self) -> None:
+        chunk, self._pending = self._pending, []
+        self._futures.append(self._pool.submit(self._write, chunk))
+
+    def _write(self, chunk: list[dict[str, Any]]) -> None:
+        if not self._table:
+            raise RuntimeError("URL_TABLE is not set")
+        write_rows(self._client(), self._table, chunk, self._sleep)
+
+    def __enter__(self) -> RowWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        with self._lock:
+            if self._pending:
+                self._submit()
+        self._pool.shutdown(wait=True)
+        errors = [error for error in (future.exception() for future in self._futures) if error is not None]
+        if not errors:
+            return
+        if exc_type is None:
+            raise errors[0]
+        logger.error("rows not written while the batch failed: %s", errors[0])

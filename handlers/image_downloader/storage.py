@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -36,7 +37,8 @@ def upload_image(body: Any, key: str, content_type: str, size: int | None = None
 
 class Uploads:
     """Small images uploaded on their own threads, so a download slot does not wait for S3; at most `limit`
-    wait or run at once (a slot blocks when they are all taken), which bounds the images held in memory."""
+    wait or run at once (a slot blocks when they are all taken), which bounds the images held in memory.
+    `put`'s `then` runs on the upload's thread once the object is stored (never when the upload failed)."""
 
     def __init__(self, limit: int) -> None:
         self._pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="upload")
@@ -44,17 +46,18 @@ class Uploads:
         self._futures: list[Future[None]] = []
         self._lock = threading.Lock()
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
+    def put(self, key: str, data: bytes, content_type: str, then: Callable[[], None] = lambda: None) -> None:
         self._slots.acquire()
-        future = self._pool.submit(self._upload, key, data, content_type)
+        future = self._pool.submit(self._upload, key, data, content_type, then)
         with self._lock:
             self._futures.append(future)
 
-    def _upload(self, key: str, data: bytes, content_type: str) -> None:
+    def _upload(self, key: str, data: bytes, content_type: str, then: Callable[[], None]) -> None:
         try:
             clients.s3().put_object(
                 Bucket=images_bucket(), Key=key, Body=data, ContentType=content_type, ServerSideEncryption=ENCRYPTION
             )
+            then()
         finally:
             self._slots.release()
 

@@ -1,4 +1,5 @@
-"""`python -m tools.bench --quick`: every part runs at tiny sizes and writes results.json with every figure."""
+"""`python -m tools.bench --quick`: every part runs at tiny sizes and writes results.json with every figure
+(and, with --profile, a profile of every kind of handler thread)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def test_a_quick_run_writes_every_figure_with_the_machine_and_date(tmp_path: Pat
     output = tmp_path / "bench" / "results.json"
 
     finished = subprocess.run(
-        [sys.executable, "-m", "tools.bench", "--quick", "--output", str(output)],
+        [sys.executable, "-m", "tools.bench", "--quick", "--profile", "--output", str(output)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -44,3 +45,6 @@ def test_a_quick_run_writes_every_figure_with_the_machine_and_date(tmp_path: Pat
     assert results["scale"]["largestCompleted"] == 30
     assert results["programCost"]["resources"] > 0 and len(results["programCost"]["deploySeconds"]) == 2
     assert output.with_suffix(".md").read_text().startswith("Measured ")
+    profile = (output.parent / "profile.txt").read_text()
+    for thread_work in ("(download_one)", "(_upload)", "(_write)"):
+        assert thread_work in profile, f"the profile has no {thread_work}: a kind of handler thread went unprofiled"

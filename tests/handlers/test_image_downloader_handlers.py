@@ -774,6 +774,66 @@ def test_rows_still_unprocessed_after_every_attempt_raise(load: Load) -> None:
     assert len(client.calls) == handlers.records.WRITE_ATTEMPTS
 
 
+def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def test_the_row_writer_writes_each_25_rows_while_the_batch_goes_on_and_the_rest_on_leaving(load: Load) -> None:
+    records = load().records
+    client, items = StubDynamoDB(unprocessed_calls=0), _rows(records, 60)
+
+    with records.RowWriter(TABLE, lambda: client) as writer:
+        for item in items[:25]:
+            writer.add(item)
+        assert _wait_for(lambda: len(client.calls) == 1), "25 rows are written before the batch ends"
+        for item in items[25:]:
+            writer.add(item)
+
+    assert [len(call[TABLE]) for call in client.calls] == [25, 25, 10]
+    assert [request["PutRequest"]["Item"] for call in client.calls for request in call[TABLE]] == items
+
+
+def test_the_row_writer_raises_the_first_write_error_on_leaving_and_still_writes_the_other_chunks(load: Load) -> None:
+    handlers = load()
+    client = StubDynamoDB(unprocessed_calls=handlers.records.WRITE_ATTEMPTS)  # the first chunk never goes in
+
+    writer = handlers.records.RowWriter(TABLE, lambda: client, sleep=lambda seconds: None)
+    with pytest.raises(handlers.errors.RowsNotWritten, match="1 rows of urls"), writer:
+        for item in _rows(handlers.records, 30):
+            writer.add(item)
+
+    assert len(client.calls) == handlers.records.WRITE_ATTEMPTS + 1, "the second chunk was written all the same"
+    assert len(client.calls[-1][TABLE]) == 5
+
+
+def test_the_row_writer_writes_what_it_holds_when_the_batch_fails_and_lets_that_error_through(load: Load) -> None:
+    records = load().records
+    client = StubDynamoDB(unprocessed_calls=0)
+
+    writer = records.RowWriter(TABLE, lambda: client)
+    with pytest.raises(KeyError, match="the batch's own error"), writer:
+        for item in _rows(records, 3):
+            writer.add(item)
+        raise KeyError("the batch's own error")
+
+    assert [len(call[TABLE]) for call in client.calls] == [3]
+
+
+def test_the_row_writer_needs_no_table_or_client_until_a_row_is_added(load: Load) -> None:
+    records = load().records
+
+    def no_client() -> Any:
+        raise AssertionError("a client was created for no rows")
+
+    with records.RowWriter(None, no_client):
+        pass
+    with pytest.raises(RuntimeError, match="URL_TABLE is not set"), records.RowWriter(None, no_client) as writer:
+        writer.add(_rows(records, 1)[0])
+
+
 # settings
 
 
@@ -981,3 +1041,48 @@ def test_an_upload_error_fails_the_batch_when_the_uploads_end(load: Load, monkey
     with pytest.raises(RuntimeError, match="S3 refused"), modules.storage.Uploads(2) as uploads:
         for index in range(3):
             uploads.put(f"k{index}", b"gif", "image/gif")
+
+
+def test_an_s3_failure_fails_the_batch_but_the_images_stored_keep_their_rows(
+    load: Load, server: HTTPServer, aws: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handlers = load(**LOCAL)
+    base_url = serve_flags(server, FLAGS[:4])
+    real_s3 = handlers.clients.s3()
+    refused = "127.0.0.1/data/flags/ae/ae.gif"
+
+    class RefusingS3:
+        def put_object(self, **kwargs: Any) -> Any:
+            if kwargs["Key"] == refused:
+                raise RuntimeError("S3 refused the upload")
+            return real_s3.put_object(**kwargs)
+
+    monkeypatch.setattr(handlers.clients, "s3", RefusingS3)
+
+    with pytest.raises(RuntimeError, match="S3 refused"):
+        handlers.download.handler(flags_event(base_url, FLAGS[:4], 2), None)
+
+    stored = sorted(f"{base_url}/{key.split('/flags/', 1)[1]}" for key in object_keys(aws))
+    assert len(stored) == 3 and f"{base_url}/ae/ae.gif" not in stored
+    assert sorted(rows(aws)) == stored, "every stored image, and only those, has its row"
+
+
+def test_a_batch_of_more_than_25_images_records_every_one(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
+    handlers = load(**LOCAL)
+    paths = [f"n{index}/n{index}.gif" for index in range(60)]
+    base_url = serve_flags(server, paths, missing=("n7/n7.gif",))
+
+    result = handlers.download.handler(flags_event(base_url, paths, 8), None)
+
+    assert (result["succeeded"], result["failed"]) == (59, 1)
+    assert sorted(rows(aws)) == sorted(f"{base_url}/{path}" for path in paths if path != "n7/n7.gif")
+
+
+def test_a_batch_that_stores_images_without_a_url_table_says_so(
+    load: Load, server: HTTPServer, aws: SimpleNamespace
+) -> None:
+    handlers = load(URL_TABLE="", **LOCAL)
+    base_url = serve_flags(server, FLAGS[:2])
+
+    with pytest.raises(RuntimeError, match="URL_TABLE is not set"):
+        handlers.download.handler(flags_event(base_url, FLAGS[:2]), None)

@@ -199,14 +199,19 @@ def measure(settings: ThroughputSettings) -> list[ThroughputRun]:
 
 
 def _profile(download: ModuleType, base_url: str, paths: list[str], concurrency: int, path: Path) -> None:
-    """One more (untimed) run with every download thread profiled."""
+    """One more (untimed) run with every thread of the handler profiled: downloads, uploads and row writes."""
     profiles = ThreadProfiles()
     module: Any = download
-    original = module.download_one
-    module.download_one = profiles.wrap(original)  # the handler's pool looks the name up on each map()
+    # Each is looked up by name when called: the pool's map() calls download_one, the upload and row threads
+    # call the classes' methods.
+    targets = [(module, "download_one"), (module.storage.Uploads, "_upload"), (module.records.RowWriter, "_write")]
+    originals = [(owner, name, getattr(owner, name)) for owner, name in targets]
+    for owner, name, original in originals:
+        setattr(owner, name, profiles.wrap(original))
     try:
         profiles.call(handler_download(download, base_url, paths, concurrency, len(paths)))
     finally:
-        module.download_one = original
+        for owner, name, original in originals:
+            setattr(owner, name, original)
     heading = f"download handler, {len(paths)} images, lambdaConcur {concurrency}, pid {os.getpid()}"
     profiles.write(path, heading)
