@@ -13,7 +13,6 @@ from typing import Any
 import clients
 import fetch
 import records
-import requests
 import storage
 import urllib3.exceptions
 from errors import DownloadFailed
@@ -51,8 +50,7 @@ def _stored_row(url: str, key: str, body: fetch.CappedBody, content_type: str) -
 
 
 def _store(url: str, key: str, deadline: float, uploads: storage.Uploads, rows: records.RowWriter) -> UrlResult:
-    response = fetch.get(url)
-    with response:
+    with fetch.fetched(url) as response:
         content_type = fetch.vet(response)
         body = fetch.CappedBody(response, SETTINGS.max_image_bytes, deadline)
         size = fetch.plain_size(response)
@@ -65,7 +63,7 @@ def _store(url: str, key: str, deadline: float, uploads: storage.Uploads, rows: 
         else:
             storage.upload_image(body, key, content_type, size)
             rows.add(_stored_row(url, key, body, content_type))
-    return UrlResult(url, response.status_code, key, body.bytes_read, None)
+    return UrlResult(url, response.status, key, body.bytes_read, None)
 
 
 def download_one(url: str, uploads: storage.Uploads, rows: records.RowWriter) -> UrlResult:
@@ -75,7 +73,7 @@ def download_one(url: str, uploads: storage.Uploads, rows: records.RowWriter) ->
         result = _store(url, object_key(url), started + SETTINGS.max_download_seconds, uploads, rows)
     except DownloadFailed as failure:
         result = UrlResult(url, failure.status_code, None, 0, failure.error)
-    except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
+    except urllib3.exceptions.HTTPError as error:  # connection, timeout, protocol and decoding errors
         result = UrlResult(url, None, None, 0, fetch.error_name(error))
     logger.info(json.dumps({**result.payload(), "ms": round((time.monotonic() - started) * 1000)}))
     return result

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
 
-import requests
 import ssrf
-import urllib3.exceptions
+import urllib3
 import web
 from errors import DownloadFailed
 from settings import SETTINGS, Settings
@@ -16,18 +17,19 @@ from validation import allowed_schemes
 MAX_REDIRECTS = 3
 READ_CHUNK_BYTES = 64 * 1024
 _MAX_CAUSE_DEPTH = 10
-#: requests' own, urllib3's ReadTimeoutError and ConnectTimeoutError, and a bare socket timeout.
-_TIMEOUTS = (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)
+#: urllib3's ReadTimeoutError and ConnectTimeoutError, and a bare socket timeout.
+_TIMEOUTS = (urllib3.exceptions.TimeoutError, TimeoutError)
 
-#: Created once per execution environment, shared by every download thread (its pool holds 32 connections).
-SESSION = web.build_session(SETTINGS)
+#: Created once per execution environment, shared by every download thread (32 connections per host).
+POOL = web.build_pool(SETTINGS)
+Response = urllib3.BaseHTTPResponse
 
 
 class CappedBody:
     """A read-only file for `upload_fileobj`: full reads, counted; past the byte cap or the deadline it raises."""
 
-    def __init__(self, response: requests.Response, limit: int, deadline: float) -> None:
-        self._raw = response.raw
+    def __init__(self, response: Response, limit: int, deadline: float) -> None:
+        self._raw = response
         self._limit = limit
         self._deadline = deadline
         self.bytes_read = 0
@@ -71,44 +73,64 @@ def _guard(url: str, settings: Settings) -> None:
     ssrf.check_host(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
 
 
-def get(url: str, settings: Settings = SETTINGS) -> requests.Response:
-    """GET with redirects followed by hand: at most 3, same host only, every hop SSRF-checked before connecting."""
+def _done(response: Response) -> None:
+    """Hand the connection back to the pool: reused when the body was read to the end (urllib3 has then released
+    it already), closed when it was not, so no unread bytes reach the next request."""
+    response.close()
+    response.release_conn()
+
+
+def get(url: str, settings: Settings = SETTINGS) -> Response:
+    """GET with redirects followed by hand: at most 3, same host only, every hop SSRF-checked before connecting.
+    The body is not read yet: use `fetched`, or read it and call `_done`."""
     origin_host = (urlsplit(url).hostname or "").rstrip(".")
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         _guard(current, settings)
-        response = SESSION.get(
+        response = POOL.request(
+            "GET",
             current,
-            stream=True,
-            allow_redirects=False,
-            timeout=(settings.connect_timeout_seconds, settings.read_timeout_seconds),
+            preload_content=False,
+            redirect=False,
+            timeout=urllib3.Timeout(connect=settings.connect_timeout_seconds, read=settings.read_timeout_seconds),
         )
-        if not response.is_redirect:
+        location = response.get_redirect_location()
+        if not location:
             return response
-        response.close()
-        current = urljoin(current, response.headers["Location"])
-        _check_hop(current, origin_host, settings, response.status_code)
-    raise DownloadFailed("RedirectRefused", response.status_code)  # more than MAX_REDIRECTS hops
+        _done(response)
+        current = urljoin(current, location)
+        _check_hop(current, origin_host, settings, response.status)
+    raise DownloadFailed("RedirectRefused", response.status)  # more than MAX_REDIRECTS hops
 
 
-def _content_length(response: requests.Response) -> int | None:
+@contextmanager
+def fetched(url: str, settings: Settings = SETTINGS) -> Iterator[Response]:
+    """`get`, with the connection handed back to the pool however the body's reading ends."""
+    response = get(url, settings)
+    try:
+        yield response
+    finally:
+        _done(response)
+
+
+def _content_length(response: Response) -> int | None:
     try:
         return int(response.headers.get("Content-Length", ""))
     except ValueError:
         return None
 
 
-def plain_size(response: requests.Response) -> int | None:
+def plain_size(response: Response) -> int | None:
     """The body's size as announced when it arrives as is; None when chunked or content-encoded (decoded, a
     gzip body may be far larger than its Content-Length)."""
     encoding = response.headers.get("Content-Encoding", "").strip().lower()
     return _content_length(response) if encoding in ("", "identity") else None
 
 
-def vet(response: requests.Response, settings: Settings = SETTINGS) -> str:
+def vet(response: Response, settings: Settings = SETTINGS) -> str:
     """Refuse anything but a 200 image within the byte cap (by its Content-Length), before reading the body;
     returns the Content-Type to store the image with."""
-    status = response.status_code
+    status = response.status
     if status == 404:
         raise DownloadFailed("NotFound", status)
     if status != 200:
@@ -125,7 +147,7 @@ def vet(response: requests.Response, settings: Settings = SETTINGS) -> str:
 
 
 def error_name(error: BaseException) -> str:
-    """Timeout or ConnectionError, whichever layer (requests, urllib3 retries, body streaming) raised it."""
+    """Timeout or ConnectionError, whichever layer (urllib3's retries, the socket, body streaming) raised it."""
     cause: BaseException | None = error
     for _ in range(_MAX_CAUSE_DEPTH):
         if cause is None:

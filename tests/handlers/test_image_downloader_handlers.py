@@ -35,6 +35,7 @@ from tests.support.image_server import (
     gif_response,
     sleeping,
 )
+from tools.sandbox.image_server import ImageServer, flag_gif
 
 HANDLER_DIR = Path(__file__).resolve().parents[2] / "handlers" / "image_downloader"
 #: In the Lambda zip these are top-level modules; other handler packages may have their own `errors` or `settings`.
@@ -412,12 +413,31 @@ def test_lambda_concur_4_never_has_more_than_4_requests_in_flight(
     assert 1 < meter.peak <= 4
 
 
-def test_the_session_pool_fits_the_largest_lambda_concur(load: Load) -> None:
-    handlers = load()
-    adapter = handlers.fetch.SESSION.get_adapter("https://h.example/")
+def test_the_pool_keeps_a_connection_for_each_of_32_concurrent_downloads(load: Load, aws: SimpleNamespace) -> None:
+    handlers = load(**LOCAL)
+    codes = [f"{first}{second}" for first in "ab" for second in "abcdefghijklmnop"]
+    paths = [f"{code}/{code}.gif" for code in codes]
 
-    assert adapter._pool_connections >= 32 and adapter._pool_maxsize >= 32
-    assert handlers.fetch.SESSION is handlers.fetch.SESSION  # one per execution environment
+    with ImageServer(latency_seconds=0.05) as host:
+        for _ in range(2):
+            result = handlers.download.handler(flags_event(f"{host.url}/flags", paths, 32), None)
+            assert result["succeeded"] == 32, result
+
+    assert host.requests == 64
+    assert host.connections <= 32, "the second batch reuses the first one's connections (none closed, none extra)"
+
+
+def test_a_response_left_unread_never_leaves_its_bytes_for_the_next_request(load: Load, aws: SimpleNamespace) -> None:
+    handlers = load(RETRY_ATTEMPTS="0", **LOCAL)  # a garbled reuse would surface as an error, not be retried away
+    paths = ["zz/zz.gif", "ad/ad.gif", "ab/cd.gif", "ae/ae.gif", "af/af.gif"]  # zz and ab/cd: 404
+
+    with ImageServer() as host:
+        result = handlers.download.handler(flags_event(f"{host.url}/flags", paths, 1), None)
+
+    assert (result["succeeded"], result["failed"]) == (3, 2)
+    assert {failure["error"] for failure in result["failures"]} == {"NotFound"}
+    stored = aws.s3.get_object(Bucket=BUCKET, Key="127.0.0.1/flags/ae/ae.gif")["Body"].read()
+    assert stored == flag_gif("ae")
 
 
 # download: retries and timeouts
