@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from tools.bench import render, results, scale
-from tools.bench.throughput import ThroughputRun, ThroughputSettings, cpu_ceiling, physical_limit, ratio
+from tools.bench.placement import Placement
+from tools.bench.throughput import (
+    Measurement,
+    ThroughputRun,
+    ThroughputSettings,
+    cpu_ceiling,
+    physical_limit,
+    ratio,
+)
 from tools.bench.transitions import PAYLOAD_LIMIT_BYTES, Payload, image_paths, largest_payload, states_entered
 
 
@@ -18,6 +26,15 @@ def test_sixteen_downloads_of_fifty_milliseconds_can_do_at_most_320_images_a_sec
 def test_the_cpu_ceiling_spreads_every_core_over_the_cpu_each_image_costs() -> None:
     assert cpu_ceiling({"handler": 2.0, "embeddedAws": 2.5, "imageHost": 0.5}, cpus=2) == pytest.approx(400)
     assert cpu_ceiling({}, cpus=2) == 0
+
+
+def test_pinned_the_cpu_ceiling_is_set_by_the_busier_side() -> None:
+    one_each = Placement(handler=(0,), services=(1,))
+    cpu = {"handler": 2.0, "embeddedAws": 2.5, "imageHost": 0.2}
+
+    assert cpu_ceiling(cpu, cpus=2, placement=one_each) == pytest.approx(1000 / 2.7)  # the services' core
+    assert cpu_ceiling({**cpu, "handler": 4.0}, cpus=2, placement=one_each) == pytest.approx(250)  # the handler's
+    assert cpu_ceiling(cpu, cpus=4, placement=Placement((0,), (1, 2, 3))) == pytest.approx(500)
 
 
 def test_only_state_entered_events_are_transitions() -> None:
@@ -71,7 +88,7 @@ def test_targets_hold_the_widest_single_invocation_and_the_largest_size_of_each_
     ]
     row = {"mode": "inline", "items": 1000, "transitionsPerItem": 0.046}
     document = {
-        "throughput": results.throughput_json(runs, settings),
+        "throughput": results.throughput_json(Measurement(runs, Placement((0,), (1,))), settings),
         "transitions": {"imageDownloader": [{**row, "items": 10, "transitionsPerItem": 0.7}, row]},
     }
 
@@ -81,6 +98,9 @@ def test_targets_hold_the_widest_single_invocation_and_the_largest_size_of_each_
     assert checks["throughput at c=16 / naive baseline >= 3"]["value"] == pytest.approx(13.16)
     assert checks["image-downloader transitions per image (inline, 1000 images) <= 0.1"]["met"]
     assert len(checks) == 3
+    assert document["throughput"]["placement"] == {"handlerCores": [0], "serviceCores": [1]}
+    notes = render.sections({"throughput": document["throughput"]})[0].notes
+    assert any("handler's process on core 0" in note and "on core(s) 1" in note for note in notes)
 
 
 def test_the_markdown_has_the_machine_and_a_table_per_part() -> None:

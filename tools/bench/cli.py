@@ -139,8 +139,8 @@ def run(plan: Plan, skip: Sequence[str]) -> dict[str, Any]:
         cost = program_cost.measure_evaluation(plan.evaluation_repeats)
         document["programCost"] = cost.as_json()
     if "throughput" not in skip:
-        runs = throughput.measure(plan.throughput)
-        document["throughput"] = results.throughput_json(runs, plan.throughput)
+        measurement = throughput.measure(plan.throughput)
+        document["throughput"] = results.throughput_json(measurement, plan.throughput)
     _sandbox_parts(plan, skip, document, deploys)
     if "programCost" in document:
         document["programCost"]["deploySeconds"] = {name: round(seconds, 2) for name, seconds in deploys.items()}

@@ -47,12 +47,25 @@ def _throughput(document: dict[str, Any]) -> Section:
     headers = ["run", "stored", "images/s", "limit c/L", "x limit", "x naive", "CPU ms/image", "CPU ceiling/s"]
     notes = [
         f"handler: {document['handlerRun']}.",
+        _placement_note(document.get("placement")),
         *_ceiling_note(document),
         f"naive baseline: {document['naiveBaseline']}.",
-        "CPU ms/image: handler process / embedded AWS (S3, DynamoDB) / image host. CPU ceiling: images/s if every "
-        "core did nothing but these processes' work per image.",
+        "CPU ms/image: handler process / embedded AWS (S3, DynamoDB) / image host. CPU ceiling: images/s if the "
+        "cores did nothing but these processes' work per image (pinned: the handler's core its share, the "
+        "services' cores theirs; the busier side sets it).",
     ]
     return Section(title, headers, rows, notes)
+
+
+def _placement_note(placement: dict[str, Any] | None) -> str:
+    if not placement:
+        return "Cores: not pinned (fewer than two, or no CPU affinity here): every process shares every core."
+    handler = ", ".join(str(core) for core in placement["handlerCores"])
+    services = ", ".join(str(core) for core in placement["serviceCores"])
+    return (
+        f"Cores: the handler's process on core {handler}, as a Lambda function has its own vCPU (one at 1,769 MB); "
+        f"the embedded AWS and the image host on core(s) {services}, as the services they stand in for run elsewhere."
+    )
 
 
 def _ceiling_note(document: dict[str, Any]) -> list[str]:

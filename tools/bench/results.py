@@ -8,7 +8,7 @@ import platform
 import sys
 from typing import Any
 
-from tools.bench.throughput import ThroughputRun, ThroughputSettings, cpu_ceiling, physical_limit, ratio
+from tools.bench.throughput import Measurement, ThroughputSettings, cpu_ceiling, physical_limit, ratio
 
 #: The issue's targets.
 LIMIT_RATIO_TARGET = 0.8
@@ -39,8 +39,9 @@ def now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
-def throughput_json(runs: list[ThroughputRun], settings: ThroughputSettings) -> dict[str, Any]:
+def throughput_json(measurement: Measurement, settings: ThroughputSettings) -> dict[str, Any]:
     """Each run with images/s, its limit c/L, and its ratios to the limit and to the naive baseline."""
+    runs, placement = measurement.runs, measurement.placement
     naive = next((run for run in runs if run.concurrency == 0), None)
     naive_rate = naive.images_per_second if naive else 0.0
     cpus = os.cpu_count() or 1
@@ -61,7 +62,7 @@ def throughput_json(runs: list[ThroughputRun], settings: ThroughputSettings) -> 
                 "ratioToNaive": round(ratio(run.images_per_second, naive_rate), 2),
                 "newConnections": run.new_connections,
                 "cpuMsPerImage": run.cpu_ms_per_image,
-                "cpuCeilingImagesPerSecond": round(cpu_ceiling(run.cpu_ms_per_image, cpus), 1),
+                "cpuCeilingImagesPerSecond": round(cpu_ceiling(run.cpu_ms_per_image, cpus, placement), 1),
             }
         )
     return {
@@ -71,6 +72,7 @@ def throughput_json(runs: list[ThroughputRun], settings: ThroughputSettings) -> 
         "handlerRun": "in-process, one invocation of all images (and the workflow's batches of "
         f"{settings.natural_batch_size}, one invocation after another); S3 and DynamoDB in the embedded AWS",
         "naiveBaseline": "one requests.get per URL (a new connection each), body in memory, put_object; sequential",
+        "placement": placement.json() if placement else None,
         "runs": rows,
     }
 

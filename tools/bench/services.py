@@ -87,6 +87,12 @@ class ChildService(AbstractContextManager["ChildService"]):
         self.value = self._connection.recv()
         return self
 
+    @property
+    def pid(self) -> int:
+        if self._process.pid is None:
+            raise RuntimeError(f"{self._process.name} is not started")
+        return self._process.pid
+
     def stats(self) -> dict[str, float]:
         self._connection.send("stats")
         answer: dict[str, float] = self._connection.recv()

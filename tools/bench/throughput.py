@@ -16,6 +16,7 @@ import requests
 
 from tools.bench.handler_loader import IMAGE_DOWNLOADER_DIR, fresh_handler, lambda_log
 from tools.bench.latency_server import image_path
+from tools.bench.placement import Placement, pinned
 from tools.bench.profiling import ThreadProfiles
 from tools.bench.services import AwsEndpoint, ChildService, embedded_aws, latency_images
 
@@ -66,10 +67,25 @@ def ratio(value: float, reference: float) -> float:
     return value / reference if reference > 0 else 0.0
 
 
-def cpu_ceiling(cpu_ms_per_image: dict[str, float], cpus: int) -> float:
-    """Images/s this machine could reach were CPU the only limit: every core busy with these processes alone."""
+@dataclass(frozen=True)
+class Measurement:
+    """Every timed run, and the cores the handler and the services were given (None: not pinned)."""
+
+    runs: list[ThroughputRun]
+    placement: Placement | None
+
+
+def cpu_ceiling(cpu_ms_per_image: dict[str, float], cpus: int, placement: Placement | None = None) -> float:
+    """Images/s this machine could reach were CPU the only limit: every core busy with these processes alone, and
+    when pinned, the handler's cores with its work and the services' cores with theirs (the busier side limits)."""
     total = sum(cpu_ms_per_image.values())
-    return cpus * 1000 / total if total > 0 else 0.0
+    if total <= 0:
+        return 0.0
+    if placement is None:
+        return cpus * 1000 / total
+    handler = cpu_ms_per_image.get("handler", 0.0)
+    sides = [(len(placement.handler), handler), (len(placement.services), total - handler)]
+    return min(cores * 1000 / spent for cores, spent in sides if spent > 0)
 
 
 def handler_environment(aws: AwsEndpoint, images: int) -> dict[str, str]:
@@ -155,9 +171,10 @@ class _Timer:
 # goes to CloudWatch): in-process rather than in a `tools.sandbox.lambda_runtime` worker, so the figure has no pipe
 # or worker start-up in it and cProfile can see the handler's threads. S3 and DynamoDB are the embedded AWS, and the
 # image host adds a fixed latency L per request; both run in processes of their own (`tools.bench.services`).
-def measure(settings: ThroughputSettings) -> list[ThroughputRun]:
+def measure(settings: ThroughputSettings) -> Measurement:
     """The handler at each concurrency with all images in one invocation, at the largest concurrency in the
-    workflow's batches, and the naive baseline over a sample; all against one image host and one embedded AWS."""
+    workflow's batches, and the naive baseline over a sample; all against one image host and one embedded AWS,
+    with the handler on a core of its own and the services on the others (`tools.bench.placement`)."""
     paths = [image_path(index) for index in range(settings.images)]
     widest = max(settings.concurrencies)
     runs: list[ThroughputRun] = []
@@ -165,6 +182,7 @@ def measure(settings: ThroughputSettings) -> list[ThroughputRun]:
         embedded_aws() as aws_service,
         latency_images(settings.latency_seconds, settings.image_bytes) as images,
         tempfile.TemporaryDirectory(prefix="bench-lambda-log-") as log_dir,
+        pinned(os.getpid(), [aws_service.pid, images.pid]) as placement,
     ):
         aws: AwsEndpoint = aws_service.value
         base_url = f"{images.value}/data"
@@ -195,7 +213,7 @@ def measure(settings: ThroughputSettings) -> list[ThroughputRun]:
         naive_download(base_url, sample[:1], s3, aws.bucket)  # the client's first request pays its own setup
         naive = timer.run("naive baseline", 0, 1, len(sample), lambda: naive_download(base_url, sample, s3, aws.bucket))
         runs.append(naive)
-    return runs
+    return Measurement(runs, placement)
 
 
 def _profile(download: ModuleType, base_url: str, paths: list[str], concurrency: int, path: Path) -> None:
