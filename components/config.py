@@ -91,6 +91,8 @@ class ImageDownloaderSettings:
     download_concurrency: int = 10
     max_image_bytes: int = 25 * 1024 * 1024
     download_timeout_seconds: int = 120
+    #: One vCPU at 1,769 MB: at a high lambdaConcur with small images the download Lambda is CPU-bound below it.
+    download_memory_mb: int = 512
     execution_timeout_seconds: int = 3600
 
 
@@ -329,6 +331,9 @@ def load_image_downloader_settings(values: Mapping[str, str | None]) -> ImageDow
         download_timeout_seconds=_read(
             values, "downloadTimeoutSeconds", d.download_timeout_seconds, lambda k, r: _integer(k, r, 1, 900)
         ),
+        download_memory_mb=_read(
+            values, "downloadMemoryMb", d.download_memory_mb, lambda k, r: _integer(k, r, 128, 10_240)
+        ),
         execution_timeout_seconds=_read(
             values,
             "imageDownloaderTimeoutSeconds",
@@ -431,6 +436,7 @@ CONFIG_KEYS = (
     "downloadMapConcurrency",
     "maxImageBytes",
     "downloadTimeoutSeconds",
+    "downloadMemoryMb",
     "imageDownloaderTimeoutSeconds",
     # JobPoller and LambdaIterator
     "pollIntervalSeconds",

@@ -294,7 +294,8 @@ class ImageDownloader(pulumi.ComponentResource):
             f"{name}-download",
             PythonFunctionArgs(
                 package="image_downloader", handler="download.handler", settings=args.common,
-                environment=environment, timeout_seconds=settings.download_timeout_seconds, memory_mb=512,
+                environment=environment, timeout_seconds=settings.download_timeout_seconds,
+                memory_mb=settings.download_memory_mb,
                 description="Downloads one batch of images concurrently into the bucket and records them",
                 statements=pulumi.Output.all(self.bucket.arn, self.url_table.arn).apply(
                     lambda a: [

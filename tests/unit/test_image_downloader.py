@@ -56,6 +56,14 @@ def test_the_bucket_encrypts_at_rest_and_denies_requests_without_tls(program: Pr
     assert sorted(statement["Resource"]) == sorted([_bucket_arn(program), f"{_bucket_arn(program)}/*"])
 
 
+def test_the_download_lambda_has_512_mb_unless_download_memory_mb_says_otherwise(program: ProgramRun, run_with):
+    def memory(run: ProgramRun) -> int:
+        return int(_child(run, inventory.FUNCTION, "image-downloader-download-function").inputs["memorySize"])
+
+    assert memory(program) == 512
+    assert memory(run_with(downloadMemoryMb="1769")) == 1769
+
+
 def test_images_move_to_glacier_instant_retrieval_after_transition_days(run_with):
     run = run_with(transitionDays="7")
     lifecycle = _child(
@@ -176,6 +184,8 @@ def test_the_definition_batches_then_maps_inline_or_distributed_then_notifies_an
         ("transitionDays", "-1", "0..3650"),
         ("maxImageBytes", "0", "1.."),
         ("downloadTimeoutSeconds", "901", "1..900"),
+        ("downloadMemoryMb", "127", "128..10240"),
+        ("downloadMemoryMb", "1.5", "128..10240"),
         ("notificationEmail", "nobody", "e-mail"),
     ],
 )
