@@ -87,13 +87,8 @@ def get(url: str, settings: Settings = SETTINGS) -> Response:
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         _guard(current, settings)
-        response = POOL.request(
-            "GET",
-            current,
-            preload_content=False,
-            redirect=False,
-            timeout=urllib3.Timeout(connect=settings.connect_timeout_seconds, read=settings.read_timeout_seconds),
-        )
+        # The pool carries the timeouts and the retry policy (web.build_pool); redirects are ours, hop by hop.
+        response = POOL.request("GET", current, preload_content=False, redirect=False)
         location = response.get_redirect_location()
         if not location:
             return response
