@@ -1,45 +1,59 @@
-"""Typed, validated stack settings: every config key is checked once, here, with a message naming it."""
+"""Stack config -> validated component args: every config key is checked once, here, with a message naming it.
+
+Only the program (`__main__.py`) uses this module; the components take typed args and know nothing of config.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
+
+import pulumi
+
+from .image_downloader import ImageDownloaderArgs
+from .job_poller import JobPollerArgs
+from .lambda_iterator import LambdaIteratorArgs
+from .map_fan_out import MapFanOutArgs
+from .parts import WorkflowOptions
+from .record_transfer import RecordTransferArgs
+from .settings import (
+    HISTORY_EVENT_LIMIT,
+    INLINE_MAP_MAX_CONCURRENCY,
+    JOB_POLLER_HISTORY,
+    LAMBDA_ARCHITECTURES,
+    LAMBDA_ITERATOR_HISTORY,
+    LAMBDA_RUNTIMES,
+    LOG_RETENTION_DAYS,
+    MAX_EXECUTION_SECONDS,
+    RECORD_TRANSFER_HISTORY,
+    SFN_LOG_LEVELS,
+    CommonSettings,
+    HistoryBudget,
+    ImageDownloaderSettings,
+    JobPollerSettings,
+    LambdaIteratorSettings,
+    MapFanOutSettings,
+    RecordTransferSettings,
+    TaskTrackerSettings,
+)
+from .task_tracker import TaskTrackerArgs
 
 T = TypeVar("T")
 
-#: The retention periods CloudWatch Logs accepts (PutRetentionPolicy).
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
-LAMBDA_RUNTIMES = ("python3.11", "python3.12", "python3.13")
-LAMBDA_ARCHITECTURES = ("x86_64", "arm64")
-SFN_LOG_LEVELS = ("ALL", "ERROR", "FATAL", "OFF")
-#: Above this an inline Map is refused: AWS advises a Distributed Map for higher concurrency.
-INLINE_MAP_MAX_CONCURRENCY = 40
-#: A Standard workflow may run for one year.
-MAX_EXECUTION_SECONDS = 365 * 24 * 3600
+__all__ = [
+    "CONFIG_KEYS", "HISTORY_EVENT_LIMIT", "INLINE_MAP_MAX_CONCURRENCY", "JOB_POLLER_HISTORY", "LAMBDA_ARCHITECTURES",
+    "LAMBDA_ITERATOR_HISTORY", "LAMBDA_RUNTIMES", "LOG_RETENTION_DAYS", "MAX_EXECUTION_SECONDS",
+    "RECORD_TRANSFER_HISTORY", "SFN_LOG_LEVELS", "WORKFLOW_NAMES", "CommonSettings", "ConfigError", "HistoryBudget",
+    "ImageDownloaderSettings", "JobPollerSettings", "LambdaIteratorSettings", "MapFanOutSettings",
+    "RecordTransferSettings", "Settings", "TaskTrackerSettings", "load_settings",
+]  # fmt: skip
+
+#: The workflows a stack may deploy (config key `workflows`: `all`, or a comma-separated list of these).
+WORKFLOW_NAMES = (
+    "map-fan-out", "parallel-lambda", "image-downloader", "job-poller", "lambda-iterator", "record-transfer",
+    "task-tracker",
+)  # fmt: skip
 
 
 class ConfigError(ValueError):
@@ -51,126 +65,18 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class CommonSettings:
-    """Settings every workflow's building blocks share."""
-
-    log_retention_days: int = 30
-    lambda_runtime: str = "python3.12"
-    lambda_architecture: str = "x86_64"
-    sfn_log_level: str = "ERROR"
-    alarm_email: str | None = None
-    #: Protect tables, buckets and queues, so `pulumi destroy` never deletes data (production stacks).
-    retain_data: bool = False
-
-
-@dataclass(frozen=True)
-class MapFanOutSettings:
-    """The MapFanOut tutorial's three knobs."""
-
-    max_concurrency: int = 1
-    wait_duration_seconds: int = 2
-    timeout_duration_seconds: int = 60
-
-
-@dataclass(frozen=True)
-class ImageDownloaderSettings:
-    """The ImageDownloader's bucket, API, batching and download guard rails."""
-
-    transition_days: int = 1
-    notification_email: str | None = None
-    api_authorization: str = "iam"
-    api_burst_limit: int = 10
-    api_rate_limit: int = 5
-    allow_insecure_http: bool = False
-    allowed_hosts: tuple[str, ...] = ()
-    allow_private_hosts: bool = False
-    max_resources: int = 10_000
-    batch_size: int = 25
-    inline_limit: int = 1_000
-    map_mode: str = "auto"
-    download_concurrency: int = 10
-    max_image_bytes: int = 25 * 1024 * 1024
-    download_timeout_seconds: int = 120
-    #: One vCPU at 1,769 MB: at a high lambdaConcur with small images the download Lambda is CPU-bound below it.
-    download_memory_mb: int = 512
-    execution_timeout_seconds: int = 3600
-
-
-#: Step Functions fails a Standard execution whose history passes 25,000 events; a loop must stay below it.
-HISTORY_EVENT_LIMIT = 25_000
-
-
-@dataclass(frozen=True)
-class HistoryBudget:
-    """The history events of a looping workflow: those outside its loop, and those each loop turn adds."""
-
-    fixed_events: int
-    events_per_turn: int
-    turn: str  # what one turn records, for the message
-
-    @property
-    def max_turns(self) -> int:
-        """The most loop turns whose worst-case history stays below HISTORY_EVENT_LIMIT."""
-        return (HISTORY_EVENT_LIMIT - 1 - self.fixed_events) // self.events_per_turn
-
-
-# Counted from the definitions in components/job_poller.py and components/lambda_iterator.py (a unit test
-# derives them from the definitions, an e2e test counts them in the sandbox's execution history).
-JOB_POLLER_HISTORY = HistoryBudget(14, 11, "Wait 2 + check-status Task 5 + CountPoll Pass 2 + Choice 2")
-LAMBDA_ITERATOR_HISTORY = HistoryBudget(11, 7, "Choice 2 + process Task 5")
-
-
-@dataclass(frozen=True)
-class JobPollerSettings:
-    """The job poller's loop: how often it checks, how many times, and how long the whole job may take."""
-
-    poll_interval_seconds: int = 10
-    max_polls: int = 30
-    job_timeout_seconds: int = 120
-
-
-@dataclass(frozen=True)
-class LambdaIteratorSettings:
-    """The Lambda iterator's largest accepted `iterations`."""
-
-    max_iterations: int = 1000
-
-
-# Counted from the definition in components/record_transfer.py with every Retry taken (a unit test derives
-# them with record_transfer.history_events; an e2e test counts the retry-free history in the sandbox).
-RECORD_TRANSFER_HISTORY = HistoryBudget(
-    29,
-    22,
-    "Choice 2 + GetItem Task 5 + RecordFound Choice 2 + SendMessage Task 5 + pop Pass 2, and one retry "
-    "of each Task 3 + 3",
-)
-
-
-@dataclass(frozen=True)
-class RecordTransferSettings:
-    """The record transfer's largest accepted `count` of records."""
-
-    max_records: int = 1000
-
-
-@dataclass(frozen=True)
-class TaskTrackerSettings:
-    """How long the task tracker's stand-in work (a Wait) takes."""
-
-    work_seconds: int = 30
-
-
-@dataclass(frozen=True)
 class Settings:
     """Everything `__main__.py` needs, validated."""
 
     common: CommonSettings
     map_fan_out: MapFanOutSettings
-    image_downloader: ImageDownloaderSettings = ImageDownloaderSettings()
-    job_poller: JobPollerSettings = JobPollerSettings()
-    lambda_iterator: LambdaIteratorSettings = LambdaIteratorSettings()
-    record_transfer: RecordTransferSettings = RecordTransferSettings()
-    task_tracker: TaskTrackerSettings = TaskTrackerSettings()
+    image_downloader: ImageDownloaderSettings = field(default_factory=ImageDownloaderSettings)
+    job_poller: JobPollerSettings = field(default_factory=JobPollerSettings)
+    lambda_iterator: LambdaIteratorSettings = field(default_factory=LambdaIteratorSettings)
+    record_transfer: RecordTransferSettings = field(default_factory=RecordTransferSettings)
+    task_tracker: TaskTrackerSettings = field(default_factory=TaskTrackerSettings)
+    #: The workflows this stack deploys, in WORKFLOW_NAMES order.
+    workflows: tuple[str, ...] = WORKFLOW_NAMES
 
     @property
     def parallel_lambda(self) -> MapFanOutSettings:
@@ -281,7 +187,21 @@ def load_settings(values: Mapping[str, str | None]) -> Settings:
         lambda_iterator=load_lambda_iterator_settings(values),
         record_transfer=load_record_transfer_settings(values),
         task_tracker=load_task_tracker_settings(values),
+        workflows=_read(values, "workflows", WORKFLOW_NAMES, _workflows),
     )
+
+
+def _workflows(key: str, raw: str) -> tuple[str, ...]:
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    valid = f"use all, or a comma-separated list of {', '.join(WORKFLOW_NAMES)}"
+    if names == ["all"]:
+        return WORKFLOW_NAMES
+    if not names:
+        raise ConfigError(key, f"no workflow named; {valid}")
+    for name in names:
+        if name not in WORKFLOW_NAMES:
+            raise ConfigError(key, f"{name!r} is not a workflow; {valid}")
+    return tuple(name for name in WORKFLOW_NAMES if name in names)
 
 
 def _boolean(key: str, raw: str) -> bool:
@@ -411,6 +331,7 @@ def load_task_tracker_settings(values: Mapping[str, str | None]) -> TaskTrackerS
 
 #: Every project config key, for `__main__.py` to read and tests to check against Pulumi.dev.yaml.
 CONFIG_KEYS = (
+    "workflows",
     "logRetentionDays",
     "lambdaRuntime",
     "lambdaArchitecture",
@@ -447,3 +368,96 @@ CONFIG_KEYS = (
     "maxRecords",
     "workSeconds",
 )
+
+
+# Settings -> component args: what `__main__.py` hands each component.
+
+
+def workflow_options(common: CommonSettings, alarm_topic_arn: pulumi.Input[str]) -> WorkflowOptions:
+    """The shared args: one alarm topic for the whole stack, and the stack's logging, runtime and retention."""
+    return WorkflowOptions(
+        alarm_topic_arn=alarm_topic_arn,
+        log_retention_days=common.log_retention_days,
+        lambda_runtime=common.lambda_runtime,
+        lambda_architecture=common.lambda_architecture,
+        log_level=common.sfn_log_level,
+        retain_data=common.retain_data,
+    )
+
+
+def map_fan_out_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> MapFanOutArgs:
+    """The map-fan-out tutorial: the list in the component's own table."""
+    knobs = settings.map_fan_out
+    return MapFanOutArgs(
+        **workflow_options(settings.common, alarm_topic_arn),
+        item_source="table",
+        max_concurrency=knobs.max_concurrency,
+        wait_duration_seconds=knobs.wait_duration_seconds,
+        timeout_duration_seconds=knobs.timeout_duration_seconds,
+    )
+
+
+def parallel_lambda_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> MapFanOutArgs:
+    """The parallel-Lambda tutorial: a producer Lambda's list, every item at once, no wait."""
+    knobs = settings.parallel_lambda
+    return MapFanOutArgs(
+        **workflow_options(settings.common, alarm_topic_arn),
+        item_source="lambda",
+        max_concurrency=knobs.max_concurrency,
+        wait_duration_seconds=knobs.wait_duration_seconds,
+        timeout_duration_seconds=knobs.timeout_duration_seconds,
+    )
+
+
+def image_downloader_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> ImageDownloaderArgs:
+    d = settings.image_downloader
+    args = ImageDownloaderArgs(
+        **workflow_options(settings.common, alarm_topic_arn),
+        transition_days=d.transition_days,
+        api_authorization=d.api_authorization,
+        api_burst_limit=d.api_burst_limit,
+        api_rate_limit=d.api_rate_limit,
+        allow_insecure_http=d.allow_insecure_http,
+        allowed_hosts=list(d.allowed_hosts),
+        allow_private_hosts=d.allow_private_hosts,
+        max_resources=d.max_resources,
+        batch_size=d.batch_size,
+        inline_limit=d.inline_limit,
+        map_mode=d.map_mode,
+        download_map_concurrency=d.download_concurrency,
+        max_image_bytes=d.max_image_bytes,
+        download_timeout_seconds=d.download_timeout_seconds,
+        download_memory_mb=d.download_memory_mb,
+        execution_timeout_seconds=d.execution_timeout_seconds,
+    )
+    if d.notification_email:
+        args["notification_email"] = d.notification_email
+    return args
+
+
+def job_poller_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> JobPollerArgs:
+    d = settings.job_poller
+    return JobPollerArgs(
+        **workflow_options(settings.common, alarm_topic_arn),
+        poll_interval_seconds=d.poll_interval_seconds,
+        max_polls=d.max_polls,
+        job_timeout_seconds=d.job_timeout_seconds,
+    )
+
+
+def lambda_iterator_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> LambdaIteratorArgs:
+    return LambdaIteratorArgs(
+        **workflow_options(settings.common, alarm_topic_arn), max_iterations=settings.lambda_iterator.max_iterations
+    )
+
+
+def record_transfer_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> RecordTransferArgs:
+    return RecordTransferArgs(
+        **workflow_options(settings.common, alarm_topic_arn), max_records=settings.record_transfer.max_records
+    )
+
+
+def task_tracker_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> TaskTrackerArgs:
+    return TaskTrackerArgs(
+        **workflow_options(settings.common, alarm_topic_arn), work_seconds=settings.task_tracker.work_seconds
+    )

@@ -1,19 +1,18 @@
 """ImageDownloader: batches of images downloaded concurrently into a private bucket, recorded, failures notified."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the args and outputs as types.
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired
 
 import pulumi
 import pulumi_aws as aws
 
-from components import asl, policies
-from components.config import CommonSettings, ImageDownloaderSettings
-from components.lambda_function import PythonFunction, PythonFunctionArgs
-from components.stateful import data_options, data_table
-from components.workflow import Workflow, WorkflowArgs
+from . import asl, policies
+from .lambda_function import PythonFunction, PythonFunctionArgs
+from .parts import Checker, WorkflowOptions, alarm_topic_arn, component_options
+from .settings import INLINE_MAP_MAX_CONCURRENCY, MAX_EXECUTION_SECONDS, CommonSettings, ImageDownloaderSettings
+from .stateful import data_options, data_table
+from .workflow import Workflow, WorkflowArgs
 
 BATCHES_PREFIX = "batches/"
 RESULTS_PREFIX = "results/"
@@ -21,13 +20,83 @@ RESULTS_PREFIX = "results/"
 ROUTE_KEY = "POST /downloads"
 
 
-@dataclass
-class ImageDownloaderArgs:
-    """The downloader's settings, the shared settings, and where alarms go."""
+MAP_MODES = ("auto", "inline", "distributed")
+#: A Distributed Map runs at most this many child executions at once (Step Functions quotas).
+DISTRIBUTED_MAP_MAX_CONCURRENCY = 1_000
 
-    settings: ImageDownloaderSettings
-    common: CommonSettings
-    alarm_topic_arn: pulumi.Input[str]
+
+class ImageDownloaderArgs(WorkflowOptions):
+    """The bucket, the HTTP API, batching and the download guard rails."""
+
+    transition_days: NotRequired[int]
+    """Days before stored images move to Glacier Instant Retrieval, 0..3650 (default 1)."""
+    notification_email: NotRequired[str]
+    """An e-mail address subscribed to the failures topic."""
+    api_authorization: NotRequired[str]
+    """`iam` (default: callers sign with SigV4) or `none` (an open API)."""
+    api_burst_limit: NotRequired[int]
+    """The HTTP API stage's burst limit, 1..5000 (default 10)."""
+    api_rate_limit: NotRequired[int]
+    """The HTTP API stage's steady requests per second, 1..10000 (default 5)."""
+    allow_insecure_http: NotRequired[bool]
+    """Accept http:// base URLs (default false: https only)."""
+    allowed_hosts: NotRequired[list[str]]
+    """If given, the only hosts a base URL may name."""
+    allow_private_hosts: NotRequired[bool]
+    """Allow hosts that resolve to private, loopback or link-local addresses (default false; for a sandbox only)."""
+    max_resources: NotRequired[int]
+    """The most paths one request may list, 1..1000000 (default 10000)."""
+    batch_size: NotRequired[int]
+    """Images per download Lambda invocation, 1..1000 (default 25)."""
+    inline_limit: NotRequired[int]
+    """Up to this many images an inline Map runs the batches; above it a Distributed Map, 1..10000 (default 1000)."""
+    map_mode: NotRequired[str]
+    """`auto` (default: by inline_limit), `inline` or `distributed`."""
+    download_map_concurrency: NotRequired[int]
+    """Batches downloaded at once: 1..40 inline, 1..1000 distributed (default 10)."""
+    max_image_bytes: NotRequired[int]
+    """The largest image stored; a larger one fails as TooLarge (default 25 MB)."""
+    download_timeout_seconds: NotRequired[int]
+    """The download Lambda's timeout, 1..900 s (default 120)."""
+    download_memory_mb: NotRequired[int]
+    """The download Lambda's memory, and so its CPU, 128..10240 MB (default 512)."""
+    execution_timeout_seconds: NotRequired[int]
+    """Seconds one execution may run (default 3600)."""
+
+
+def image_downloader_settings(check: Checker) -> ImageDownloaderSettings:
+    """The args checked against their ranges, with the defaults of ImageDownloaderSettings."""
+    d = ImageDownloaderSettings()
+    map_mode = check.choice("map_mode", d.map_mode, MAP_MODES)
+    concurrency_high = INLINE_MAP_MAX_CONCURRENCY if map_mode == "inline" else DISTRIBUTED_MAP_MAX_CONCURRENCY
+    email = check.text("notification_email")
+    if email is not None and (" " in email or "@" not in email or "." not in email.partition("@")[2]):
+        raise check.error("notification_email", f"{email!r} is not an e-mail address")
+    hosts = check.strings("allowed_hosts")
+    for host in hosts:
+        if "/" in host or ":" in host or " " in host or ("." not in host and host != "localhost"):
+            raise check.error("allowed_hosts", f"{host!r} is not a host name")
+    return ImageDownloaderSettings(
+        transition_days=check.integer("transition_days", d.transition_days, 0, 3650),
+        notification_email=email,
+        api_authorization=check.choice("api_authorization", d.api_authorization, ("iam", "none")),
+        api_burst_limit=check.integer("api_burst_limit", d.api_burst_limit, 1, 5_000),
+        api_rate_limit=check.integer("api_rate_limit", d.api_rate_limit, 1, 10_000),
+        allow_insecure_http=check.boolean("allow_insecure_http", d.allow_insecure_http),
+        allowed_hosts=tuple(host.lower() for host in hosts),
+        allow_private_hosts=check.boolean("allow_private_hosts", d.allow_private_hosts),
+        max_resources=check.integer("max_resources", d.max_resources, 1, 1_000_000),
+        batch_size=check.integer("batch_size", d.batch_size, 1, 1_000),
+        inline_limit=check.integer("inline_limit", d.inline_limit, 1, 10_000),
+        map_mode=map_mode,
+        download_concurrency=check.integer("download_map_concurrency", d.download_concurrency, 1, concurrency_high),
+        max_image_bytes=check.integer("max_image_bytes", d.max_image_bytes, 1, 1024**3),
+        download_timeout_seconds=check.integer("download_timeout_seconds", d.download_timeout_seconds, 1, 900),
+        download_memory_mb=check.integer("download_memory_mb", d.download_memory_mb, 128, 10_240),
+        execution_timeout_seconds=check.integer(
+            "execution_timeout_seconds", d.execution_timeout_seconds, 1, MAX_EXECUTION_SECONDS
+        ),
+    )
 
 
 def _download_task(download_fn_arn: str, timeout_seconds: int) -> asl.State:
@@ -126,20 +195,25 @@ def definition(
 class ImageDownloader(pulumi.ComponentResource):
     """The seed's concurrent image downloader, private and encrypted, started through an IAM-authorized HTTP API."""
 
-    bucket: aws.s3.Bucket
-    url_table: aws.dynamodb.Table
-    failures_topic: aws.sns.Topic
-    state_machine: Workflow
-    api: aws.apigatewayv2.Api
     state_machine_arn: pulumi.Output[str]
+    """The state machine's ARN."""
     api_url: pulumi.Output[str]
+    """The HTTP API's `POST /downloads` URL."""
+    bucket_name: pulumi.Output[str]
+    """The private bucket the images are stored in."""
+    url_table_name: pulumi.Output[str]
+    """The table of url -> object key rows."""
+    failures_topic_arn: pulumi.Output[str]
+    """The encrypted SNS topic failed downloads are published to."""
 
     def __init__(self, name: str, args: ImageDownloaderArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("sfn-patterns:index:ImageDownloader", name, None, opts)
+        check = Checker("ImageDownloader", name, args, ImageDownloaderArgs)
+        common = check.common()
+        settings = image_downloader_settings(check)
+        super().__init__("sfn-patterns:index:ImageDownloader", name, None, component_options(opts, check.tags()))
         child = pulumi.ResourceOptions(parent=self)
-        settings = args.settings
-        self.bucket = self._private_bucket(name, settings, child, data_options(self, args.common))
-        self.url_table = data_table(f"{name}-url-table", self, args.common, hash_key="url")
+        self.bucket = self._private_bucket(name, settings, child, data_options(self, common))
+        self.url_table = data_table(f"{name}-url-table", self, common, hash_key="url")
         self.failures_topic = aws.sns.Topic(f"{name}-failures", kms_master_key_id="alias/aws/sns", opts=child)
         if settings.notification_email:
             aws.sns.TopicSubscription(
@@ -149,7 +223,7 @@ class ImageDownloader(pulumi.ComponentResource):
                 endpoint=settings.notification_email,
                 opts=child,
             )
-        functions = self._functions(name, args, child)
+        functions = self._functions(name, settings, common, child)
         batch, download, consolidate = functions
         definition_json = pulumi.Output.all(
             batch.arn, download.arn, consolidate.arn, self.bucket.bucket, self.failures_topic.arn
@@ -178,20 +252,23 @@ class ImageDownloader(pulumi.ComponentResource):
         self.state_machine = Workflow(
             name,
             WorkflowArgs(
-                definition=definition_json, statements=statements, settings=args.common,
-                alarm_topic_arn=args.alarm_topic_arn, self_statements=_distributed_map_statements,
+                definition=definition_json, statements=statements, settings=common,
+                alarm_topic_arn=alarm_topic_arn(check, self, name, common), self_statements=_distributed_map_statements,
             ),
             opts=child,
         )  # fmt: skip
-        self.api, self.api_url = self._http_api(name, settings, args.common, child)
+        self.api, self.api_url = self._http_api(name, settings, common, child)
         self.state_machine_arn = self.state_machine.arn
+        self.bucket_name = self.bucket.bucket
+        self.url_table_name = self.url_table.name
+        self.failures_topic_arn = self.failures_topic.arn
         self.register_outputs(
             {
                 "stateMachineArn": self.state_machine_arn,
                 "apiUrl": self.api_url,
-                "bucketName": self.bucket.bucket,
-                "urlTableName": self.url_table.name,
-                "failuresTopicArn": self.failures_topic.arn,
+                "bucketName": self.bucket_name,
+                "urlTableName": self.url_table_name,
+                "failuresTopicArn": self.failures_topic_arn,
             }
         )
 
@@ -264,9 +341,8 @@ class ImageDownloader(pulumi.ComponentResource):
         return bucket
 
     def _functions(
-        self, name: str, args: ImageDownloaderArgs, child: pulumi.ResourceOptions
+        self, name: str, settings: ImageDownloaderSettings, common: CommonSettings, child: pulumi.ResourceOptions
     ) -> tuple[PythonFunction, PythonFunction, PythonFunction]:
-        settings = args.settings
         environment: dict[str, pulumi.Input[str]] = {
             "IMAGES_BUCKET": self.bucket.bucket,
             "URL_TABLE": self.url_table.name,
@@ -282,7 +358,7 @@ class ImageDownloader(pulumi.ComponentResource):
         batch = PythonFunction(
             f"{name}-batch",
             PythonFunctionArgs(
-                package="image_downloader", handler="batch.handler", settings=args.common, environment=environment,
+                package="image_downloader", handler="batch.handler", settings=common, environment=environment,
                 description="Validates the request and splits the paths into batches",
                 statements=self.bucket.arn.apply(
                     lambda arn: [policies.allow("WriteBatches", ["s3:PutObject"], [f"{arn}/{BATCHES_PREFIX}*"])]
@@ -293,7 +369,7 @@ class ImageDownloader(pulumi.ComponentResource):
         download = PythonFunction(
             f"{name}-download",
             PythonFunctionArgs(
-                package="image_downloader", handler="download.handler", settings=args.common,
+                package="image_downloader", handler="download.handler", settings=common,
                 environment=environment, timeout_seconds=settings.download_timeout_seconds,
                 memory_mb=settings.download_memory_mb,
                 description="Downloads one batch of images concurrently into the bucket and records them",
@@ -310,7 +386,7 @@ class ImageDownloader(pulumi.ComponentResource):
         consolidate = PythonFunction(
             f"{name}-consolidate",
             PythonFunctionArgs(
-                package="image_downloader", handler="consolidate.handler", settings=args.common,
+                package="image_downloader", handler="consolidate.handler", settings=common,
                 environment=environment, timeout_seconds=300,
                 description="Adds up the batches' results and writes the failure message",
                 statements=self.bucket.arn.apply(

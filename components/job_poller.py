@@ -1,20 +1,16 @@
 """JobPoller: submit a job, then check its status every few seconds until it succeeds, fails or runs too long."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the args and outputs as types.
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired
 
 import pulumi
-import pulumi_aws as aws
 
-from components import asl, policies
-from components.config import CommonSettings, JobPollerSettings
-from components.lambda_function import PythonFunction, PythonFunctionArgs
-from components.stateful import data_table
-from components.workflow import Workflow, WorkflowArgs
+from . import asl, policies
+from .parts import Checker, HandlerSpec, WorkflowOptions, alarm_topic_arn, component_options, lambda_part, own_handler
+from .settings import JOB_POLLER_HISTORY, MAX_EXECUTION_SECONDS, JobPollerSettings
+from .stateful import data_table
+from .workflow import Workflow, WorkflowArgs
 
 #: A job in one of these is still going: the poller waits and checks again.
 STILL_RUNNING = ("SUBMITTED", "RUNNING")
@@ -26,27 +22,26 @@ JOB_EXPIRY_ATTRIBUTE = "expiresAt"
 INVALID_INPUT = "InvalidInput"
 
 
-@dataclass
-class JobHandler:
-    """A submit or check handler: `handlers/<package>/`, the handler in it, and what it needs to reach its job."""
+class JobPollerArgs(WorkflowOptions):
+    """Your job service (a submit and a check function) and the poll loop's knobs; default: a simulated job."""
 
-    package: str
-    handler: str
-    description: str = ""
-    environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    #: Permissions beyond its own logs and traces, e.g. batch:SubmitJob on a queue and a job definition.
-    statements: pulumi.Input[list[policies.Statement]] | None = None
-
-
-@dataclass
-class JobPollerArgs:
-    """The loop's knobs and shared settings; `submit_handler` and `check_handler` replace the simulated job."""
-
-    settings: JobPollerSettings
-    common: CommonSettings
-    alarm_topic_arn: pulumi.Input[str]
-    submit_handler: JobHandler | None = None
-    check_handler: JobHandler | None = None
+    submit_handler: NotRequired[HandlerSpec]
+    """Your function that submits the job: it gets the execution input and returns the job (any JSON), which the
+    check function is given; default: the simulated job service's submit Lambda."""
+    submit_function_arn: NotRequired[pulumi.Input[str]]
+    """An existing submit function, instead of one built here."""
+    check_handler: NotRequired[HandlerSpec]
+    """Your function that checks the job: it gets the job and returns `{"status": "SUBMITTED" | "RUNNING" |
+    "SUCCEEDED" | "FAILED", "reason": ...}`; give it with the submit function."""
+    check_function_arn: NotRequired[pulumi.Input[str]]
+    """An existing check function, instead of one built here."""
+    poll_interval_seconds: NotRequired[int]
+    """Seconds between two status checks (default 10)."""
+    max_polls: NotRequired[int]
+    """The most status checks before the execution fails with PollLimitExceeded (default 30; bounded so the
+    longest loop fits the execution history)."""
+    job_timeout_seconds: NotRequired[int]
+    """Seconds the whole execution may run (default 120, the tutorial's 2 minutes)."""
 
 
 def _status_is(*statuses: str) -> dict[str, Any]:
@@ -142,51 +137,78 @@ def definition(*, submit_fn_arn: str, check_fn_arn: str, settings: JobPollerSett
 class JobPoller(pulumi.ComponentResource):
     """The job poller: a submit Lambda, a check Lambda polled in a Wait loop, and a simulated job service by default."""
 
-    state_machine: Workflow
-    table: aws.dynamodb.Table | None
-    submit_function: PythonFunction
-    check_function: PythonFunction
     state_machine_arn: pulumi.Output[str]
+    """The state machine's ARN."""
     state_machine_name: pulumi.Output[str]
+    """The state machine's name."""
+    jobs_table_name: pulumi.Output[str] | None
+    """The simulated job service's table (only without your own submit and check functions)."""
 
     def __init__(self, name: str, args: JobPollerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("sfn-patterns:index:JobPoller", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        if (args.submit_handler is None) != (args.check_handler is None):
-            raise ValueError("give both submit_handler and check_handler (your job service), or neither (simulated)")
-        self.table = None
-        submit, check = args.submit_handler, args.check_handler
-        if submit is None or check is None:
-            self.table = data_table(
-                f"{name}-jobs", self, args.common, hash_key=JOB_KEY_ATTRIBUTE, ttl_attribute=JOB_EXPIRY_ATTRIBUTE
+        check = Checker("JobPoller", name, args, JobPollerArgs)
+        common = check.common()
+        defaults = JobPollerSettings()
+        settings = JobPollerSettings(
+            poll_interval_seconds=check.integer(
+                "poll_interval_seconds", defaults.poll_interval_seconds, 1, MAX_EXECUTION_SECONDS
+            ),
+            max_polls=check.integer("max_polls", defaults.max_polls, 1, JOB_POLLER_HISTORY.max_turns),
+            job_timeout_seconds=check.integer(
+                "job_timeout_seconds", defaults.job_timeout_seconds, 1, MAX_EXECUTION_SECONDS
+            ),
+        )
+        submit_given = check.given("submit_handler") or check.given("submit_function_arn")
+        check_given = check.given("check_handler") or check.given("check_function_arn")
+        if submit_given != check_given:
+            raise check.error(
+                "submit_handler" if submit_given else "check_handler",
+                "give both submit_handler and check_handler (or their _function_arn), your job service, "
+                "or neither (a simulated job)",
             )
+        super().__init__("sfn-patterns:index:JobPoller", name, None, component_options(opts, check.tags()))
+        self.table = None
+        self.jobs_table_name = None
+        submit_default = own_handler("job_poller", "submit_job.handler", "")
+        check_default = own_handler("job_poller", "check_job.handler", "")
+        submit_contract: dict[str, Any] = {}
+        check_contract: dict[str, Any] = {}
+        if not submit_given:
+            self.table = data_table(
+                f"{name}-jobs", self, common, hash_key=JOB_KEY_ATTRIBUTE, ttl_attribute=JOB_EXPIRY_ATTRIBUTE
+            )
+            self.jobs_table_name = self.table.name
             environment = {"JOBS_TABLE_NAME": self.table.name}
-            submit = JobHandler(
-                package="job_poller", handler="submit_job.handler", environment=environment,
-                description="Submits a simulated job: records it in the jobs table",
-                statements=self.table.arn.apply(lambda arn: [policies.allow("RecordJob", ["dynamodb:PutItem"], [arn])]),
-            )  # fmt: skip
-            check = JobHandler(
-                package="job_poller", handler="check_job.handler", environment=environment,
-                description="Reports a simulated job's status from the jobs table",
-                statements=self.table.arn.apply(lambda arn: [policies.allow("ReadJob", ["dynamodb:GetItem"], [arn])]),
-            )  # fmt: skip
-        self.submit_function = self._function(f"{name}-submit-job", submit, args.common, child)
-        self.check_function = self._function(f"{name}-check-job", check, args.common, child)
-
-        definition_json = pulumi.Output.all(self.submit_function.arn, self.check_function.arn).apply(
-            lambda a: json.dumps(definition(submit_fn_arn=a[0], check_fn_arn=a[1], settings=args.settings))
+            submit_default["description"] = "Submits a simulated job: records it in the jobs table"
+            check_default["description"] = "Reports a simulated job's status from the jobs table"
+            submit_contract = {
+                "environment": environment,
+                "statements": self.table.arn.apply(
+                    lambda arn: [policies.allow("RecordJob", ["dynamodb:PutItem"], [arn])]
+                ),
+            }
+            check_contract = {
+                "environment": environment,
+                "statements": self.table.arn.apply(
+                    lambda arn: [policies.allow("ReadJob", ["dynamodb:GetItem"], [arn])]
+                ),
+            }
+        submit_arn, self.submit_function = lambda_part(
+            check, self, f"{name}-submit-job", "submit", submit_default, common, **submit_contract
         )
-        statements = pulumi.Output.all(self.submit_function.arn, self.check_function.arn).apply(
-            lambda a: [policies.invoke_functions(list(a))]
+        check_arn, self.check_function = lambda_part(
+            check, self, f"{name}-check-job", "check", check_default, common, **check_contract
         )
+        definition_json = pulumi.Output.all(submit_arn, check_arn).apply(
+            lambda a: json.dumps(definition(submit_fn_arn=a[0], check_fn_arn=a[1], settings=settings))
+        )
+        statements = pulumi.Output.all(submit_arn, check_arn).apply(lambda a: [policies.invoke_functions(list(a))])
         self.state_machine = Workflow(
             name,
             WorkflowArgs(
-                definition=definition_json, statements=statements, settings=args.common,
-                alarm_topic_arn=args.alarm_topic_arn,
+                definition=definition_json, statements=statements, settings=common,
+                alarm_topic_arn=alarm_topic_arn(check, self, name, common),
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )  # fmt: skip
         self.state_machine_arn = self.state_machine.arn
         self.state_machine_name = self.state_machine.name
@@ -194,19 +216,6 @@ class JobPoller(pulumi.ComponentResource):
             "stateMachineArn": self.state_machine_arn,
             "stateMachineName": self.state_machine_name,
         }
-        if self.table is not None:
-            outputs["jobsTableName"] = self.table.name
+        if self.jobs_table_name is not None:
+            outputs["jobsTableName"] = self.jobs_table_name
         self.register_outputs(outputs)
-
-    @staticmethod
-    def _function(
-        name: str, handler: JobHandler, common: CommonSettings, opts: pulumi.ResourceOptions
-    ) -> PythonFunction:
-        return PythonFunction(
-            name,
-            PythonFunctionArgs(
-                package=handler.package, handler=handler.handler, settings=common,
-                description=handler.description, environment=handler.environment, statements=handler.statements,
-            ),
-            opts=opts,
-        )  # fmt: skip

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
-from components import policies
-from components.config import CommonSettings
-from components.packaging import LambdaPlatform, build_archive
+from . import policies
+from .packaging import LambdaPlatform, build_archive
+from .settings import CommonSettings
 
 
 @dataclass
 class PythonFunctionArgs:
-    """What to deploy: `handlers/<package>/`, the handler in it, and what the function may do."""
+    """What to deploy: a handler folder (a seed package's name, or a path), the handler in it, and what the
+    function may do."""
 
-    package: str
+    package: str | Path
     handler: str
     settings: CommonSettings
     description: str = ""
@@ -26,6 +28,8 @@ class PythonFunctionArgs:
     memory_mb: int = 256
     #: Extra permissions beyond writing its own logs and traces.
     statements: pulumi.Input[list[policies.Statement]] | None = None
+    #: A pinned requirements file; default: the folder's own requirements.txt, if any.
+    requirements: Path | None = None
 
 
 class PythonFunction(pulumi.ComponentResource):
@@ -41,7 +45,7 @@ class PythonFunction(pulumi.ComponentResource):
         super().__init__("sfn-patterns:index:PythonFunction", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         platform = LambdaPlatform(runtime=args.settings.lambda_runtime, architecture=args.settings.lambda_architecture)
-        archive = build_archive(args.package, platform)
+        archive = build_archive(args.package, platform, requirements=args.requirements)
 
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",

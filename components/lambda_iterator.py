@@ -1,27 +1,33 @@
 """LambdaIterator: run a Lambda a given number of times, one iteration after the other, in a Choice loop."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the args and outputs as types.
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired
 
 import pulumi
 
-from components import asl, policies
-from components.config import CommonSettings, LambdaIteratorSettings
-from components.job_poller import catch_invalid_input, invalid_input_states  # both fail bad input alike
-from components.lambda_function import PythonFunction, PythonFunctionArgs
-from components.workflow import Workflow, WorkflowArgs
+from . import asl, policies
+from .job_poller import catch_invalid_input, invalid_input_states  # both fail bad input alike
+from .parts import Checker, HandlerSpec, WorkflowOptions, alarm_topic_arn, component_options, lambda_part, own_handler
+from .settings import LAMBDA_ITERATOR_HISTORY, LambdaIteratorSettings
+from .workflow import Workflow, WorkflowArgs
 
 
-@dataclass
-class LambdaIteratorArgs:
-    """The largest accepted iteration count, and the shared settings."""
+class LambdaIteratorArgs(WorkflowOptions):
+    """The count and process functions, and the largest accepted iteration count."""
 
-    settings: LambdaIteratorSettings
-    common: CommonSettings
-    alarm_topic_arn: pulumi.Input[str]
+    count_handler: NotRequired[HandlerSpec]
+    """Your function that turns the execution input into `{"counter": n}` (n >= 0); it is given MAX_ITERATIONS in
+    its environment; default: the seed's, which reads `{"iterations": n}`."""
+    count_function_arn: NotRequired[pulumi.Input[str]]
+    """An existing count function, instead of one built here."""
+    process_handler: NotRequired[HandlerSpec]
+    """Your function run once per iteration: it gets `{"counter": n, ...}` and returns the state with `counter`
+    one less; default: the seed's, which logs and counts down."""
+    process_function_arn: NotRequired[pulumi.Input[str]]
+    """An existing process function, instead of one built here."""
+    max_iterations: NotRequired[int]
+    """The largest count accepted (default 1000; bounded so the longest loop fits the execution history)."""
 
 
 def definition(*, get_count_fn_arn: str, process_fn_arn: str) -> dict[str, Any]:
@@ -54,42 +60,44 @@ def definition(*, get_count_fn_arn: str, process_fn_arn: str) -> dict[str, Any]:
 class LambdaIterator(pulumi.ComponentResource):
     """The Lambda iterator: a get-count Lambda, a process Lambda looped by a Choice, bounded by `maxIterations`."""
 
-    state_machine: Workflow
-    get_count_function: PythonFunction
-    process_function: PythonFunction
     state_machine_arn: pulumi.Output[str]
+    """The state machine's ARN."""
     state_machine_name: pulumi.Output[str]
+    """The state machine's name."""
 
     def __init__(self, name: str, args: LambdaIteratorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("sfn-patterns:index:LambdaIterator", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        self.get_count_function = PythonFunction(
-            f"{name}-get-count",
-            PythonFunctionArgs(
-                package="lambda_iterator", handler="get_count.handler", settings=args.common,
-                description='Turns {"iterations": n} into {"counter": n}, refusing a bad or too large n',
-                environment={"MAX_ITERATIONS": str(args.settings.max_iterations)},
+        check = Checker("LambdaIterator", name, args, LambdaIteratorArgs)
+        common = check.common()
+        settings = LambdaIteratorSettings(
+            max_iterations=check.integer(
+                "max_iterations", LambdaIteratorSettings.max_iterations, 1, LAMBDA_ITERATOR_HISTORY.max_turns
+            )
+        )
+        super().__init__("sfn-patterns:index:LambdaIterator", name, None, component_options(opts, check.tags()))
+        count_arn, self.get_count_function = lambda_part(
+            check, self, f"{name}-get-count", "count",
+            own_handler(
+                "lambda_iterator", "get_count.handler",
+                'Turns {"iterations": n} into {"counter": n}, refusing a bad or too large n',
             ),
-            opts=child,
+            common,
+            environment={"MAX_ITERATIONS": str(settings.max_iterations)},
         )  # fmt: skip
-        self.process_function = PythonFunction(
-            f"{name}-process-iteration",
-            PythonFunctionArgs(
-                package="lambda_iterator", handler="process_iteration.handler", settings=args.common,
-                description="Does one iteration's work and counts down",
-            ),
-            opts=child,
+        process_arn, self.process_function = lambda_part(
+            check, self, f"{name}-process-iteration", "process",
+            own_handler("lambda_iterator", "process_iteration.handler", "Does one iteration's work and counts down"),
+            common,
         )  # fmt: skip
-        functions = pulumi.Output.all(self.get_count_function.arn, self.process_function.arn)
+        functions = pulumi.Output.all(count_arn, process_arn)
         definition_json = functions.apply(lambda a: json.dumps(definition(get_count_fn_arn=a[0], process_fn_arn=a[1])))
         statements = functions.apply(lambda a: [policies.invoke_functions(list(a))])
         self.state_machine = Workflow(
             name,
             WorkflowArgs(
-                definition=definition_json, statements=statements, settings=args.common,
-                alarm_topic_arn=args.alarm_topic_arn,
+                definition=definition_json, statements=statements, settings=common,
+                alarm_topic_arn=alarm_topic_arn(check, self, name, common),
             ),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )  # fmt: skip
         self.state_machine_arn = self.state_machine.arn
         self.state_machine_name = self.state_machine.name

@@ -1,43 +1,66 @@
 """MapFanOut: read a list (from a DynamoDB item or a producer Lambda), then wait and run a Lambda per item."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the args and outputs as types.
 import json
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, NotRequired
 
 import pulumi
-import pulumi_aws as aws
 
-from components import asl, policies
-from components.config import CommonSettings, MapFanOutSettings
-from components.lambda_function import PythonFunction, PythonFunctionArgs
-from components.stateful import data_table
-from components.workflow import Workflow, WorkflowArgs
+from . import asl, policies
+from .lambda_function import PythonFunction, PythonFunctionArgs
+from .parts import Checker, HandlerSpec, WorkflowOptions, alarm_topic_arn, component_options, lambda_part, own_handler
+from .references import table_arn
+from .settings import INLINE_MAP_MAX_CONCURRENCY, MAX_EXECUTION_SECONDS, MapFanOutSettings
+from .stateful import data_table
+from .workflow import Workflow, WorkflowArgs
 
 #: The table holds each list in one item: partition key `listName`, the list in attribute `items`.
 LIST_KEY_ATTRIBUTE = "listName"
 LIST_ITEMS_ATTRIBUTE = "items"
 DEFAULT_LIST_NAME = "default"
+ITEM_SOURCES = ("table", "lambda", "input")
+DEFAULT_ITEMS_PATH = "$.items"
 
 
-@dataclass
-class MapFanOutArgs:
-    """Where the list comes from, the Map's knobs, and the shared settings."""
+class MapFanOutArgs(WorkflowOptions):
+    """Where the list comes from, the function run per item, and the Map's knobs."""
 
-    item_source: Literal["table", "lambda"]
-    settings: MapFanOutSettings
-    common: CommonSettings
-    alarm_topic_arn: pulumi.Input[str]
+    item_source: NotRequired[str]
+    """Where the list comes from: `table` (default; one DynamoDB item holds it), `lambda` (a producer function
+    returns `{"list": [...]}`) or `input` (the execution input holds it, at `items_path`)."""
+    item_handler: NotRequired[HandlerSpec]
+    """Your function run once per item (it gets the item as its event); default: the seed's log-item Lambda."""
+    item_function_arn: NotRequired[pulumi.Input[str]]
+    """An existing function run once per item, instead of one built here; the state machine may invoke it alone."""
+    table_name: NotRequired[pulumi.Input[str]]
+    """With item_source `table`: an existing table that holds the list; default: a table of the component's own."""
+    table_key_attribute: NotRequired[str]
+    """The list item's partition key attribute, a string (default `listName`)."""
+    list_name: NotRequired[str]
+    """The list item's key value (default `default`)."""
+    items_attribute: NotRequired[str]
+    """The list item's attribute holding the list, a DynamoDB list (default `items`)."""
+    producer_handler: NotRequired[HandlerSpec]
+    """With item_source `lambda`: your producer, which returns `{"list": [...]}`; default: the seed's fruits."""
+    producer_function_arn: NotRequired[pulumi.Input[str]]
+    """With item_source `lambda`: an existing producer function, instead of one built here."""
+    items_path: NotRequired[str]
+    """With item_source `input`: the JSONPath of the list in the execution input (default `$.items`)."""
+    max_concurrency: NotRequired[int]
+    """How many items run at once, 0..40 (0: no limit); default 1, as the tutorial's config.json."""
+    wait_duration_seconds: NotRequired[int]
+    """Seconds each iteration waits before running its item (default 2; 0: no wait)."""
+    timeout_duration_seconds: NotRequired[int]
+    """Seconds the whole execution may run (default 60)."""
 
 
-def _process_items(fn_arn: str, settings: MapFanOutSettings, items_path: str) -> asl.State:
+def _process_items(fn_arn: str, settings: MapFanOutSettings, items_path: str, item_state: str) -> asl.State:
     states: dict[str, asl.State] = {}
-    start = "LogItem"
+    start = item_state
     if settings.wait_duration_seconds > 0:
-        states["Wait"] = {"Type": "Wait", "Seconds": settings.wait_duration_seconds, "Next": "LogItem"}
+        states["Wait"] = {"Type": "Wait", "Seconds": settings.wait_duration_seconds, "Next": item_state}
         start = "Wait"
-    states["LogItem"] = asl.lambda_task(fn_arn)
+    states[item_state] = asl.lambda_task(fn_arn)
     return {
         "Type": "Map",
         "Comment": "One iteration per item; MaxConcurrency 0 means no limit",
@@ -49,7 +72,15 @@ def _process_items(fn_arn: str, settings: MapFanOutSettings, items_path: str) ->
 
 
 def table_definition(
-    *, table_name: str, unmarshal_fn_arn: str, fn_arn: str, settings: MapFanOutSettings
+    *,
+    table_name: str,
+    unmarshal_fn_arn: str,
+    fn_arn: str,
+    settings: MapFanOutSettings,
+    key_attribute: str = LIST_KEY_ATTRIBUTE,
+    list_name: str = DEFAULT_LIST_NAME,
+    items_attribute: str = LIST_ITEMS_ATTRIBUTE,
+    item_state: str = "LogItem",
 ) -> dict[str, Any]:
     """Read the list item, turn DynamoDB-typed values into plain JSON, then Map over the items."""
     return {
@@ -62,31 +93,33 @@ def table_definition(
                 "Resource": "arn:aws:states:::dynamodb:getItem",
                 "Parameters": {
                     "TableName": table_name,
-                    "Key": {LIST_KEY_ATTRIBUTE: {"S": DEFAULT_LIST_NAME}},
+                    "Key": {key_attribute: {"S": list_name}},
                     "ConsistentRead": True,
                 },
                 "Next": "ListFound",
             },
             "ListFound": {
                 "Type": "Choice",
-                "Choices": [{"Variable": f"$.Item.{LIST_ITEMS_ATTRIBUTE}.L", "IsPresent": True, "Next": "ToPlainJson"}],
+                "Choices": [{"Variable": f"$.Item.{items_attribute}.L", "IsPresent": True, "Next": "ToPlainJson"}],
                 "Default": "ListNotFound",
             },
             "ListNotFound": {
                 "Type": "Fail",
                 "Error": "ListNotFound",
-                "Cause": f"table {table_name} has no item {LIST_KEY_ATTRIBUTE}={DEFAULT_LIST_NAME!r} with a list "
-                f"'{LIST_ITEMS_ATTRIBUTE}'; load one with tools/load_ddb.py",
+                "Cause": f"table {table_name} has no item {key_attribute}={list_name!r} with a list "
+                f"'{items_attribute}'; load one with tools/load_ddb.py",
             },
             "ToPlainJson": asl.lambda_task(
-                unmarshal_fn_arn, payload={"items.$": f"$.Item.{LIST_ITEMS_ATTRIBUTE}.L"}, next_state="ProcessItems"
+                unmarshal_fn_arn, payload={"items.$": f"$.Item.{items_attribute}.L"}, next_state="ProcessItems"
             ),
-            "ProcessItems": _process_items(fn_arn, settings, "$.items"),
+            "ProcessItems": _process_items(fn_arn, settings, "$.items", item_state),
         },
     }
 
 
-def lambda_definition(*, producer_fn_arn: str, fn_arn: str, settings: MapFanOutSettings) -> dict[str, Any]:
+def lambda_definition(
+    *, producer_fn_arn: str, fn_arn: str, settings: MapFanOutSettings, item_state: str = "LogItem"
+) -> dict[str, Any]:
     """The parallel-Lambda tutorial: a producer returns {"list": [...]}, a Map runs the consumer per item."""
     return {
         "Comment": "MapFanOut: a list from a producer Lambda, one Lambda per item",
@@ -94,86 +127,148 @@ def lambda_definition(*, producer_fn_arn: str, fn_arn: str, settings: MapFanOutS
         "TimeoutSeconds": settings.timeout_duration_seconds,
         "States": {
             "ProduceList": asl.lambda_task(producer_fn_arn, next_state="IterateOverList"),
-            "IterateOverList": _process_items(fn_arn, settings, "$.list"),
+            "IterateOverList": _process_items(fn_arn, settings, "$.list", item_state),
         },
+    }
+
+
+def input_definition(
+    *, items_path: str, fn_arn: str, settings: MapFanOutSettings, item_state: str = "ProcessItem"
+) -> dict[str, Any]:
+    """The list is in the execution input: a Map runs the function per item at `items_path`."""
+    return {
+        "Comment": "MapFanOut: a list from the execution input, one Lambda per item",
+        "StartAt": "ProcessItems",
+        "TimeoutSeconds": settings.timeout_duration_seconds,
+        "States": {"ProcessItems": _process_items(fn_arn, settings, items_path, item_state)},
     }
 
 
 class MapFanOut(pulumi.ComponentResource):
     """A list fanned out to a Lambda per item through a Map state, with the seed tutorials' knobs."""
 
-    state_machine: Workflow
-    table: aws.dynamodb.Table | None
-    item_function: PythonFunction
     state_machine_arn: pulumi.Output[str]
+    """The state machine's ARN."""
     state_machine_name: pulumi.Output[str]
+    """The state machine's name."""
+    table_name: pulumi.Output[str] | None
+    """The table holding the list (item source `table`): the component's own or the one given."""
+    item_function_arn: pulumi.Output[str]
+    """The function run per item."""
 
     def __init__(self, name: str, args: MapFanOutArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("sfn-patterns:index:MapFanOut", name, None, opts)
+        check = Checker("MapFanOut", name, args, MapFanOutArgs)
+        common = check.common()
+        defaults = MapFanOutSettings()
+        settings = MapFanOutSettings(
+            max_concurrency=check.integer("max_concurrency", defaults.max_concurrency, 0, INLINE_MAP_MAX_CONCURRENCY),
+            wait_duration_seconds=check.integer(
+                "wait_duration_seconds", defaults.wait_duration_seconds, 0, MAX_EXECUTION_SECONDS
+            ),
+            timeout_duration_seconds=check.integer(
+                "timeout_duration_seconds", defaults.timeout_duration_seconds, 1, MAX_EXECUTION_SECONDS
+            ),
+        )
+        source = check.choice("item_source", "table", ITEM_SOURCES)
+        _refuse_other_sources(check, source)
+        super().__init__("sfn-patterns:index:MapFanOut", name, None, component_options(opts, check.tags()))
         child = pulumi.ResourceOptions(parent=self)
         self.table = None
-        self.item_function = PythonFunction(
-            f"{name}-log-item",
-            PythonFunctionArgs(
-                package="map_fan_out", handler="log_item.handler", settings=args.common,
-                description="Logs the one item it is given",
-            ),
-            opts=child,
+        item_state = "RunItem" if check.given("item_handler") or check.given("item_function_arn") else "LogItem"
+        item_arn, self.item_function = lambda_part(
+            check, self, f"{name}-log-item" if item_state == "LogItem" else f"{name}-item", "item",
+            own_handler("map_fan_out", "log_item.handler", "Logs the one item it is given"), common,
         )  # fmt: skip
-        invoked = [self.item_function.arn]
-        if args.item_source == "table":
-            self.table = data_table(f"{name}-table", self, args.common, hash_key=LIST_KEY_ATTRIBUTE)
+        invoked: list[pulumi.Output[str]] = [item_arn]
+        self.table_name = None
+        if source == "table":
+            key = check.text("table_key_attribute", LIST_KEY_ATTRIBUTE) or LIST_KEY_ATTRIBUTE
+            list_name = check.text("list_name", DEFAULT_LIST_NAME) or DEFAULT_LIST_NAME
+            attribute = check.text("items_attribute", LIST_ITEMS_ATTRIBUTE) or LIST_ITEMS_ATTRIBUTE
+            if check.given("table_name"):
+                self.table_name = pulumi.Output.from_input(args["table_name"])
+                read_arn = table_arn(self.table_name)
+            else:
+                self.table = data_table(f"{name}-table", self, common, hash_key=key)
+                self.table_name, read_arn = self.table.name, self.table.arn
             unmarshal = PythonFunction(
                 f"{name}-to-plain-json",
                 PythonFunctionArgs(
-                    package="map_fan_out", handler="unmarshal_items.handler", settings=args.common,
+                    package="map_fan_out", handler="unmarshal_items.handler", settings=common,
                     description="Turns DynamoDB-typed list values into plain JSON",
                 ),
                 opts=child,
             )  # fmt: skip
             invoked.append(unmarshal.arn)
-            definition = pulumi.Output.all(self.table.name, unmarshal.arn, self.item_function.arn).apply(
+            definition = pulumi.Output.all(self.table_name, unmarshal.arn, item_arn).apply(
                 lambda a: json.dumps(
-                    table_definition(table_name=a[0], unmarshal_fn_arn=a[1], fn_arn=a[2], settings=args.settings)
+                    table_definition(
+                        table_name=a[0], unmarshal_fn_arn=a[1], fn_arn=a[2], settings=settings,
+                        key_attribute=key, list_name=list_name, items_attribute=attribute, item_state=item_state,
+                    )
                 )
-            )
-            statements = pulumi.Output.all(self.table.arn, *invoked).apply(
+            )  # fmt: skip
+            statements = pulumi.Output.all(read_arn, *invoked).apply(
                 lambda a: [
                     policies.allow("ReadList", ["dynamodb:GetItem"], [a[0]]),
                     policies.invoke_functions(list(a[1:])),
                 ]
             )
-        elif args.item_source == "lambda":
-            producer = PythonFunction(
-                f"{name}-produce-list",
-                PythonFunctionArgs(
-                    package="map_fan_out", handler="produce_list.handler", settings=args.common,
-                    description='Returns {"list": [...]} for the Map to fan out',
-                ),
-                opts=child,
+        elif source == "lambda":
+            producer_arn, _ = lambda_part(
+                check, self, f"{name}-produce-list", "producer",
+                own_handler("map_fan_out", "produce_list.handler", 'Returns {"list": [...]} for the Map to fan out'),
+                common,
             )  # fmt: skip
-            invoked.append(producer.arn)
-            definition = pulumi.Output.all(producer.arn, self.item_function.arn).apply(
-                lambda a: json.dumps(lambda_definition(producer_fn_arn=a[0], fn_arn=a[1], settings=args.settings))
+            invoked.append(producer_arn)
+            definition = pulumi.Output.all(producer_arn, item_arn).apply(
+                lambda a: json.dumps(
+                    lambda_definition(producer_fn_arn=a[0], fn_arn=a[1], settings=settings, item_state=item_state)
+                )
             )
             statements = pulumi.Output.all(*invoked).apply(lambda a: [policies.invoke_functions(list(a))])
         else:
-            raise ValueError(f"item_source must be 'table' or 'lambda', not {args.item_source!r}")
+            items_path = check.text("items_path", DEFAULT_ITEMS_PATH) or DEFAULT_ITEMS_PATH
+            if not items_path.startswith("$"):
+                raise check.error("items_path", f"{items_path!r} is not a JSONPath (it starts with $)")
+            definition = item_arn.apply(
+                lambda arn: json.dumps(
+                    input_definition(items_path=items_path, fn_arn=arn, settings=settings, item_state=item_state)
+                )
+            )
+            statements = item_arn.apply(lambda arn: [policies.invoke_functions([arn])])
 
         self.state_machine = Workflow(
             name,
             WorkflowArgs(
-                definition=definition, statements=statements, settings=args.common,
-                alarm_topic_arn=args.alarm_topic_arn,
+                definition=definition, statements=statements, settings=common,
+                alarm_topic_arn=alarm_topic_arn(check, self, name, common),
             ),
             opts=child,
         )  # fmt: skip
         self.state_machine_arn = self.state_machine.arn
         self.state_machine_name = self.state_machine.name
+        self.item_function_arn = item_arn
         outputs: dict[str, Any] = {
             "stateMachineArn": self.state_machine_arn,
             "stateMachineName": self.state_machine_name,
+            "itemFunctionArn": self.item_function_arn,
         }
-        if self.table is not None:
-            outputs["tableName"] = self.table.name
+        if self.table_name is not None:
+            outputs["tableName"] = self.table_name
         self.register_outputs(outputs)
+
+
+#: The args that belong to one item source only.
+SOURCE_ARGS = {
+    "table": ("table_name", "table_key_attribute", "list_name", "items_attribute"),
+    "lambda": ("producer_handler", "producer_function_arn"),
+    "input": ("items_path",),
+}
+
+
+def _refuse_other_sources(check: Checker, source: str) -> None:
+    for other, fields in SOURCE_ARGS.items():
+        for field in fields:
+            if other != source and check.given(field):
+                raise check.error(field, f"belongs to item_source {other!r}, and this component's is {source!r}")

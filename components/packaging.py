@@ -12,9 +12,17 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-HANDLERS_ROOT = PROJECT_ROOT / "handlers"
-BUILD_ROOT = PROJECT_ROOT / "build" / "lambda"
+_HERE = Path(__file__).resolve().parent
+#: In this repository the seed handlers sit beside `components/`; installed (pip), they ship inside the package.
+HANDLERS_ROOT = _HERE / "handlers" if (_HERE / "handlers").is_dir() else _HERE.parent / "handlers"
+PROJECT_ROOT = _HERE.parent
+#: Archives and dependency caches: the repository's build/ here; an installed package builds under the program's
+#: folder (Pulumi runs a program there), or wherever SFN_PATTERNS_BUILD_DIR says.
+_IN_REPOSITORY = _HERE.name == "components"
+BUILD_ROOT = Path(
+    os.environ.get("SFN_PATTERNS_BUILD_DIR")
+    or (PROJECT_ROOT / "build" / "lambda" if _IN_REPOSITORY else Path.cwd() / "build" / "lambda")
+)
 #: Lambda's platform tag per architecture, as pip's --platform wants it.
 PIP_PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 _SKIPPED = {"__pycache__", "requirements.txt", ".pytest_cache", ".mypy_cache"}
@@ -42,17 +50,20 @@ class LambdaPlatform:
         return PIP_PLATFORMS[self.architecture]
 
 
-def requirement_lines(package_dir: Path) -> list[str]:
-    """The package's pinned third-party requirements (comments and blanks dropped)."""
-    path = package_dir / "requirements.txt"
+def requirement_lines(package_dir: Path, requirements: Path | None = None) -> list[str]:
+    """The package's pinned third-party requirements (comments and blanks dropped): `requirements` when given,
+    else the folder's own requirements.txt, if any."""
+    path = requirements if requirements is not None else package_dir / "requirements.txt"
+    if requirements is not None and not path.is_file():
+        raise PackagingError(f"no requirements file {path}")
     if not path.exists():
         return []
     lines = [line.split("#", 1)[0].strip() for line in path.read_text().splitlines()]
-    requirements = [line for line in lines if line]
-    for line in requirements:
+    pinned = [line for line in lines if line]
+    for line in pinned:
         if "==" not in line:
             raise PackagingError(f"{path}: '{line}' is not pinned; write it as name==version")
-    return requirements
+    return pinned
 
 
 def dependencies_key(requirements: list[str], platform: LambdaPlatform) -> str:
@@ -104,18 +115,26 @@ def _files(root: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def build_archive(package: str, platform: LambdaPlatform, build_root: Path = BUILD_ROOT) -> Path:
-    """Zip `handlers/<package>/` with its dependencies; the file name carries a hash of its contents."""
-    package_dir = HANDLERS_ROOT / package
+def build_archive(
+    package: str | Path, platform: LambdaPlatform, build_root: Path = BUILD_ROOT, requirements: Path | None = None
+) -> Path:
+    """Zip a handler folder with its dependencies; the file name carries a hash of its contents.
+
+    `package` is a seed package's name (`handlers/<package>/`) or a path to a folder anywhere on disk.
+    """
+    package_dir = HANDLERS_ROOT / package if isinstance(package, str) else Path(package)
     if not package_dir.is_dir():
         raise PackagingError(f"no handler package {package_dir}")
-    deps = install_dependencies(requirement_lines(package_dir), platform, build_root)
+    package_dir = package_dir.resolve()
+    deps = install_dependencies(requirement_lines(package_dir, requirements), platform, build_root)
     entries = dict(_files(deps))
     entries.update(_files(package_dir))  # the handler's own modules win over a dependency's
     digest = hashlib.sha256()
     for name, path in sorted(entries.items()):
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    archive = build_root / f"{package}-{platform.architecture}-{platform.runtime}-{digest.hexdigest()[:16]}.zip"
+    archive = (
+        build_root / f"{package_dir.name}-{platform.architecture}-{platform.runtime}-{digest.hexdigest()[:16]}.zip"
+    )
     if archive.exists():
         return archive
     archive.parent.mkdir(parents=True, exist_ok=True)

@@ -1,19 +1,18 @@
 """RecordTransfer: a Lambda seeds a DynamoDB table, then a loop reads each record and sends it to an SQS queue."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the args and outputs as types.
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired
 
 import pulumi
 import pulumi_aws as aws
 
-from components import asl, policies
-from components.config import CommonSettings, RecordTransferSettings
-from components.lambda_function import PythonFunction, PythonFunctionArgs
-from components.stateful import data_options, data_table
-from components.workflow import Workflow, WorkflowArgs
+from . import asl, policies
+from .parts import Checker, HandlerSpec, WorkflowOptions, alarm_topic_arn, component_options, lambda_part, own_handler
+from .references import queue_arn, queue_name, table_arn
+from .settings import RECORD_TRANSFER_HISTORY, CommonSettings, RecordTransferSettings
+from .stateful import data_options, data_table
+from .workflow import Workflow, WorkflowArgs
 
 #: The tutorial's table: partition key `MessageId`; the seed Lambda writes MessageNo1..MessageNon.
 RECORD_KEY_ATTRIBUTE = "MessageId"
@@ -43,21 +42,53 @@ RETRY_EVENTS = 3
 EXECUTION_EVENTS = 2
 
 
-@dataclass
-class RecordTransferArgs:
-    """The loop's bound and the shared settings."""
+class RecordTransferArgs(WorkflowOptions):
+    """The seed function, the source table, the destination queue, and the loop's bound."""
 
-    settings: RecordTransferSettings
-    common: CommonSettings
-    alarm_topic_arn: pulumi.Input[str]
+    seed_handler: NotRequired[HandlerSpec]
+    """Your function that gets the execution input and returns `{"List": [key, ..., "DONE"]}`, the keys of the
+    records to send in order; it is given TABLE_NAME and MAX_RECORDS, and may PutItem in the table. Default: the
+    seed's, which writes `{"count": n}` records MessageNo1..n."""
+    seed_function_arn: NotRequired[pulumi.Input[str]]
+    """An existing seed function, instead of one built here."""
+    table_name: NotRequired[pulumi.Input[str]]
+    """An existing source table (a string partition key, `record_key_attribute`; each record's `Message` a string);
+    default: a table of the component's own."""
+    record_key_attribute: NotRequired[str]
+    """The source table's partition key attribute (default `MessageId`)."""
+    queue_url: NotRequired[pulumi.Input[str]]
+    """An existing destination queue, FIFO (its name ends in `.fifo`: records keep their order and a retried send
+    is deduplicated) or standard; default: an encrypted FIFO queue of the component's own, with a dead-letter
+    queue."""
+    max_records: NotRequired[int]
+    """The most records one execution sends (default 1000; bounded so the loop fits the execution history)."""
 
 
 def _retry(errors: list[str]) -> asl.State:
     return {"ErrorEquals": errors, "IntervalSeconds": 1, "MaxAttempts": LOOP_RETRY_ATTEMPTS, "BackoffRate": 2}
 
 
-def definition(*, table_name: str, queue_url: str, seed_fn_arn: str) -> dict[str, Any]:
-    """Seed the records, then for each key until DONE: read its record, send it to the queue, pop the key."""
+def definition(
+    *, table_name: str, queue_url: str, seed_fn_arn: str, key_attribute: str = RECORD_KEY_ATTRIBUTE
+) -> dict[str, Any]:
+    """Seed the records, then for each key until DONE: read its record, send it to the queue, pop the key.
+
+    A FIFO queue (URL ending in `.fifo`) gets one message group per execution and a deduplication id per record.
+    """
+    send_parameters: dict[str, Any] = {
+        "QueueUrl": queue_url,
+        "MessageBody": {
+            key_attribute + ".$": f"$.Record.Item.{key_attribute}.S",
+            "Message.$": "$.Record.Item.Message.S",
+        },
+    }
+    if queue_url.endswith(".fifo"):
+        # One message group per execution keeps its records in order; SQS ids take ASCII only, which an execution
+        # name need not be, so both ids are hashes. A retried send is deduplicated.
+        send_parameters["MessageGroupId.$"] = "States.Hash($$.Execution.Id, 'SHA-256')"
+        send_parameters["MessageDeduplicationId.$"] = (
+            "States.Hash(States.Format('{}/{}', $$.Execution.Id, $.List[0]), 'SHA-256')"
+        )
     return {
         "Comment": "RecordTransfer: seed DynamoDB records, then send each one, in order, to an SQS FIFO queue",
         "StartAt": "SeedRecords",
@@ -74,7 +105,7 @@ def definition(*, table_name: str, queue_url: str, seed_fn_arn: str) -> dict[str
                 "Resource": "arn:aws:states:::dynamodb:getItem",
                 "Parameters": {
                     "TableName": table_name,
-                    "Key": {RECORD_KEY_ATTRIBUTE: {"S.$": "$.List[0]"}},
+                    "Key": {key_attribute: {"S.$": "$.List[0]"}},
                     "ConsistentRead": True,
                 },
                 "ResultPath": "$.Record",
@@ -89,24 +120,12 @@ def definition(*, table_name: str, queue_url: str, seed_fn_arn: str) -> dict[str
             "RecordNotFound": {
                 "Type": "Fail",
                 "Error": "RecordNotFound",
-                "CausePath": f"States.Format('table {table_name} has no record {RECORD_KEY_ATTRIBUTE}={{}}', "
-                "$.List[0])",
+                "CausePath": f"States.Format('table {table_name} has no record {key_attribute}={{}}', $.List[0])",
             },
             "SendRecord": {
                 "Type": "Task",
                 "Resource": "arn:aws:states:::sqs:sendMessage",
-                "Parameters": {
-                    "QueueUrl": queue_url,
-                    "MessageBody": {
-                        RECORD_KEY_ATTRIBUTE + ".$": f"$.Record.Item.{RECORD_KEY_ATTRIBUTE}.S",
-                        "Message.$": "$.Record.Item.Message.S",
-                    },
-                    # One message group per execution keeps its records in order; SQS ids take ASCII only, which
-                    # an execution name need not be, so both ids are hashes. A retried send is deduplicated.
-                    "MessageGroupId.$": "States.Hash($$.Execution.Id, 'SHA-256')",
-                    "MessageDeduplicationId.$": "States.Hash(States.Format('{}/{}', $$.Execution.Id, $.List[0]), "
-                    "'SHA-256')",
-                },
+                "Parameters": send_parameters,
                 "ResultPath": None,
                 "Retry": [_retry(SQS_ERRORS)],
                 "Next": "PopRecord",
@@ -168,59 +187,63 @@ def _queue_policy(queue_arn: str) -> str:
 class RecordTransfer(pulumi.ComponentResource):
     """The Transfer Data Record tutorial: DynamoDB records, a loop over them, each one sent to SQS in order."""
 
-    table: aws.dynamodb.Table
-    queue: aws.sqs.Queue
-    dead_letter_queue: aws.sqs.Queue
-    seed_function: PythonFunction
-    state_machine: Workflow
     state_machine_arn: pulumi.Output[str]
+    """The state machine's ARN."""
     state_machine_name: pulumi.Output[str]
+    """The state machine's name."""
+    table_name: pulumi.Output[str]
+    """The source table: the component's own or the one given."""
     queue_url: pulumi.Output[str]
+    """The destination queue: the component's own or the one given."""
 
     def __init__(self, name: str, args: RecordTransferArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("sfn-patterns:index:RecordTransfer", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        self.table = data_table(f"{name}-table", self, args.common, hash_key=RECORD_KEY_ATTRIBUTE)
-        # FIFO: a standard queue may reorder messages, and the tutorial's point is records sent in order.
-        # SQS-managed encryption: encrypted at rest with no KMS key for senders and consumers to be granted.
-        self.dead_letter_queue = aws.sqs.Queue(
-            f"{name}-dead-letter-queue",
-            fifo_queue=True,
-            sqs_managed_sse_enabled=True,
-            message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
-            opts=data_options(self, args.common),
-        )
-        self.queue = aws.sqs.Queue(
-            f"{name}-queue",
-            fifo_queue=True,
-            sqs_managed_sse_enabled=True,
-            message_retention_seconds=MESSAGE_RETENTION_SECONDS,
-            redrive_policy=self.dead_letter_queue.arn.apply(
-                lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
-            ),
-            opts=data_options(self, args.common),
-        )
-        for role, queue in (("queue", self.queue), ("dead-letter-queue", self.dead_letter_queue)):
-            aws.sqs.QueuePolicy(
-                f"{name}-{role}-policy", queue_url=queue.url, policy=queue.arn.apply(_queue_policy), opts=child
+        check = Checker("RecordTransfer", name, args, RecordTransferArgs)
+        common = check.common()
+        settings = RecordTransferSettings(
+            max_records=check.integer(
+                "max_records", RecordTransferSettings.max_records, 1, RECORD_TRANSFER_HISTORY.max_turns
             )
-        self.seed_function = PythonFunction(
-            f"{name}-seed-records",
-            PythonFunctionArgs(
-                package="record_transfer", handler="seed_records.handler", settings=args.common,
-                description='Writes {"count": n} records MessageNo1..n and returns their keys, then DONE',
-                environment={"TABLE_NAME": self.table.name, "MAX_RECORDS": str(args.settings.max_records)},
-                timeout_seconds=60,
-                statements=self.table.arn.apply(
-                    lambda arn: [policies.allow("SeedRecords", ["dynamodb:PutItem"], [arn])]
-                ),
-            ),
-            opts=child,
-        )  # fmt: skip
-        machine_definition = pulumi.Output.all(self.table.name, self.queue.url, self.seed_function.arn).apply(
-            lambda a: json.dumps(definition(table_name=a[0], queue_url=a[1], seed_fn_arn=a[2]))
         )
-        statements = pulumi.Output.all(self.seed_function.arn, self.table.arn, self.queue.arn).apply(
+        key = check.text("record_key_attribute", RECORD_KEY_ATTRIBUTE) or RECORD_KEY_ATTRIBUTE
+        given_queue = check.args.get("queue_url")
+        if isinstance(given_queue, str):
+            try:
+                queue_name(given_queue)
+            except ValueError as error:
+                raise check.error("queue_url", str(error)) from None
+        super().__init__("sfn-patterns:index:RecordTransfer", name, None, component_options(opts, check.tags()))
+        child = pulumi.ResourceOptions(parent=self)
+        self.table = None
+        if check.given("table_name"):
+            self.table_name = pulumi.Output.from_input(args["table_name"])
+            records_arn = table_arn(self.table_name)
+        else:
+            self.table = data_table(f"{name}-table", self, common, hash_key=key)
+            self.table_name, records_arn = self.table.name, self.table.arn
+        self.queue = self.dead_letter_queue = None
+        if given_queue is not None:
+            self.queue_url = pulumi.Output.from_input(given_queue)
+            send_arn = queue_arn(self.queue_url)
+        else:
+            self.queue, self.dead_letter_queue = self._queues(name, common, child)
+            self.queue_url, send_arn = self.queue.url, self.queue.arn
+        seed_arn, self.seed_function = lambda_part(
+            check, self, f"{name}-seed-records", "seed",
+            {
+                **own_handler(
+                    "record_transfer", "seed_records.handler",
+                    'Writes {"count": n} records MessageNo1..n and returns their keys, then DONE',
+                ),
+                "timeout_seconds": 60,
+            },
+            common,
+            environment={"TABLE_NAME": self.table_name, "MAX_RECORDS": str(settings.max_records)},
+            statements=records_arn.apply(lambda arn: [policies.allow("SeedRecords", ["dynamodb:PutItem"], [arn])]),
+        )  # fmt: skip
+        machine_definition = pulumi.Output.all(self.table_name, self.queue_url, seed_arn).apply(
+            lambda a: json.dumps(definition(table_name=a[0], queue_url=a[1], seed_fn_arn=a[2], key_attribute=key))
+        )
+        statements = pulumi.Output.all(seed_arn, records_arn, send_arn).apply(
             lambda a: [
                 policies.invoke_functions([a[0]], sid="SeedRecords"),
                 policies.allow("ReadRecords", ["dynamodb:GetItem"], [a[1]]),
@@ -230,19 +253,46 @@ class RecordTransfer(pulumi.ComponentResource):
         self.state_machine = Workflow(
             name,
             WorkflowArgs(
-                definition=machine_definition, statements=statements, settings=args.common,
-                alarm_topic_arn=args.alarm_topic_arn,
+                definition=machine_definition, statements=statements, settings=common,
+                alarm_topic_arn=alarm_topic_arn(check, self, name, common),
             ),
             opts=child,
         )  # fmt: skip
         self.state_machine_arn = self.state_machine.arn
         self.state_machine_name = self.state_machine.name
-        self.queue_url = self.queue.url
         self.register_outputs(
             {
                 "stateMachineArn": self.state_machine_arn,
                 "stateMachineName": self.state_machine_name,
-                "tableName": self.table.name,
+                "tableName": self.table_name,
                 "queueUrl": self.queue_url,
             }
         )
+
+    def _queues(
+        self, name: str, common: CommonSettings, child: pulumi.ResourceOptions
+    ) -> tuple[aws.sqs.Queue, aws.sqs.Queue]:
+        # FIFO: a standard queue may reorder messages, and the tutorial's point is records sent in order.
+        # SQS-managed encryption: encrypted at rest with no KMS key for senders and consumers to be granted.
+        dead_letter_queue = aws.sqs.Queue(
+            f"{name}-dead-letter-queue",
+            fifo_queue=True,
+            sqs_managed_sse_enabled=True,
+            message_retention_seconds=DEAD_LETTER_RETENTION_SECONDS,
+            opts=data_options(self, common),
+        )
+        queue = aws.sqs.Queue(
+            f"{name}-queue",
+            fifo_queue=True,
+            sqs_managed_sse_enabled=True,
+            message_retention_seconds=MESSAGE_RETENTION_SECONDS,
+            redrive_policy=dead_letter_queue.arn.apply(
+                lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": MAX_RECEIVE_COUNT})
+            ),
+            opts=data_options(self, common),
+        )
+        for role, each in (("queue", queue), ("dead-letter-queue", dead_letter_queue)):
+            aws.sqs.QueuePolicy(
+                f"{name}-{role}-policy", queue_url=each.url, policy=each.arn.apply(_queue_policy), opts=child
+            )
+        return queue, dead_letter_queue

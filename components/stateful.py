@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.config import CommonSettings
+from .settings import CommonSettings
 
 
 def data_options(parent: pulumi.Resource, common: CommonSettings) -> pulumi.ResourceOptions:

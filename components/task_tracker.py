@@ -1,19 +1,18 @@
 """TaskTracker: a Lambda starts a workflow that records a task STARTED, does the work, then DONE or FAILED."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the args and outputs as types.
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired
 
 import pulumi
-import pulumi_aws as aws
 
-from components import asl, policies
-from components.config import CommonSettings, TaskTrackerSettings
-from components.lambda_function import PythonFunction, PythonFunctionArgs
-from components.stateful import data_table
-from components.workflow import Workflow, WorkflowArgs
+from . import asl, policies
+from .lambda_function import PythonFunction, PythonFunctionArgs
+from .parts import Checker, HandlerSpec, WorkflowOptions, alarm_topic_arn, component_options, lambda_part
+from .references import table_arn
+from .settings import MAX_EXECUTION_SECONDS, TaskTrackerSettings
+from .stateful import data_table
+from .workflow import Workflow, WorkflowArgs
 
 #: The tutorial's Tasks table: one item per run of a task, keyed by the task and its start time (Unix seconds).
 TASK_KEY_ATTRIBUTE = "taskId"
@@ -38,13 +37,20 @@ RUN_KEY = {
 }
 
 
-@dataclass
-class TaskTrackerArgs:
-    """How long the work takes, and the shared settings."""
+class TaskTrackerArgs(WorkflowOptions):
+    """The work a task does, and the table its runs are recorded in."""
 
-    settings: TaskTrackerSettings
-    common: CommonSettings
-    alarm_topic_arn: pulumi.Input[str]
+    work_handler: NotRequired[HandlerSpec]
+    """Your function that does the task's work, between STARTED and DONE: it gets `{"taskId", "timestamp"}` and
+    its result becomes the execution's `work.output`; its failure records the run FAILED with its error. Default:
+    a Wait of `work_seconds`, standing for the work."""
+    work_function_arn: NotRequired[pulumi.Input[str]]
+    """An existing work function, instead of one built here."""
+    work_seconds: NotRequired[int]
+    """Without a work function: how long the stand-in Wait takes (default 30, as the tutorial)."""
+    table_name: NotRequired[pulumi.Input[str]]
+    """An existing tasks table (partition key `taskId`, a string; sort key `timestamp`, a number); default: a
+    table of the component's own."""
 
 
 def _update(
@@ -69,10 +75,28 @@ def _update(
     }
 
 
-def definition(*, table_name: str, settings: TaskTrackerSettings) -> dict[str, Any]:
-    """Record the run STARTED, do the work (a Wait), record it DONE; any failure is recorded FAILED, then fails."""
+def definition(*, table_name: str, settings: TaskTrackerSettings, work_fn_arn: str | None = None) -> dict[str, Any]:
+    """Record the run STARTED, do the work (a Wait, or `work_fn_arn`), record it DONE; any failure is recorded
+    FAILED, then fails."""
     record_failure = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailed"}]
     finished_at = {"S.$": "$$.State.EnteredTime"}
+    work: asl.State = {
+        "Type": "Wait",
+        "Comment": "Stands for the long-running task (the tutorial waits 30 s)",
+        "Seconds": settings.work_seconds,
+        "Next": "RecordDone",
+    }
+    if work_fn_arn is not None:
+        work = asl.lambda_task(
+            work_fn_arn,
+            payload={"taskId.$": "$.taskId", "timestamp.$": "$.timestamp"},
+            next_state="RecordDone",
+            Comment="The task's work; its failure records the run FAILED with its error",
+            ResultSelector={"output.$": "$.Payload"},
+            ResultPath="$.work",
+            OutputPath=None,
+            Catch=record_failure,
+        )
     return {
         "Comment": "TaskTracker: a task's run recorded STARTED, then DONE after the work, or FAILED with the error",
         "StartAt": "RecordStarted",
@@ -98,12 +122,7 @@ def definition(*, table_name: str, settings: TaskTrackerSettings) -> dict[str, A
                 ],
                 "Next": "Work",
             },
-            "Work": {
-                "Type": "Wait",
-                "Comment": "Stands for the long-running task (the tutorial waits 30 s)",
-                "Seconds": settings.work_seconds,
-                "Next": "RecordDone",
-            },
+            "Work": work,
             "RecordDone": _update(
                 table_name,
                 "SET #status = :done, finishedAt = :finishedAt",
@@ -141,28 +160,56 @@ def definition(*, table_name: str, settings: TaskTrackerSettings) -> dict[str, A
 class TaskTracker(pulumi.ComponentResource):
     """The tutorial's Tasks table, its STARTED -> DONE workflow, and the Lambda that starts it per task."""
 
-    table: aws.dynamodb.Table
-    state_machine: Workflow
-    starter_function: PythonFunction
     state_machine_arn: pulumi.Output[str]
+    """The state machine's ARN."""
+    table_name: pulumi.Output[str]
+    """The tasks table: the component's own or the one given."""
+    starter_function_name: pulumi.Output[str]
+    """The Lambda that starts a run of a task: invoke it with `{"taskId": "..."}`."""
 
     def __init__(self, name: str, args: TaskTrackerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("sfn-patterns:index:TaskTracker", name, None, opts)
+        check = Checker("TaskTracker", name, args, TaskTrackerArgs)
+        common = check.common()
+        work_given = check.at_most_one("work_handler", "work_function_arn")
+        if work_given and check.given("work_seconds"):
+            raise check.error("work_seconds", f"is the stand-in Wait's length; with {work_given} there is no Wait")
+        settings = TaskTrackerSettings(
+            work_seconds=check.integer("work_seconds", TaskTrackerSettings.work_seconds, 0, MAX_EXECUTION_SECONDS)
+        )
+        super().__init__("sfn-patterns:index:TaskTracker", name, None, component_options(opts, check.tags()))
         child = pulumi.ResourceOptions(parent=self)
-        self.table = data_table(
-            f"{name}-table", self, args.common, hash_key=TASK_KEY_ATTRIBUTE, range_key=(TIME_KEY_ATTRIBUTE, "N")
+        self.table = None
+        if check.given("table_name"):
+            self.table_name = pulumi.Output.from_input(args["table_name"])
+            tasks_arn = table_arn(self.table_name)
+        else:
+            self.table = data_table(
+                f"{name}-table", self, common, hash_key=TASK_KEY_ATTRIBUTE, range_key=(TIME_KEY_ATTRIBUTE, "N")
+            )
+            self.table_name, tasks_arn = self.table.name, self.table.arn
+        work_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
+        self.work_function = None
+        if work_given:
+            given_arn, self.work_function = lambda_part(
+                check, self, f"{name}-work", "work",
+                {"code": "", "handler": ""},  # never built: work_given means a spec or an ARN is given
+                common,
+            )  # fmt: skip
+            work_arn = given_arn.apply(lambda arn: arn)
+        machine_definition = pulumi.Output.all(self.table_name, work_arn).apply(
+            lambda a: json.dumps(definition(table_name=a[0], settings=settings, work_fn_arn=a[1]))
         )
-        machine_definition = self.table.name.apply(
-            lambda table_name: json.dumps(definition(table_name=table_name, settings=args.settings))
-        )
-        statements = self.table.arn.apply(
-            lambda arn: [policies.allow("RecordTasks", ["dynamodb:PutItem", "dynamodb:UpdateItem"], [arn])]
+        statements = pulumi.Output.all(tasks_arn, work_arn).apply(
+            lambda a: [
+                policies.allow("RecordTasks", ["dynamodb:PutItem", "dynamodb:UpdateItem"], [a[0]]),
+                *([policies.invoke_functions([a[1]], sid="DoTheWork")] if a[1] else []),
+            ]
         )
         self.state_machine = Workflow(
             name,
             WorkflowArgs(
-                definition=machine_definition, statements=statements, settings=args.common,
-                alarm_topic_arn=args.alarm_topic_arn,
+                definition=machine_definition, statements=statements, settings=common,
+                alarm_topic_arn=alarm_topic_arn(check, self, name, common),
             ),
             opts=child,
         )  # fmt: skip
@@ -170,10 +217,10 @@ class TaskTracker(pulumi.ComponentResource):
         self.starter_function = PythonFunction(
             f"{name}-start-task",
             PythonFunctionArgs(
-                package="task_tracker", handler="start_task.handler", settings=args.common,
+                package="task_tracker", handler="start_task.handler", settings=common,
                 description='Starts the workflow for {"taskId"}, or returns the run still STARTED',
-                environment={"STATE_MACHINE_ARN": self.state_machine_arn, "TASKS_TABLE_NAME": self.table.name},
-                statements=pulumi.Output.all(self.state_machine_arn, self.table.arn).apply(
+                environment={"STATE_MACHINE_ARN": self.state_machine_arn, "TASKS_TABLE_NAME": self.table_name},
+                statements=pulumi.Output.all(self.state_machine_arn, tasks_arn).apply(
                     lambda a: [
                         policies.allow("StartThisWorkflow", ["states:StartExecution"], [a[0]]),
                         policies.allow("FindLatestRun", ["dynamodb:Query"], [a[1]]),
@@ -182,10 +229,11 @@ class TaskTracker(pulumi.ComponentResource):
             ),
             opts=child,
         )  # fmt: skip
+        self.starter_function_name = self.starter_function.name
         self.register_outputs(
             {
                 "stateMachineArn": self.state_machine_arn,
-                "tableName": self.table.name,
-                "starterFunctionName": self.starter_function.name,
+                "tableName": self.table_name,
+                "starterFunctionName": self.starter_function_name,
             }
         )

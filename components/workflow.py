@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components import policies
-from components.config import CommonSettings
+from . import policies
+from .settings import CommonSettings
 
 #: Step Functions metrics that page someone when they are above zero.
 ALARM_METRICS = ("ExecutionsFailed", "ExecutionsTimedOut", "ExecutionThrottled")

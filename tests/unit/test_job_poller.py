@@ -278,26 +278,26 @@ import pulumi
 
 from components import policies
 from components.alarm_topic import AlarmTopic
-from components.config import CommonSettings, JobPollerSettings
-from components.job_poller import JobHandler, JobPoller, JobPollerArgs
+from components.job_poller import JobPoller, JobPollerArgs
+from components.packaging import HANDLERS_ROOT
 
 QUEUE = "arn:aws:batch:us-east-1:123456789012:job-queue/renders"
+STAND_INS = str(HANDLERS_ROOT / "map_fan_out")
 alarms = AlarmTopic("alarms", None)
 poller = JobPoller(
     "batch-poller",
     JobPollerArgs(
-        settings=JobPollerSettings(poll_interval_seconds=60, max_polls=100, job_timeout_seconds=7200),
-        common=CommonSettings(),
+        poll_interval_seconds=60, max_polls=100, job_timeout_seconds=7200,
         alarm_topic_arn=alarms.arn,
-        submit_handler=JobHandler(
-            package="map_fan_out", handler="produce_list.handler", environment={"JOB_QUEUE": QUEUE},
-            statements=[policies.allow("SubmitJob", ["batch:SubmitJob"], [QUEUE])],
-        ),
-        check_handler=JobHandler(package="map_fan_out", handler="log_item.handler"),
+        submit_handler={
+            "code": STAND_INS, "handler": "produce_list.handler", "environment": {"JOB_QUEUE": QUEUE},
+            "statements": [policies.allow("SubmitJob", ["batch:SubmitJob"], [QUEUE])],
+        },
+        check_handler={"code": STAND_INS, "handler": "log_item.handler"},
     ),
 )
 pulumi.export("arn", poller.state_machine_arn)
-pulumi.export("hasTable", poller.table is not None)
+pulumi.export("hasTable", poller.jobs_table_name is not None)
 """
 
 
@@ -337,7 +337,8 @@ def test_your_own_handlers_are_what_the_state_machine_invokes(custom_run: Progra
 
 
 def test_a_submit_handler_without_a_check_handler_is_refused(tmp_path: Path):
-    program = CUSTOM_PROGRAM.replace('check_handler=JobHandler(package="map_fan_out", handler="log_item.handler"),', "")
+    program = CUSTOM_PROGRAM.replace('check_handler={"code": STAND_INS, "handler": "log_item.handler"},', "")
+    assert program != CUSTOM_PROGRAM
     (tmp_path / "__main__.py").write_text(textwrap.dedent(program))
     with pytest.raises(ValueError, match="both submit_handler and check_handler"):
         run_program(PreviewMocks(), config={"aws:region": "us-east-1"}, root=tmp_path)

@@ -1,0 +1,297 @@
+"""What every component's args share, and the parts a team may bring: its own handler code or an existing function."""
+
+# No `from __future__ import annotations`: Pulumi's component analyzer reads these TypedDicts' annotations as types.
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NotRequired, TypedDict, TypeVar
+
+import pulumi
+
+from . import policies
+from .alarm_topic import AlarmTopic
+from .lambda_function import PythonFunction, PythonFunctionArgs
+from .packaging import HANDLERS_ROOT
+from .settings import LAMBDA_ARCHITECTURES, LAMBDA_RUNTIMES, LOG_RETENTION_DAYS, SFN_LOG_LEVELS, CommonSettings
+
+T = TypeVar("T")
+
+#: Lambda's own bounds (Lambda quotas: memory 128..10,240 MB, timeout up to 900 s).
+LAMBDA_MEMORY_MB = (128, 10_240)
+LAMBDA_TIMEOUT_SECONDS = (1, 900)
+DEFAULT_MEMORY_MB = 256
+DEFAULT_TIMEOUT_SECONDS = 30
+#: A function ARN, optionally with a version or alias (Lambda API reference, FunctionName).
+FUNCTION_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$")
+HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+
+
+class HandlerSpec(TypedDict):
+    """A Lambda function of your own, built and deployed by the component with every secure default."""
+
+    code: str
+    """The folder holding the handler's modules, anywhere on disk (relative to the program's folder); it is the
+    zip's root."""
+    handler: str
+    """The handler as Lambda names it: `module.function` (a module in `code`)."""
+    requirements: NotRequired[str]
+    """A requirements file of pinned `name==version` lines, installed for the Lambda platform into the zip;
+    default: `requirements.txt` in `code`, if there is one."""
+    environment: NotRequired[dict[str, pulumi.Input[str]]]
+    """Environment variables of the function."""
+    memory_mb: NotRequired[int]
+    """Memory in MB, 128..10240 (default 256); CPU grows with it."""
+    timeout_seconds: NotRequired[int]
+    """How long one invocation may run, 1..900 s (default 30)."""
+    statements: NotRequired[pulumi.Input[list[dict[str, Any]]]]
+    """IAM statements of what the function itself may do, beyond writing its own logs and traces."""
+    description: NotRequired[str]
+    """The function's description."""
+
+
+class WorkflowOptions(TypedDict, total=False):
+    """The settings every workflow component shares; each has a secure default."""
+
+    alarm_topic_arn: pulumi.Input[str]
+    """The SNS topic the state machine's alarms (failed, timed out, throttled executions) notify; default: an
+    encrypted topic of the component's own."""
+    alarm_email: str
+    """An e-mail address subscribed to the component's own alarm topic (only without `alarm_topic_arn`)."""
+    log_retention_days: int
+    """How long the state machine's and functions' logs are kept: a CloudWatch Logs retention period (default 30)."""
+    lambda_runtime: str
+    """The runtime of the functions the component builds: python3.11, python3.12 (default) or python3.13."""
+    lambda_architecture: str
+    """x86_64 (default) or arm64."""
+    log_level: str
+    """The state machine's log level: ALL, ERROR (default), FATAL or OFF."""
+    retain_data: bool
+    """Protect tables, buckets and queues, so `pulumi destroy` never deletes data (default false)."""
+    tags: dict[str, str]
+    """Tags added to every taggable resource the component creates."""
+
+
+class ArgError(ValueError):
+    """A component arg is invalid; the message names the component, the arg and what is wrong."""
+
+    def __init__(self, component: str, name: str, field: str, problem: str) -> None:
+        super().__init__(f"{component} {name!r}: {field}: {problem}")
+        self.field = field
+
+
+def _fields(args_type: type) -> tuple[set[str], set[str]]:
+    required: frozenset[str] = getattr(args_type, "__required_keys__", frozenset())
+    optional: frozenset[str] = getattr(args_type, "__optional_keys__", frozenset())
+    return set(required), set(optional)
+
+
+class Checker:
+    """Reads one component's args: each value checked against its range, defaults applied, errors named."""
+
+    def __init__(self, component: str, name: str, args: Mapping[str, Any] | None, args_type: type) -> None:
+        self.component, self.name = component, name
+        if args is None:
+            args = {}
+        if not isinstance(args, Mapping):
+            raise ArgError(component, name, "args", f"expected a mapping ({args_type.__name__}), got {args!r}")
+        self.args = args
+        required, optional = _fields(args_type)
+        unknown = sorted(set(args) - required - optional)
+        if unknown:
+            known = ", ".join(sorted(required | optional))
+            raise ArgError(component, name, unknown[0], f"is not an arg of {component}; its args are {known}")
+        missing = sorted(required - set(args))
+        if missing:
+            raise ArgError(component, name, missing[0], "is required")
+
+    def error(self, field: str, problem: str) -> ArgError:
+        return ArgError(self.component, self.name, field, problem)
+
+    def given(self, field: str) -> bool:
+        return self.args.get(field) is not None
+
+    def get(self, field: str, default: T) -> T:
+        value = self.args.get(field)
+        return default if value is None else value
+
+    def integer(self, field: str, default: int, low: int, high: int) -> int:
+        value = self.get(field, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(field, f"expected a whole number {low}..{high}, got {value!r}")
+        if not low <= value <= high:
+            raise self.error(field, f"{value} is out of range; use {low}..{high}")
+        return value
+
+    def choice(self, field: str, default: str, choices: Sequence[str]) -> str:
+        value = self.get(field, default)
+        if value not in choices:
+            raise self.error(field, f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    def member(self, field: str, default: int, allowed: Sequence[int]) -> int:
+        value = self.get(field, default)
+        if isinstance(value, bool) or value not in allowed:
+            raise self.error(field, f"{value!r} is not one of {', '.join(str(v) for v in allowed)}")
+        return value
+
+    def boolean(self, field: str, default: bool) -> bool:
+        value = self.get(field, default)
+        if not isinstance(value, bool):
+            raise self.error(field, f"expected true or false, got {value!r}")
+        return value
+
+    def text(self, field: str, default: str | None = None) -> str | None:
+        value = self.get(field, default)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise self.error(field, f"expected a non-empty string, got {value!r}")
+        return value
+
+    def strings(self, field: str) -> tuple[str, ...]:
+        value: Any = self.get(field, [])
+        if isinstance(value, str) or not all(isinstance(item, str) and item for item in value):
+            raise self.error(field, f"expected a list of non-empty strings, got {value!r}")
+        return tuple(value)
+
+    def at_most_one(self, *fields: str) -> str | None:
+        """The one of `fields` that is given (None if none); giving two is an error naming both."""
+        given = [field for field in fields if self.given(field)]
+        if len(given) > 1:
+            raise self.error(given[0], f"give {given[0]} or {given[1]}, not both")
+        return given[0] if given else None
+
+    def tags(self) -> dict[str, str]:
+        tags: Any = self.get("tags", {})
+        if not isinstance(tags, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
+            raise self.error("tags", f"expected a mapping of strings to strings, got {tags!r}")
+        return dict(tags)
+
+    def common(self) -> CommonSettings:
+        """The shared settings (WorkflowOptions) with their defaults."""
+        defaults = CommonSettings()
+        if self.given("alarm_email") and self.given("alarm_topic_arn"):
+            raise self.error("alarm_email", "subscribes the component's own alarm topic; with alarm_topic_arn, "
+                             "subscribe your own topic instead")  # fmt: skip
+        email = self.text("alarm_email")
+        if email is not None and (" " in email or "@" not in email or "." not in email.partition("@")[2]):
+            raise self.error("alarm_email", f"{email!r} is not an e-mail address")
+        return CommonSettings(
+            log_retention_days=self.member("log_retention_days", defaults.log_retention_days, LOG_RETENTION_DAYS),
+            lambda_runtime=self.choice("lambda_runtime", defaults.lambda_runtime, LAMBDA_RUNTIMES),
+            lambda_architecture=self.choice("lambda_architecture", defaults.lambda_architecture, LAMBDA_ARCHITECTURES),
+            sfn_log_level=self.choice("log_level", defaults.sfn_log_level, SFN_LOG_LEVELS),
+            alarm_email=email,
+            retain_data=self.boolean("retain_data", defaults.retain_data),
+        )
+
+    def handler_spec(self, field: str) -> HandlerSpec | None:
+        """The handler spec in `field`, checked: its folder and module exist, its numbers are in Lambda's range."""
+        spec = self.args.get(field)
+        if spec is None:
+            return None
+        if not isinstance(spec, Mapping):
+            raise self.error(field, f"expected a handler spec (code, handler, ...), got {spec!r}")
+        try:
+            Checker(self.component, self.name, spec, HandlerSpec)  # unknown or missing keys
+        except ArgError as error:
+            raise self.error(f"{field}.{error.field}", str(error).split(": ", 2)[-1]) from None
+        code = Path(str(spec["code"])).expanduser()
+        if not code.is_dir():
+            raise self.error(f"{field}.code", f"{str(code)!r} is not a folder (relative paths start at the program's)")
+        handler = str(spec["handler"])
+        module = handler.rsplit(".", 1)[0].replace(".", "/")
+        if not HANDLER.match(handler) or not (code / f"{module}.py").is_file():
+            raise self.error(f"{field}.handler", f"{handler!r} is not `module.function` with {module}.py in {code}")
+        if spec.get("requirements") is not None and not Path(str(spec["requirements"])).is_file():
+            raise self.error(f"{field}.requirements", f"{spec['requirements']!r} is not a file")
+        for number, (low, high) in (("memory_mb", LAMBDA_MEMORY_MB), ("timeout_seconds", LAMBDA_TIMEOUT_SECONDS)):
+            value = spec.get(number)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
+            ):
+                raise self.error(f"{field}.{number}", f"{value!r} is out of range; use {low}..{high}")
+        return HandlerSpec(**spec)  # type: ignore[typeddict-item]
+
+    def function_arn(self, field: str) -> pulumi.Output[str] | None:
+        """An existing function's ARN in `field`, checked (now if it is known, else once it resolves)."""
+        value = self.args.get(field)
+        if value is None:
+            return None
+
+        def checked(arn: Any) -> str:
+            if not isinstance(arn, str) or not FUNCTION_ARN.match(arn):
+                raise self.error(field, f"{arn!r} is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:"
+                                 "function:<name>[:<version or alias>])")  # fmt: skip
+            return arn
+
+        if not isinstance(value, pulumi.Output):
+            checked(value)
+        return pulumi.Output.from_input(value).apply(checked)
+
+
+def own_handler(package: str, handler: str, description: str) -> HandlerSpec:
+    """One of this project's seed handlers (`handlers/<package>/`), as a handler spec."""
+    return HandlerSpec(code=str(HANDLERS_ROOT / package), handler=handler, description=description)
+
+
+def lambda_part(
+    check: Checker,
+    parent: pulumi.Resource,
+    logical_name: str,
+    field: str,
+    default: HandlerSpec,
+    common: CommonSettings,
+    *,
+    environment: Mapping[str, pulumi.Input[str]] | None = None,
+    statements: pulumi.Input[list[policies.Statement]] | None = None,
+) -> tuple[pulumi.Output[str], PythonFunction | None]:
+    """A Lambda the component runs: `<field>_handler` built here, `<field>_function_arn` used as it is, or the
+    default built here. `environment` and `statements` are what the component's contract gives a function it
+    builds (e.g. its table's name and write access). Returns the ARN to invoke and the function built, if any."""
+    spec_field, arn_field = f"{field}_handler", f"{field}_function_arn"
+    check.at_most_one(spec_field, arn_field)
+    arn = check.function_arn(arn_field)
+    if arn is not None:
+        return arn, None
+    spec = check.handler_spec(spec_field) or default
+    extra = pulumi.Output.all(
+        pulumi.Output.from_input(statements or []), pulumi.Output.from_input(spec.get("statements") or [])
+    ).apply(lambda both: [*both[0], *both[1]])
+    function = PythonFunction(
+        logical_name,
+        PythonFunctionArgs(
+            package=Path(spec["code"]).expanduser().resolve(),
+            handler=spec["handler"],
+            settings=common,
+            description=spec.get("description", ""),
+            environment={**(environment or {}), **dict(spec.get("environment") or {})},
+            timeout_seconds=spec.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
+            memory_mb=spec.get("memory_mb", DEFAULT_MEMORY_MB),
+            statements=extra,
+            requirements=Path(spec["requirements"]).expanduser().resolve() if spec.get("requirements") else None,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return function.arn, function
+
+
+def alarm_topic_arn(check: Checker, parent: pulumi.Resource, name: str, common: CommonSettings) -> pulumi.Output[str]:
+    """The given alarm topic, or an encrypted one of the component's own."""
+    if check.given("alarm_topic_arn"):
+        return pulumi.Output.from_input(check.args["alarm_topic_arn"])
+    return AlarmTopic(f"{name}-alarms", common.alarm_email, opts=pulumi.ResourceOptions(parent=parent)).arn
+
+
+def component_options(opts: pulumi.ResourceOptions | None, tags: Mapping[str, str]) -> pulumi.ResourceOptions:
+    """The component's options, with a transformation that tags every taggable resource beneath it."""
+    if not tags:
+        return opts or pulumi.ResourceOptions()
+
+    def add_tags(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        if not isinstance(args.resource, pulumi.CustomResource) or "tags" not in args.props:
+            return None  # components and untaggable resources (policies, routes...) have no tags
+        props = dict(args.props)
+        own = pulumi.Output.from_input(props.get("tags") or {})
+        props["tags"] = own.apply(lambda given: {**tags, **(given or {})})  # a resource's own tags win
+        return pulumi.ResourceTransformationResult(props, args.opts)
+
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[add_tags]))
