@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import runpy
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,19 +92,43 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
+def project_name(root: Path = PROJECT_ROOT) -> str:
+    """The program's project name (`name` in its Pulumi.yaml), which namespaces its config keys."""
+    path = root / "Pulumi.yaml"
+    if not path.exists():
+        return PROJECT
+    loaded = yaml.safe_load(path.read_text()) or {}
+    name = loaded.get("name")
+    if not isinstance(name, str) or not name:
+        raise StackConfigError(f"{path}: no project name")
+    return name
+
+
 def read_stack_config(
     stack: str, overrides: Mapping[str, str] | None = None, root: Path = PROJECT_ROOT
 ) -> dict[str, str]:
-    """`Pulumi.<stack>.yaml`'s config plus overrides, keys namespaced as Pulumi does (`sfn-patterns:key`)."""
+    """`Pulumi.<stack>.yaml`'s config plus overrides, keys namespaced as Pulumi does (`<project>:key`)."""
     path = root / f"Pulumi.{stack}.yaml"
     if not path.exists():
         stacks = ", ".join(sorted(p.name for p in root.glob("Pulumi.*.yaml")))
-        raise StackConfigError(f"no stack file {path.name}; stack files here: {stacks}")
+        raise StackConfigError(f"no stack file {path.name} in {root}; stack files there: {stacks or 'none'}")
     loaded = yaml.safe_load(path.read_text()) or {}
     config = {str(key): "" if value is None else str(value) for key, value in (loaded.get("config") or {}).items()}
+    project = project_name(root)
     for key, value in (overrides or {}).items():
-        config[key if ":" in key else f"{PROJECT}:{key}"] = value
+        config[key if ":" in key else f"{project}:{key}"] = value
     return config
+
+
+@contextlib.contextmanager
+def _in_program_folder(root: Path) -> Iterator[None]:
+    """Pulumi runs a program in its own folder, with that folder importable; so does this."""
+    before = os.getcwd()
+    os.chdir(root)
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
@@ -125,21 +151,26 @@ def run_program(
     preview: bool = False,
     root: Path = PROJECT_ROOT,
 ) -> ProgramRun:
-    """Run `__main__.py` once on a fresh root stack; `config` replaces the stack file when given."""
+    """Run `root/__main__.py` once on a fresh root stack; `config` replaces the stack file when given."""
+    root = root.resolve()
+    if not (root / "__main__.py").is_file():
+        raise StackConfigError(f"{root} has no __main__.py: it is not a Pulumi Python program")
     values = dict(config) if config is not None else read_stack_config(stack, overrides, root)
-    pulumi_settings.reset_options(project=PROJECT, stack=stack, preview=preview)
+    project = project_name(root)
+    pulumi_settings.reset_options(project=project, stack=stack, preview=preview)
     set_all_config(values)
     monitor = RecordingMonitor(mocks)
     pulumi_settings.SETTINGS.rpc_manager.clear()
     pulumi_settings.SETTINGS.outputs.clear()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
 
     def program() -> None:
         runpy.run_path(str(root / "__main__.py"), run_name="__main__")
 
-    _sync_await(run_pulumi_func(program))
+    with _in_program_folder(root):
+        _sync_await(run_pulumi_func(program))
     stack_resource = pulumi_settings.get_root_resource()
     exported = getattr(stack_resource, "outputs", {})
     outputs = {name: _sync_await(pulumi.Output.from_input(value).future()) for name, value in exported.items()}

@@ -130,9 +130,22 @@ WORKFLOWS: tuple[DiagramWorkflow, ...] = (
 )
 
 
+#: Workflows only a team's own program deploys (this program does not), drawn all the same: `name` is the component
+#: and its args in the example program that deploys it.
+TEAM_WORKFLOWS: tuple[DiagramWorkflow, ...] = (
+    DiagramWorkflow(
+        "map-fan-out-from-input",
+        "MapFanOut with item source `input` (examples/fan-out-results): the list in the execution input, a Lambda "
+        "of your own per item",
+        map_fan_out.input_definition,
+        SETTINGS.map_fan_out,
+    ),
+)
+
+
 def unregistered_builders() -> list[str]:
     """Builders in components/ that no workflow here draws, as `components/x.py definition`."""
-    registered = {workflow.builder for workflow in WORKFLOWS}
+    registered = {workflow.builder for workflow in (*WORKFLOWS, *TEAM_WORKFLOWS)}
     return [
         f"{builder.__module__.replace('.', '/')}.py {builder.__name__}"
         for builder in discover_builders()

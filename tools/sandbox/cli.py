@@ -15,11 +15,12 @@ from rich.console import Console
 from rich.table import Table
 
 from components.config import ConfigError
-from tools.program import PreviewMocks, StackConfigError, parse_overrides, run_program
+from components.parts import ArgError
+from tools.program import PROJECT_ROOT, PreviewMocks, StackConfigError, parse_overrides, run_program
 from tools.sandbox.image_server import ImageServer
 from tools.sandbox.scenarios import SCENARIOS, run_scenario
 from tools.sandbox.session import ExecutionReport, Sandbox
-from tools.sandbox.workflows import WORKFLOWS, WorkflowInputError, read_items, run_workflow
+from tools.sandbox.workflows import WORKFLOWS, WorkflowInputError, output_workflow, read_items, run_workflow
 from tools.watch import LiveWatch, RichDisplay
 
 USAGE_ERROR = 2
@@ -31,19 +32,28 @@ def _parser() -> argparse.ArgumentParser:
         description="Deploy the Pulumi program into an embedded AWS on 127.0.0.1 and run its workflows.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for name, text in (("preview", "the resources and outputs the program would create"), ("run", "run one workflow")):
+    for name, text in (
+        ("preview", "the resources and outputs the program would create"),
+        ("run", "run one workflow"),
+        ("serve", "deploy, then serve the HTTP API (and local images) until Ctrl-C"),
+    ):
         command = commands.add_parser(name, help=text)
         command.add_argument("--stack", default="dev", help="read Pulumi.<stack>.yaml (default dev)")
         command.add_argument("--config", action="append", default=[], metavar="KEY=VALUE", help="override a key")
+        command.add_argument(
+            "--program", type=Path, metavar="DIR", help="deploy the Pulumi Python program in DIR (default: this one)"
+        )
         if name == "run":
-            command.add_argument("workflow", choices=sorted(WORKFLOWS), help="the workflow to run")
+            command.add_argument(
+                "workflow",
+                help=f"one of {', '.join(sorted(WORKFLOWS))}; with --program, the stack output holding the "
+                "state machine's ARN",
+            )
             command.add_argument("--input", help="execution input: JSON, or @file")
             command.add_argument("--items", help="@file with a JSON array of items for the workflow's list")
             command.add_argument("--json", action="store_true", help="print exactly one JSON object")
-    serve = commands.add_parser("serve", help="deploy, then serve the HTTP API (and local images) until Ctrl-C")
-    serve.add_argument("--stack", default="dev")
-    serve.add_argument("--config", action="append", default=[], metavar="KEY=VALUE")
-    serve.add_argument("--seconds", type=float, help="stop after this long (default: until interrupted)")
+        if name == "serve":
+            command.add_argument("--seconds", type=float, help="stop after this long (default: until interrupted)")
     demo = commands.add_parser("demo", help="every seed tutorial scenario: expected vs observed")
     demo.add_argument("--stack", default="dev")
     return parser
@@ -67,8 +77,15 @@ def _items(text: str | None) -> list[Any] | None:
     return read_items(Path(text[1:]))
 
 
+def _program_dir(args: argparse.Namespace) -> Path:
+    return Path(args.program) if args.program else PROJECT_ROOT
+
+
 def preview(args: argparse.Namespace, console: Console) -> int:
-    program = run_program(PreviewMocks(), stack=args.stack, overrides=parse_overrides(args.config), preview=True)
+    program = run_program(
+        PreviewMocks(), stack=args.stack, overrides=parse_overrides(args.config), preview=True,
+        root=_program_dir(args),
+    )  # fmt: skip
     names = {resource.urn: resource.name for resource in program.resources}
     table = Table(title=f"{len(program.resources)} resources (stack {args.stack})")
     for column in ("type", "logical name", "physical name", "parent"):
@@ -77,12 +94,7 @@ def preview(args: argparse.Namespace, console: Console) -> int:
         physical = str(resource.state.get("name") or resource.id or "") if resource.custom else ""
         table.add_row(resource.type, resource.name, physical, names.get(resource.parent, "(stack)"))
     console.print(table)
-    outputs = Table(title="outputs")
-    outputs.add_column("name")
-    outputs.add_column("value")
-    for name, value in sorted(program.outputs.items()):
-        outputs.add_row(name, str(value))
-    console.print(outputs)
+    _print_outputs(program.outputs, console)
     return 0
 
 
@@ -108,11 +120,19 @@ def _print_report(report: ExecutionReport, console: Console) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    workflow = WORKFLOWS[args.workflow]
+    if args.program:
+        workflow = output_workflow(args.workflow)
+    elif args.workflow in WORKFLOWS:
+        workflow = WORKFLOWS[args.workflow]
+    else:
+        raise WorkflowInputError(
+            f"{args.workflow!r} is not a workflow of this program; use one of {', '.join(sorted(WORKFLOWS))}, or "
+            "--program DIR to run a stack output's state machine of your own program"
+        )
     payload, items = _json_or_file(args.input), _items(args.items)
     overrides = {**workflow.sandbox_overrides, **parse_overrides(args.config)}
     live = sys.stdout.isatty() and not args.json
-    with Sandbox(stack=args.stack, overrides=overrides) as sandbox:
+    with Sandbox(stack=args.stack, overrides=overrides, program_dir=_program_dir(args)) as sandbox:
         if live:  # the execution watcher's live view: current state, a bar per Map, Lambda failures
             with LiveWatch(lambda: sandbox.client("stepfunctions"), RichDisplay(console)) as watch:
                 report = run_workflow(sandbox, workflow, items, payload, on_poll=watch)
@@ -127,10 +147,19 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def serve(args: argparse.Namespace, console: Console) -> int:
     """Keep a deployed sandbox up so `tools/start_download.py` and the AWS CLI can use it."""
-    overrides = {**WORKFLOWS["image-downloader"].sandbox_overrides, **parse_overrides(args.config)}
-    with Sandbox(stack=args.stack, overrides=overrides) as sandbox:
-        images = sandbox.shared("images", ImageServer)
+    own = args.program is None
+    overrides = {**(WORKFLOWS["image-downloader"].sandbox_overrides if own else {}), **parse_overrides(args.config)}
+    with Sandbox(stack=args.stack, overrides=overrides, program_dir=_program_dir(args)) as sandbox:
         creds = sandbox.aws.operator_credentials
+        if not own or "imageDownloaderApiUrl" not in sandbox.outputs:
+            _print_outputs(sandbox.outputs, console)
+            console.print(f"embedded AWS:  {sandbox.aws.endpoint_url}")
+            print(f"export AWS_ACCESS_KEY_ID={creds['AccessKeyId']} AWS_SECRET_ACCESS_KEY={creds['SecretAccessKey']} "
+                  f"AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
+            sys.stdout.flush()
+            _wait(args.seconds)
+            return 0
+        images = sandbox.shared("images", ImageServer)
         console.print(f"HTTP API:      {sandbox.outputs['imageDownloaderApiUrl']}")
         console.print(f"local images:  {images.url}/data/flags/<cc>/<cc>.gif (404 for zz)")
         console.print(f"embedded AWS:  {sandbox.aws.endpoint_url}")
@@ -140,12 +169,25 @@ def serve(args: argparse.Namespace, console: Console) -> int:
         console.print(f"python tools/start_download.py --api-url {sandbox.outputs['imageDownloaderApiUrl']} "
                       f"--base-url {images.url}/data/flags --paths ad/ad.gif ae/ae.gif")  # fmt: skip
         sys.stdout.flush()
-        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how `serve` is meant to end
-            if args.seconds:
-                time.sleep(args.seconds)
-            else:
-                threading.Event().wait()
+        _wait(args.seconds)
     return 0
+
+
+def _wait(seconds: float | None) -> None:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how `serve` is meant to end
+        if seconds:
+            time.sleep(seconds)
+        else:
+            threading.Event().wait()
+
+
+def _print_outputs(outputs: dict[str, Any], console: Console) -> None:
+    table = Table(title="stack outputs")
+    table.add_column("name")
+    table.add_column("value")
+    for name, value in sorted(outputs.items()):
+        table.add_row(name, str(value))
+    console.print(table)
 
 
 def demo(args: argparse.Namespace, console: Console) -> int:
@@ -170,6 +212,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         command = {"preview": preview, "run": run, "serve": serve, "demo": demo}[args.command]
         return command(args, console)
-    except (ConfigError, StackConfigError, WorkflowInputError, OSError) as error:
+    except (ConfigError, ArgError, StackConfigError, WorkflowInputError, OSError) as error:
         console.print(f"[red]error:[/red] {error}")
         return USAGE_ERROR

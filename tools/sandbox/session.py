@@ -8,11 +8,12 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
 from botocore.client import BaseClient
 
-from tools.program import ProgramRun, run_program
+from tools.program import PROJECT_ROOT, ProgramRun, run_program
 from tools.sandbox.aws import EmbeddedAws
 from tools.sandbox.engine import SandboxMocks
 from tools.sandbox.gateway import HttpApiGateway
@@ -92,9 +93,15 @@ class Sandbox:
     """Start with `with Sandbox(overrides={...}) as sandbox:`; the program is deployed on entry."""
 
     def __init__(
-        self, stack: str = "dev", overrides: Mapping[str, str] | None = None, lambda_pool_size: int = 8
+        self,
+        stack: str = "dev",
+        overrides: Mapping[str, str] | None = None,
+        lambda_pool_size: int = 8,
+        program_dir: Path = PROJECT_ROOT,
     ) -> None:
         self.stack = stack
+        #: The Pulumi program deployed: this project's by default, or any Pulumi Python program's folder.
+        self.program_dir = Path(program_dir).resolve()
         self.overrides = dict(overrides or {})
         self.aws = EmbeddedAws(lambda_invoker=self._invoke)
         self.runtime = LambdaRuntime()
@@ -136,8 +143,8 @@ class Sandbox:
         self.aws.stop()
 
     def deploy(self) -> ProgramRun:
-        """Evaluate `__main__.py` with the stack config; every resource lands in the embedded AWS."""
-        self.program = run_program(self.mocks, stack=self.stack, overrides=self.overrides)
+        """Evaluate the program's `__main__.py` with its stack config; every resource lands in the embedded AWS."""
+        self.program = run_program(self.mocks, stack=self.stack, overrides=self.overrides, root=self.program_dir)
         self.aws.enforce_iam()
         return self.program
 

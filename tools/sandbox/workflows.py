@@ -58,6 +58,24 @@ def run_workflow(
     return sandbox.follow(workflow.name, execution_arn, execution_input, on_poll=on_poll)
 
 
+def output_workflow(output: str) -> Workflow:
+    """Any program's state machine, named by the stack output that holds its ARN: started with `--input` as it is."""
+
+    def prepare(sandbox: Sandbox, items: list[Any] | None, payload: Any) -> Any:
+        if output not in sandbox.outputs:
+            raise WorkflowInputError(
+                f"the program has no stack output {output!r}; its outputs: {', '.join(sorted(sandbox.outputs))}"
+            )
+        arn = sandbox.outputs[output]
+        if not isinstance(arn, str) or ":stateMachine:" not in arn:
+            raise WorkflowInputError(f"stack output {output!r} is {arn!r}, not a state machine ARN")
+        if items is not None:
+            raise WorkflowInputError("--items is for this project's workflows; give your execution input with --input")
+        return {} if payload is None else payload
+
+    return Workflow(output, output, f"the state machine of stack output {output}", prepare)
+
+
 def read_items(path: Path) -> list[Any]:
     """A JSON array from a file, for `--items @file` (numbers kept exact, as tools/load_ddb.py reads them)."""
     try:
