@@ -33,7 +33,7 @@ class ImageDownloaderArgs(WorkflowOptions):
     notification_email: NotRequired[str]
     """An e-mail address subscribed to the failures topic."""
     api_authorization: NotRequired[str]
-    """`iam` (default: callers sign with SigV4) or `none` (an open API)."""
+    """`iam` (callers sign with SigV4) or `none` (an open API); default: `iam`."""
     api_burst_limit: NotRequired[int]
     """The HTTP API stage's burst limit, 1..5000 (default 10)."""
     api_rate_limit: NotRequired[int]
@@ -51,7 +51,7 @@ class ImageDownloaderArgs(WorkflowOptions):
     inline_limit: NotRequired[int]
     """Up to this many images an inline Map runs the batches; above it a Distributed Map, 1..10000 (default 1000)."""
     map_mode: NotRequired[str]
-    """`auto` (default: by inline_limit), `inline` or `distributed`."""
+    """`auto` (inline up to inline_limit images, else distributed), `inline` or `distributed`; default: `auto`."""
     download_map_concurrency: NotRequired[int]
     """Batches downloaded at once: 1..40 inline, 1..1000 distributed (default 10)."""
     max_image_bytes: NotRequired[int]

@@ -26,8 +26,8 @@ class MapFanOutArgs(WorkflowOptions):
     """Where the list comes from, the function run per item, and the Map's knobs."""
 
     item_source: NotRequired[str]
-    """Where the list comes from: `table` (default; one DynamoDB item holds it), `lambda` (a producer function
-    returns `{"list": [...]}`) or `input` (the execution input holds it, at `items_path`)."""
+    """Where the list comes from: `table` (one DynamoDB item holds it), `lambda` (a producer function returns
+    `{"list": [...]}`) or `input` (the execution input holds it, at `items_path`); default: `table`."""
     item_handler: NotRequired[HandlerSpec]
     """Your function run once per item (it gets the item as its event); default: the seed's log-item Lambda."""
     item_function_arn: NotRequired[pulumi.Input[str]]
@@ -47,7 +47,7 @@ class MapFanOutArgs(WorkflowOptions):
     items_path: NotRequired[str]
     """With item_source `input`: the JSONPath of the list in the execution input (default `$.items`)."""
     max_concurrency: NotRequired[int]
-    """How many items run at once, 0..40 (0: no limit); default 1, as the tutorial's config.json."""
+    """How many items run at once, 0..40, 0 for no limit (default 1, as the tutorial's config.json)."""
     wait_duration_seconds: NotRequired[int]
     """Seconds each iteration waits before running its item (default 2; 0: no wait)."""
     timeout_duration_seconds: NotRequired[int]

@@ -60,11 +60,12 @@ class WorkflowOptions(TypedDict, total=False):
     log_retention_days: int
     """How long the state machine's and functions' logs are kept: a CloudWatch Logs retention period (default 30)."""
     lambda_runtime: str
-    """The runtime of the functions the component builds: python3.11, python3.12 (default) or python3.13."""
+    """The runtime of the functions the component builds: python3.11, python3.12 or python3.13 (default
+    python3.12)."""
     lambda_architecture: str
-    """x86_64 (default) or arm64."""
+    """The functions' architecture: x86_64 or arm64 (default x86_64)."""
     log_level: str
-    """The state machine's log level: ALL, ERROR (default), FATAL or OFF."""
+    """The state machine's log level: ALL, ERROR, FATAL or OFF (default ERROR); execution data is never logged."""
     retain_data: bool
     """Protect tables, buckets and queues, so `pulumi destroy` never deletes data (default false)."""
     tags: dict[str, str]

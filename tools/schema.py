@@ -1,4 +1,5 @@
-"""Write (or `--check`) provider/schema.json: the package schema Pulumi infers from the components' type hints."""
+"""Write (or `--check`) provider/schema.json, the package schema Pulumi infers from the components' type hints,
+and the README's component args tables rendered from it."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import sys
 from pathlib import Path
 
 from components.catalog import schema
+from tools import component_docs
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "provider" / "schema.json"
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_PATH = ROOT / "provider" / "schema.json"
+README_PATH = ROOT / "README.md"
 
 
 def render() -> str:
@@ -20,15 +24,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.schema", description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if the committed schema is out of date")
     args = parser.parse_args(argv)
-    text = render()
+    wanted = {SCHEMA_PATH: render(), README_PATH: component_docs.replace_section(README_PATH.read_text())}
     if args.check:
-        if not SCHEMA_PATH.exists() or SCHEMA_PATH.read_text() != text:
-            print(f"{SCHEMA_PATH} is out of date with the components; run python -m tools.schema", file=sys.stderr)
-            return 1
-        print(f"{SCHEMA_PATH} is up to date")
-        return 0
-    SCHEMA_PATH.write_text(text)
-    print(f"wrote {SCHEMA_PATH}")
+        stale = [path for path, text in wanted.items() if not path.exists() or path.read_text() != text]
+        for path in stale:
+            print(f"{path} is out of date with the components; run python -m tools.schema", file=sys.stderr)
+        if not stale:
+            print(f"{', '.join(str(path) for path in wanted)}: up to date")
+        return 1 if stale else 0
+    for path, text in wanted.items():
+        path.write_text(text)
+        print(f"wrote {path}")
     return 0
 
 

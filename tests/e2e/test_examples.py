@@ -139,3 +139,18 @@ def test_sandbox_run_with_program_names_an_unknown_output(tmp_path: Path):
     )  # fmt: skip
     assert result.returncode == 2
     assert "no stack output 'nope'; its outputs: resultsTableName, stateMachineArn" in " ".join(result.stderr.split())
+
+
+def test_sandbox_preview_and_serve_take_the_program_folder():
+    preview = subprocess.run(
+        [sys.executable, "-m", "tools.sandbox", "preview", "--program", str(REPORTS)],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=240, check=False, env={"COLUMNS": "250", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert preview.returncode == 0, preview.stderr
+    assert "report-tasks-work-function" in preview.stdout and "reportsBucketName" in preview.stdout
+    serve = subprocess.run(
+        [sys.executable, "-m", "tools.sandbox", "serve", "--program", str(FAN_OUT), "--seconds", "0.2"],
+        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=240, check=False, env={"COLUMNS": "250", "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert serve.returncode == 0, serve.stderr
+    assert "stateMachineArn" in serve.stdout and "export AWS_ACCESS_KEY_ID=" in serve.stdout

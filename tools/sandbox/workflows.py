@@ -50,6 +50,10 @@ def run_workflow(
     on_poll: Callable[[dict[str, Any], int], None] | None = None,
 ) -> ExecutionReport:
     """Prepare, start (the workflow's own way) and follow one execution."""
+    if workflow.name in WORKFLOWS and workflow.state_machine_output not in sandbox.outputs:
+        raise WorkflowInputError(
+            f"stack {sandbox.stack} does not deploy {workflow.name}: add it to its `workflows` config key"
+        )
     execution_input = workflow.prepare(sandbox, items, payload)
     if workflow.start is None:
         arn = sandbox.outputs[workflow.state_machine_output]

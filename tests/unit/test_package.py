@@ -1,0 +1,79 @@
+"""The components as a team installs them: a wheel whose `sfn_patterns` carries the components, the seed handlers
+and packaging, usable from a program that has nothing of this repository."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tools.program import PROJECT_ROOT
+
+PROGRAM = """
+import pulumi
+from sfn_patterns.map_fan_out import MapFanOut
+
+fan = MapFanOut("fan", {"item_source": "lambda", "max_concurrency": 2})
+pulumi.export("arn", fan.state_machine_arn)
+"""
+
+CHECK = """
+import json, sys, zipfile
+from pathlib import Path
+sys.path[:0] = [sys.argv[1], sys.argv[3]]  # the unpacked wheel; then tools.program, to run the program under mocks
+import sfn_patterns, sfn_patterns.packaging as packaging
+from tools.program import PreviewMocks, run_program
+
+run = run_program(PreviewMocks(), config={"aws:region": "us-east-1"}, root=Path(sys.argv[2]))
+archives = {r.name: sorted(zipfile.ZipFile(r.inputs["code"].path).namelist())
+            for r in run.resources if r.type == "aws:lambda/function:Function"}
+print(json.dumps({"package": sfn_patterns.__path__[0], "handlers": str(packaging.HANDLERS_ROOT),
+                  "build": str(packaging.BUILD_ROOT), "archives": archives, "arn": run.outputs["arn"]}))
+"""
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+         "--disable-pip-version-check", "-w", str(out), str(PROJECT_ROOT)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    [built] = out.glob("sfn_patterns-*.whl")
+    return built
+
+
+def test_the_wheel_holds_the_components_and_every_seed_handler_under_sfn_patterns(wheel: Path):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"sfn_patterns/map_fan_out.py", "sfn_patterns/parts.py", "sfn_patterns/packaging.py"} <= names
+    for package in sorted(p.name for p in (PROJECT_ROOT / "handlers").iterdir() if p.is_dir()):
+        sources = {p.name for p in (PROJECT_ROOT / "handlers" / package).glob("*.py")}
+        shipped = {n.rsplit("/", 1)[1] for n in names if n.startswith(f"sfn_patterns/handlers/{package}/")}
+        assert sources | {"requirements.txt"} <= shipped, package
+    assert not any(n.startswith(("components/", "tools/", "tests/")) for n in names)
+
+
+def test_a_program_outside_the_repository_builds_its_functions_from_the_installed_package(wheel: Path, tmp_path: Path):
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    program = tmp_path / "team-program"
+    program.mkdir()
+    (program / "__main__.py").write_text(textwrap.dedent(PROGRAM))
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", CHECK, str(site), str(program), str(PROJECT_ROOT)],
+        capture_output=True, text=True, cwd=program, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert Path(found["package"]).is_relative_to(site), "sfn_patterns came from the wheel, not this repository"
+    assert Path(found["handlers"]) == site / "sfn_patterns" / "handlers"
+    assert Path(found["build"]) == program / "build" / "lambda", "an installed package builds in the program's folder"
+    assert "log_item.py" in found["archives"]["fan-log-item-function"]
+    assert "produce_list.py" in found["archives"]["fan-produce-list-function"]
+    assert found["arn"].startswith("arn:aws:states:us-east-1:")
