@@ -385,28 +385,26 @@ def workflow_options(common: CommonSettings, alarm_topic_arn: pulumi.Input[str])
     )
 
 
-def map_fan_out_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> MapFanOutArgs:
-    """The map-fan-out tutorial: the list in the component's own table."""
-    knobs = settings.map_fan_out
+def _fan_out_args(
+    settings: Settings, knobs: MapFanOutSettings, source: str, alarm_topic_arn: pulumi.Input[str]
+) -> MapFanOutArgs:
     return MapFanOutArgs(
         **workflow_options(settings.common, alarm_topic_arn),
-        item_source="table",
+        item_source=source,
         max_concurrency=knobs.max_concurrency,
         wait_duration_seconds=knobs.wait_duration_seconds,
         timeout_duration_seconds=knobs.timeout_duration_seconds,
     )
+
+
+def map_fan_out_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> MapFanOutArgs:
+    """The map-fan-out tutorial: the list in the component's own table."""
+    return _fan_out_args(settings, settings.map_fan_out, "table", alarm_topic_arn)
 
 
 def parallel_lambda_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> MapFanOutArgs:
     """The parallel-Lambda tutorial: a producer Lambda's list, every item at once, no wait."""
-    knobs = settings.parallel_lambda
-    return MapFanOutArgs(
-        **workflow_options(settings.common, alarm_topic_arn),
-        item_source="lambda",
-        max_concurrency=knobs.max_concurrency,
-        wait_duration_seconds=knobs.wait_duration_seconds,
-        timeout_duration_seconds=knobs.timeout_duration_seconds,
-    )
+    return _fan_out_args(settings, settings.parallel_lambda, "lambda", alarm_topic_arn)
 
 
 def image_downloader_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> ImageDownloaderArgs:
