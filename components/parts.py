@@ -239,7 +239,7 @@ def lambda_part(
     parent: pulumi.Resource,
     logical_name: str,
     field: str,
-    default: HandlerSpec,
+    default: HandlerSpec | None,
     common: CommonSettings,
     *,
     environment: Mapping[str, pulumi.Input[str]] | None = None,
@@ -247,13 +247,16 @@ def lambda_part(
 ) -> tuple[pulumi.Output[str], PythonFunction | None]:
     """A Lambda the component runs: `<field>_handler` built here, `<field>_function_arn` used as it is, or the
     default built here. `environment` and `statements` are what the component's contract gives a function it
-    builds (e.g. its table's name and write access). Returns the ARN to invoke and the function built, if any."""
+    builds (e.g. its table's name and write access). With no `default`, one of the two args is required.
+    Returns the ARN to invoke and the function built, if any."""
     spec_field, arn_field = f"{field}_handler", f"{field}_function_arn"
     check.at_most_one(spec_field, arn_field)
     arn = check.function_arn(arn_field)
     if arn is not None:
         return arn, None
     spec = check.handler_spec(spec_field) or default
+    if spec is None:
+        raise check.error(spec_field, f"give {spec_field} or {arn_field}")
     extra = pulumi.Output.all(
         pulumi.Output.from_input(statements or []), pulumi.Output.from_input(spec.get("statements") or [])
     ).apply(lambda both: [*both[0], *both[1]])

@@ -192,7 +192,7 @@ class TaskTracker(pulumi.ComponentResource):
         if work_given:
             given_arn, self.work_function = lambda_part(
                 check, self, f"{name}-work", "work",
-                {"code": "", "handler": ""},  # never built: work_given means a spec or an ARN is given
+                None,  # no default work function: without one, the work is a Wait
                 common,
             )  # fmt: skip
             work_arn = given_arn.apply(lambda arn: arn)
