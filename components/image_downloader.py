@@ -15,6 +15,8 @@ from .stateful import data_options, data_table
 from .workflow import Workflow, WorkflowArgs
 
 BATCHES_PREFIX = "batches/"
+#: Request files (`resourcesFile`) live here; the batch Lambda may read this prefix alone.
+REQUESTS_PREFIX = "requests/"
 RESULTS_PREFIX = "results/"
 #: The tutorial's HTTP API route, as the seed's scripts call it.
 ROUTE_KEY = "POST /downloads"
@@ -361,7 +363,13 @@ class ImageDownloader(pulumi.ComponentResource):
                 package="image_downloader", handler="batch.handler", settings=common, environment=environment,
                 description="Validates the request and splits the paths into batches",
                 statements=self.bucket.arn.apply(
-                    lambda arn: [policies.allow("WriteBatches", ["s3:PutObject"], [f"{arn}/{BATCHES_PREFIX}*"])]
+                    lambda arn: [
+                        # Large batches objects go up in parts; an upload that fails is aborted.
+                        policies.allow(
+                            "WriteBatches", ["s3:PutObject", "s3:AbortMultipartUpload"], [f"{arn}/{BATCHES_PREFIX}*"]
+                        ),
+                        policies.allow("ReadRequestFiles", ["s3:GetObject"], [f"{arn}/{REQUESTS_PREFIX}*"]),
+                    ]
                 ),
             ),
             opts=child,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
-from typing import Any
+import tempfile
+from typing import IO, Any
 
+import request_file
 import storage
 from keys import batches_id, batches_key
 from settings import SETTINGS, Settings
-from validation import DownloadRequest, parse_request
+from validation import DownloadRequest, FileRequest, parse_file_request, parse_request
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
@@ -43,6 +46,9 @@ def choose_mode(total: int, batches: list[dict[str, Any]], settings: Settings) -
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """-> {"mode": "inline", "total", "batchCount", "batches"} or {"mode": "distributed", ..., "batchesKey"}."""
+    file_request = parse_file_request(event, SETTINGS, request_file.parse_key)
+    if file_request is not None:
+        return plan_file(file_request, SETTINGS)
     request = parse_request(event, SETTINGS)
     batches = make_batches(request, SETTINGS.batch_size)
     total = len(request.resource_paths)
@@ -58,6 +64,74 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         "total": total,
         "batchCount": len(batches),
         "batchesBucket": storage.images_bucket(),
+        "batchesKey": key,
+        "batchesId": identifier,
+    }
+
+
+class BatchesFile:
+    """Batches written to a temporary file as their paths arrive, so no more than one batch is held; the first
+    `keep` paths are also kept, for a request small enough to run inline."""
+
+    def __init__(self, base_url: str, lambda_concur: int, batch_size: int, keep: int) -> None:
+        self.base_url, self.lambda_concur, self.batch_size, self.keep = base_url, lambda_concur, batch_size, keep
+        self.file: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by plan_file once uploaded
+        self.file.write(b"[")
+        self.total = self.batch_count = 0
+        self.head: list[str] = []
+        self._batch: list[str] = []
+
+    def add(self, path: str) -> None:
+        self.total += 1
+        if self.total <= self.keep:
+            self.head.append(path)
+        else:
+            self.head = []  # too many to run inline: only the file is needed
+        self._batch.append(path)
+        if len(self._batch) == self.batch_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        batch = {"baseUrl": self.base_url, "resourcePaths": self._batch, "lambdaConcur": self.lambda_concur}
+        self.file.write(b"," if self.batch_count else b"")
+        self.file.write(json.dumps(batch, separators=(",", ":")).encode())
+        self.batch_count += 1
+        self._batch = []
+
+    def finish(self) -> IO[bytes]:
+        if self._batch:
+            self._flush()
+        self.file.write(b"]")
+        self.file.seek(0)
+        return self.file
+
+
+def plan_file(request: FileRequest, settings: Settings) -> dict[str, Any]:
+    """Stream the request file into batches; inline when it is small (as a listed request), else one S3 object."""
+    bucket = storage.images_bucket()
+    body, etag = request_file.open_file(bucket, request.resources_file)
+    writer = BatchesFile(request.base_url, request.lambda_concur, settings.batch_size, keep=settings.inline_limit)
+    for path in request_file.checked_paths(body, request.resources_file, settings.max_resources):
+        writer.add(path)
+    with writer.finish() as batches_file:
+        if writer.head and len(writer.head) == writer.total:
+            listed = DownloadRequest(request.base_url, writer.head, request.lambda_concur)
+            batches = make_batches(listed, settings.batch_size)
+            if choose_mode(writer.total, batches, settings) == "inline":
+                logger.info(json.dumps({"mode": "inline", "total": writer.total, "file": request.resources_file}))
+                return {"mode": "inline", "total": writer.total, "batchCount": len(batches), "batches": batches}
+        canonical = json.dumps(
+            [request.base_url, request.resources_file, etag, request.lambda_concur, settings.batch_size]
+        ).encode()
+        identifier = hashlib.sha256(canonical).hexdigest()[:16]  # the same file's rerun names the same batches
+        key = batches_key(identifier)
+        storage.put_json_file(key, batches_file)
+    logger.info(json.dumps({"mode": "distributed", "total": writer.total, "resourcesFile": request.resources_file}))
+    return {
+        "mode": "distributed",
+        "total": writer.total,
+        "batchCount": writer.batch_count,
+        "batchesBucket": bucket,
         "batchesKey": key,
         "batchesId": identifier,
     }

@@ -77,6 +77,13 @@ def put_json(key: str, document: Any) -> None:
     )
 
 
+def put_json_file(key: str, file: Any) -> None:
+    """Upload a JSON document from a file, in parts when it is large (a million paths' batches)."""
+    clients.s3().upload_fileobj(
+        file, images_bucket(), key, ExtraArgs={"ContentType": "application/json", "ServerSideEncryption": ENCRYPTION}
+    )
+
+
 def get_json(bucket: str, key: str) -> Any:
     """Parse an object's JSON (or JSON Lines: a ResultWriter may be set to write them)."""
     text = clients.s3().get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8")

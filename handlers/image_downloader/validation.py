@@ -107,9 +107,10 @@ def _host(hostname: str | None) -> str:
     return hostname
 
 
-def check_resource_path(index: int, path: Any) -> None:
-    """One path relative to baseUrl: no scheme or host, no leading '/', no '.'/'..' or empty segment, no '#'."""
-    field = f"resourcePaths[{index}]"
+def check_resource_path(index: int, path: Any, field: str | None = None) -> None:
+    """One path relative to baseUrl: no scheme or host, no leading '/', no '.'/'..' or empty segment, no '#'.
+    Errors name `field` (default `resourcePaths[<index>]`)."""
+    field = field or f"resourcePaths[{index}]"
     if not isinstance(path, str) or not path:
         raise InvalidInput(f"{field}: expected a non-empty string, got {json_type(path)}")
     if len(path) > MAX_PATH_LENGTH:
@@ -151,6 +152,28 @@ def parse_lambda_concur(value: Any) -> int:
     if not 1 <= value <= MAX_LAMBDA_CONCUR:
         raise InvalidInput(f"lambdaConcur: must be from 1 to {MAX_LAMBDA_CONCUR}, got {value}")
     return value
+
+
+@dataclass(frozen=True)
+class FileRequest:
+    """A validated request whose paths are in a file of the images bucket (checked as the file is read)."""
+
+    base_url: str
+    resources_file: str
+    lambda_concur: int
+
+
+def parse_file_request(event: Any, settings: Settings, parse_key: Any) -> FileRequest | None:
+    """The request when it names `resourcesFile` (None when it lists `resourcePaths`); `parse_key` checks the key."""
+    if not isinstance(event, dict) or "resourcesFile" not in event:
+        return None
+    if "resourcePaths" in event:
+        raise InvalidInput("resourcesFile: give resourcePaths or resourcesFile, not both")
+    return FileRequest(
+        base_url=parse_base_url(event.get("baseUrl"), settings),
+        resources_file=parse_key(event.get("resourcesFile")),
+        lambda_concur=parse_lambda_concur(event.get("lambdaConcur")),
+    )
 
 
 def parse_request(event: Any, settings: Settings) -> DownloadRequest:

@@ -24,6 +24,7 @@ FAN_OUT = EXAMPLES / "fan-out-results"
 REPORTS = EXAMPLES / "report-tasks"
 SCORE_FUNCTION = "score-orders-item-function"
 WORK_FUNCTION = "report-tasks-work-function"
+WIDE_TERMINAL = {"COLUMNS": "250", "PATH": "/usr/bin:/bin"}
 ORDERS = [{"orderId": f"o-{n}", "amount": n * 7} for n in range(1, 7)]
 
 
@@ -144,13 +145,13 @@ def test_sandbox_run_with_program_names_an_unknown_output(tmp_path: Path):
 def test_sandbox_preview_and_serve_take_the_program_folder():
     preview = subprocess.run(
         [sys.executable, "-m", "tools.sandbox", "preview", "--program", str(REPORTS)],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=240, check=False, env={"COLUMNS": "250", "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=240, check=False, env=WIDE_TERMINAL,
     )  # fmt: skip
     assert preview.returncode == 0, preview.stderr
     assert "report-tasks-work-function" in preview.stdout and "reportsBucketName" in preview.stdout
     serve = subprocess.run(
         [sys.executable, "-m", "tools.sandbox", "serve", "--program", str(FAN_OUT), "--seconds", "0.2"],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=240, check=False, env={"COLUMNS": "250", "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=240, check=False, env=WIDE_TERMINAL,
     )  # fmt: skip
     assert serve.returncode == 0, serve.stderr
     assert "stateMachineArn" in serve.stdout and "export AWS_ACCESS_KEY_ID=" in serve.stdout

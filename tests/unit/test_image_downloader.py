@@ -87,7 +87,13 @@ def test_the_download_role_may_write_only_to_its_bucket_and_table(program: Progr
 
 def test_the_batch_role_writes_only_batch_files_and_consolidate_reads_only_results(program: ProgramRun):
     batch = {(a, r) for s in _function_statements(program, "batch") for a in s["Action"] for r in s["Resource"]}
-    assert batch == {("s3:PutObject", f"{_bucket_arn(program)}/batches/*")}
+    bucket = _bucket_arn(program)
+    # Request files (resourcesFile) are read from requests/ alone; a large batches object goes up in parts.
+    assert batch == {
+        ("s3:PutObject", f"{bucket}/batches/*"),
+        ("s3:AbortMultipartUpload", f"{bucket}/batches/*"),
+        ("s3:GetObject", f"{bucket}/requests/*"),
+    }
     consolidate = {
         (a, r) for s in _function_statements(program, "consolidate") for a in s["Action"] for r in s["Resource"]
     }
