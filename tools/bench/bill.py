@@ -1,0 +1,282 @@
+"""What N images need and cost in AWS, for this project's ImageDownloader and the tutorial's design side by side:
+computed from the definitions (transitions, history events) and measured per-batch figures (Lambda time)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from components import image_downloader
+from components.settings import HISTORY_EVENT_LIMIT, ImageDownloaderSettings
+from tools.bench import tutorial
+from tools.bench.formula import path_formula, path_states
+
+#: us-east-1 list prices, as the AWS pricing pages gave them on 2026-12-02 (free tiers left out):
+#: Step Functions Standard, $0.025 per 1,000 state transitions (aws.amazon.com/step-functions/pricing).
+TRANSITION = 0.025 / 1000
+#: Lambda, $0.20 per million requests and per GB-second $0.0000166667 on x86_64, $0.0000133334 on arm64
+#: (aws.amazon.com/lambda/pricing).
+LAMBDA_REQUEST = 0.20 / 1_000_000
+LAMBDA_GB_SECOND = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
+#: S3 Standard, $0.005 per 1,000 PUT, COPY, POST or LIST requests (aws.amazon.com/s3/pricing).
+S3_PUT = 0.005 / 1000
+#: DynamoDB on demand, $0.625 per million write request units since the November 2024 price cut
+#: (aws.amazon.com/dynamodb/pricing/on-demand); a url row under 1 KB is one unit.
+DYNAMODB_WRITE_UNIT = 0.625 / 1_000_000
+#: SNS standard topics, $0.50 per million publishes (aws.amazon.com/sns/pricing).
+SNS_PUBLISH = 0.50 / 1_000_000
+PRICES_DATE = "2026-12-02"
+
+#: History events per state as Step Functions records them: a Task 5 (entered, scheduled, started, succeeded,
+#: exited), a Choice, Pass, Succeed or Fail 2, a Distributed Map 4 in its parent (entered, MapRunStarted,
+#: MapRunSucceeded, exited: its children have histories of their own), an inline Map iteration 2 around its states.
+STATE_EVENTS = {"Task": 5, "Choice": 2, "Pass": 2, "Succeed": 2, "Fail": 2}
+DISTRIBUTED_MAP_EVENTS = 4
+INLINE_MAP_EVENTS, INLINE_ITERATION_EVENTS = 2, 2
+EXECUTION_EVENTS = 2
+#: An inline Map runs at most 40 iterations at once (Step Functions quotas); a Distributed Map up to 10,000 children.
+INLINE_MAP_CONCURRENCY = 40
+#: The ValidateAndBatch and Consolidate Lambdas of one execution: their measured run time at scale is small beside
+#: the downloads, so each is billed here at its timeout's worth of one second.
+FIXED_LAMBDA_SECONDS = 2.0
+BATCH_UNITS = {"DownloadInline": "batch", "DownloadDistributed": "batch"}
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the benchmark measured of one download Lambda: images per second at its lambdaConcur, and its memory."""
+
+    images_per_second: float
+    memory_mb: int = ImageDownloaderSettings().download_memory_mb
+    architecture: str = "x86_64"
+
+
+@dataclass(frozen=True)
+class Bill:
+    """One design's needs and dollars for `images` images in one request."""
+
+    design: str
+    images: int
+    executions: int
+    child_executions: int
+    transitions: int
+    parent_history_events: int
+    lambda_requests: int
+    lambda_gb_seconds: float
+    s3_puts: int
+    dynamodb_write_units: int
+    sns_publishes: int
+    duration_seconds: float
+    architecture: str = "x86_64"
+    note: str = ""
+
+    @property
+    def dollars(self) -> dict[str, float]:
+        gb_second = LAMBDA_GB_SECOND[self.architecture]
+        parts = {
+            "stepFunctions": self.transitions * TRANSITION,
+            "lambdaRequests": self.lambda_requests * LAMBDA_REQUEST,
+            "lambdaDuration": self.lambda_gb_seconds * gb_second,
+            "s3Puts": self.s3_puts * S3_PUT,
+            "dynamodbWrites": self.dynamodb_write_units * DYNAMODB_WRITE_UNIT,
+            "sns": self.sns_publishes * SNS_PUBLISH,
+        }
+        return {**parts, "total": sum(parts.values())}
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "dollars": {key: round(value, 4) for key, value in self.dollars.items()}}
+
+
+def _events(definition: Mapping[str, Any], entered: list[str]) -> int:
+    total = EXECUTION_EVENTS
+    for name in entered:
+        state = definition["States"][name]
+        if state["Type"] == "Map":
+            total += DISTRIBUTED_MAP_EVENTS
+        else:
+            total += STATE_EVENTS[state["Type"]]
+    return total
+
+
+def ours(
+    images: int, measured: Measured, settings: ImageDownloaderSettings | None = None, design: str = "sfn-patterns"
+) -> Bill:
+    """This project's ImageDownloader: one execution; past inlineLimit, a Distributed Map of batch children."""
+    settings = settings or ImageDownloaderSettings()
+    definition = image_downloader.definition(
+        batch_fn_arn="batch", download_fn_arn="download", consolidate_fn_arn="consolidate", bucket_name="images",
+        topic_arn="topic", settings=settings,
+    )  # fmt: skip
+    batches = math.ceil(images / settings.batch_size)
+    distributed = images > settings.inline_limit or settings.map_mode == "distributed"
+    branches = {"AllSucceeded": "Done", "ChooseMapMode": "DownloadDistributed" if distributed else "DownloadInline"}
+    formula = path_formula(definition, BATCH_UNITS, branches)
+    entered = path_states(definition, branches)
+    events = _events(definition, entered)
+    if not distributed:  # an inline Map's iterations are in the parent's history
+        events += batches * (INLINE_ITERATION_EVENTS + STATE_EVENTS["Task"]) - DISTRIBUTED_MAP_EVENTS
+        events += INLINE_MAP_EVENTS
+    concurrency = settings.download_concurrency if distributed else min(settings.download_concurrency, 40)
+    batch_seconds = settings.batch_size / measured.images_per_second
+    memory_gb = measured.memory_mb / 1024
+    return Bill(
+        design=design,
+        images=images,
+        executions=1,
+        child_executions=batches if distributed else 0,
+        transitions=formula.count({"batch": batches}),
+        parent_history_events=events,
+        lambda_requests=2 + batches,
+        lambda_gb_seconds=batches * batch_seconds * memory_gb + FIXED_LAMBDA_SECONDS * 256 / 1024,
+        # One object per image, the batches object and the ResultWriter's manifest and result file (distributed).
+        s3_puts=images + (3 if distributed else 0),
+        dynamodb_write_units=images,
+        sns_publishes=0,
+        duration_seconds=math.ceil(batches / concurrency) * batch_seconds,
+        architecture=measured.architecture,
+        note=f"{'Distributed' if distributed else 'inline'} Map, {concurrency} batches at once",
+    )
+
+
+def tutorial_design(images: int, measured: Measured) -> Bill:
+    """The tutorial's design: an inline Map of 5-path batches, then an inline Map of one PutItem task per image;
+    both Maps' iterations are in the one execution's history, so a large request needs several executions."""
+    definition = tutorial.definition(batch_fn_arn="batch", download_fn_arn="download", consolidate_fn_arn="consolidate",
+                                     table_name="urls", topic_arn="topic")  # fmt: skip
+    per_execution = _tutorial_images_per_execution()
+    executions = math.ceil(images / per_execution)
+    batches = math.ceil(images / tutorial.TUTORIAL_BATCH_SIZE)
+    formula = tutorial.formula(definition)
+    transitions = sum(
+        formula.count(tutorial.units(min(per_execution, images - start))) for start in range(0, images, per_execution)
+    )
+    batch_seconds = tutorial.TUTORIAL_BATCH_SIZE / measured.images_per_second
+    memory_gb = measured.memory_mb / 1024
+    return Bill(
+        design="tutorial",
+        images=images,
+        executions=executions,
+        child_executions=0,
+        transitions=transitions,
+        parent_history_events=_tutorial_history(min(per_execution, images)),
+        lambda_requests=executions * 2 + batches,
+        lambda_gb_seconds=batches * batch_seconds * memory_gb + executions * FIXED_LAMBDA_SECONDS * 256 / 1024,
+        s3_puts=images,
+        dynamodb_write_units=images,
+        sns_publishes=0,
+        # The executions one after the other, each running INLINE_MAP_CONCURRENCY batches at once.
+        duration_seconds=sum(
+            math.ceil(
+                math.ceil(min(per_execution, images - start) / tutorial.TUTORIAL_BATCH_SIZE) / INLINE_MAP_CONCURRENCY
+            )
+            for start in range(0, images, per_execution)
+        )
+        * batch_seconds,
+        architecture=measured.architecture,
+        note=f"{executions} execution(s) of at most {per_execution:,} images, to stay under the history limit",
+    )
+
+
+def _tutorial_history(images: int) -> int:
+    """Events of one tutorial execution: fixed states, and per batch and per image an inline Map iteration."""
+    batches = math.ceil(images / tutorial.TUTORIAL_BATCH_SIZE)
+    per_iteration = INLINE_ITERATION_EVENTS + STATE_EVENTS["Task"]
+    fixed = EXECUTION_EVENTS + 3 * STATE_EVENTS["Task"] + 2 * INLINE_MAP_EVENTS + 2 * STATE_EVENTS["Choice"]
+    return fixed + per_iteration * (batches + images)
+
+
+def _tutorial_images_per_execution() -> int:
+    """The most images one tutorial execution can take below HISTORY_EVENT_LIMIT."""
+    images = 1
+    while _tutorial_history(images + 1) < HISTORY_EVENT_LIMIT:
+        images += 1
+    return images
+
+
+#: The sizes the README's table shows; 10,000 and 100,000 are also run in the sandbox by `make bench`.
+SIZES = (10_000, 100_000, 1_000_000)
+#: The download Lambda's measured rate at the default lambdaConcur (5) and memory, from the README's benchmark
+#: (c=4: 72.5 images/s at 0.91 of c/L, 50 ms per image from the host): 5 x 0.9 / 0.05 s.
+DEFAULT_MEASURED = Measured(images_per_second=90.0)
+
+
+def bills(sizes: tuple[int, ...] = SIZES, measured: Measured = DEFAULT_MEASURED) -> list[Bill]:
+    """At each size: this project's design at its default downloadMapConcurrency, the same raised to 1,000 (a
+    Distributed Map may run up to 10,000 children at once), and the tutorial's design."""
+    raised = ImageDownloaderSettings(download_concurrency=1000)
+    return [
+        bill
+        for images in sizes
+        for bill in (
+            ours(images, measured),
+            ours(images, measured, raised, design="sfn-patterns, downloadMapConcurrency 1000"),
+            tutorial_design(images, measured),
+        )
+    ]
+
+
+def markdown(rows: list[Bill]) -> str:
+    """The README table: one row per design and size."""
+    header = (
+        "| images | design | executions | child executions | state transitions | parent history events | "
+        "Lambda GB-s | duration | Step Functions | Lambda | S3 PUTs | DynamoDB | total |\n"
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    )
+    lines = [header]
+    for bill in rows:
+        cost = bill.dollars
+        lines.append(
+            f"| {bill.images:,} | {bill.design} | {bill.executions:,} | {bill.child_executions:,} | "
+            f"{bill.transitions:,} | {bill.parent_history_events:,} | {bill.lambda_gb_seconds:,.0f} | "
+            f"{_duration(bill.duration_seconds)} | ${cost['stepFunctions']:.2f} | "
+            f"${cost['lambdaRequests'] + cost['lambdaDuration']:.2f} | ${cost['s3Puts']:.2f} | "
+            f"${cost['dynamodbWrites']:.2f} | **${cost['total']:.2f}** |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
+
+
+BEGIN = "<!-- bill: generated by `.venv/bin/python -m tools.bench.bill --write` from tools/bench/bill.py -->"
+END = "<!-- end of bill -->"
+
+
+def replace_section(readme: str) -> str:
+    start, end = readme.index(BEGIN), readme.index(END) + len(END)
+    return readme[:start] + BEGIN + "\n\n" + markdown(bills()) + "\n" + END + readme[end:]
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="python -m tools.bench.bill", description=__doc__)
+    parser.add_argument(
+        "--images-per-second",
+        type=float,
+        default=DEFAULT_MEASURED.images_per_second,
+        help="the download Lambda's measured rate (default: the README benchmark's)",
+    )
+    parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEASURED.memory_mb)
+    parser.add_argument("--architecture", choices=sorted(LAMBDA_GB_SECOND), default="x86_64")
+    parser.add_argument("--write", action="store_true", help="rewrite the README's table (default figures)")
+    parser.add_argument("--check", action="store_true", help="fail if the README's table is out of date")
+    args = parser.parse_args(argv)
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    if args.write or args.check:
+        wanted = replace_section(readme.read_text())
+        if args.check:
+            return 0 if readme.read_text() == wanted else 1
+        readme.write_text(wanted)
+        return 0
+    measured = Measured(args.images_per_second, args.memory_mb, args.architecture)
+    print(markdown(bills(SIZES, measured)), end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
