@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.operator import operator_credentials_in_environment
 from tools import start_download
 from tools.sandbox.image_server import ImageServer
 from tools.sandbox.scenarios import stored_images
@@ -27,10 +28,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def operator(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
-    credentials = sandbox.aws.operator_credentials
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials["AccessKeyId"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials["SecretAccessKey"])
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    operator_credentials_in_environment(sandbox, monkeypatch)
 
 
 def _start(sandbox: Sandbox, paths_file: Path, capsys: pytest.CaptureFixture[str]) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.support.operator import operator_credentials_in_environment
 from tools import start_download
 from tools.sandbox.aws import REGION
 from tools.sandbox.image_server import ImageServer
@@ -41,9 +42,7 @@ def sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 def operator_environment(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     """The watcher's CLI reads credentials as boto3 does: here, the sandbox operator's, from the environment."""
-    credentials = sandbox.aws.operator_credentials
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials["AccessKeyId"])
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials["SecretAccessKey"])
+    operator_credentials_in_environment(sandbox, monkeypatch)
 
 
 def watcher_client(sandbox: Sandbox) -> Any:
