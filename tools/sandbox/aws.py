@@ -19,6 +19,9 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   for them).
 - `moto.stepfunctions.parser.models.StepFunctionsParserBackend.start_execution`: an execution started without
   a name is named "None" (so a second one is refused as a duplicate); AWS names it with a UUID, and so do we.
+  And moto accepts an input of any size; AWS refuses one over 256 KiB (UTF-8 bytes) with a ValidationException,
+  and so do we. Every StartExecution reaches this one function: boto3, the HTTP API's integration, a Lambda, and a
+  state machine's `states:startExecution` task all call the embedded endpoint.
 - `moto.backends.list_of_moto_modules`: moto's server routes every request by listing moto's own package folder
   (about 250 `isdir` calls) under one lock that every request thread shares; the folder does not change while
   the server runs, so we list it once. (It cost the embedded S3 about a third of its CPU per PutObject and made
@@ -41,6 +44,8 @@ from urllib.parse import unquote
 import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
+
+from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -295,7 +300,7 @@ class EmbeddedAws:
 
         self._install_result_writer()
         self._install_module_list_cache()
-        self._install_execution_names()
+        self._install_start_execution()
         self._install_bucket_policy_conditions()
         original_invoke = LambdaBackend.invoke
 
@@ -338,13 +343,22 @@ class EmbeddedAws:
         modules = tuple(backends.list_of_moto_modules())
         self._patch_attr(backends, "list_of_moto_modules", lambda: modules)
 
-    def _install_execution_names(self) -> None:
+    def _install_start_execution(self) -> None:
+        from moto.stepfunctions.exceptions import ValidationException
         from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
         original = StepFunctionsParserBackend.start_execution
 
-        def start_execution(backend: Any, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any) -> Any:
-            return original(backend, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+        def start_execution(
+            backend: Any, state_machine_arn: str, name: Any = None, execution_input: Any = None, *args: Any
+        ) -> Any:
+            if execution_input is not None and len(str(execution_input).encode("utf-8")) > STATES_PAYLOAD_BYTES:
+                # AWS's own wording for a request field over its length constraint (`input` is sensitive: no value).
+                raise ValidationException(
+                    "1 validation error detected: Value at 'input' failed to satisfy constraint: "
+                    f"Member must have length less than or equal to {STATES_PAYLOAD_BYTES}"
+                )
+            return original(backend, state_machine_arn, name or str(uuid.uuid4()), execution_input, *args)
 
         self._patch_attr(StepFunctionsParserBackend, "start_execution", start_execution)
 
