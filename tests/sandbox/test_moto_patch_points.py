@@ -129,3 +129,78 @@ def test_the_embedded_aws_lists_moto_modules_once_and_routes_as_before(monkeypat
         assert list(backends.list_of_moto_modules()) == expected
     assert len(listings) == 1, "moto listed its package folder for each request, not once"
     assert backends.list_of_moto_modules is counted, "stopping the embedded AWS restores moto's function"
+
+
+def test_every_interpreter_module_still_imports_is_within_size_quota_by_name():
+    from tools.sandbox import interpreter
+
+    for module_name in interpreter.SIZE_QUOTA_MODULES:
+        assert hasattr(importlib.import_module(module_name), "is_within_size_quota"), module_name
+
+
+def test_no_other_interpreter_module_imports_is_within_size_quota():
+    import moto.stepfunctions.parser as parser
+
+    from tools.sandbox import interpreter
+
+    root = Path(parser.__file__).parent
+    users = {
+        "moto.stepfunctions.parser." + ".".join(path.relative_to(root).with_suffix("").parts)
+        for path in root.rglob("*.py")
+        if "is_within_size_quota" in path.read_text() and path.name != "quotas.py"
+    }
+    assert users <= set(interpreter.SIZE_QUOTA_MODULES), (
+        f"unpatched: {sorted(users - set(interpreter.SIZE_QUOTA_MODULES))}"
+    )
+
+
+def test_moto_still_refuses_a_payload_of_exactly_the_quota_which_the_sandbox_accepts():
+    from moto.stepfunctions.parser import quotas
+
+    assert quotas.MAX_STATE_SIZE_UTF8_BYTES == 256 * 1024
+    assert not quotas.is_within_size_quota("x" * quotas.MAX_STATE_SIZE_UTF8_BYTES), "moto fixed `<`: drop our patch"
+
+
+def test_service_tasks_still_verify_their_result_and_schedule_with_the_raw_parameters():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
+
+    assert "self._verify_size_quota(env=env, value=output)" in inspect.getsource(StateTaskService._after_eval_execution)
+    params = list(inspect.signature(StateTaskService._before_eval_execution).parameters)
+    assert params == ["self", "env", "resource_runtime_part", "raw_parameters", "state_credentials"]
+    assert list(inspect.signature(StateTaskService._verify_size_quota).parameters) == ["self", "env", "value"]
+
+
+def test_error_equals_still_pops_the_error_and_pushes_whether_it_matched():
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+
+    source = inspect.getsource(ErrorEqualsDecl._eval_body)
+    assert "error_name: ErrorName = env.stack.pop()" in source and "env.stack.append(res)" in source
+    assert "_STATE_ALL_ERROR in self.error_names" in source, "moto changed States.ALL: check terminal errors again"
+
+
+def test_the_dynamodb_task_still_mishandles_its_own_failure_events_and_names_every_code():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
+        StateTaskServiceDynamoDB,
+    )
+
+    source = inspect.getsource(StateTaskServiceDynamoDB._from_error)
+    assert "FailureEventException" not in source, "moto now passes failure events on: drop that half of our patch"
+    assert 'error = f"DynamoDB.{error_code}"' in inspect.getsource(
+        StateTaskServiceDynamoDB._error_cause_from_client_error
+    )
+
+
+def test_dynamodb_access_is_still_checked_by_authenticate_and_authorize_normal_action_with_an_xml_error():
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.core.exceptions import AccessDeniedError, JsonRESTError
+    from moto.core.responses import BaseResponse
+    from moto.dynamodb.responses import DynamoHandler
+
+    assert "self._authenticate_and_authorize_normal_action(resource)" in inspect.getsource(BaseResponse.call_action)
+    assert (
+        DynamoHandler._authenticate_and_authorize_normal_action
+        is ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
+    )
+    assert not issubclass(AccessDeniedError, JsonRESTError) and AccessDeniedError.code == 403

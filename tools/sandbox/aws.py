@@ -26,6 +26,20 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   (about 250 `isdir` calls) under one lock that every request thread shares; the folder does not change while
   the server runs, so we list it once. (It cost the embedded S3 about a third of its CPU per PutObject and made
   concurrent requests queue behind each other.)
+- `is_within_size_quota` in every interpreter module that imported it by name (`interpreter.SIZE_QUOTA_MODULES`):
+  moto refuses a state payload of exactly 256 KiB (`<`), AWS accepts it (`<=`).
+- `StateTaskService._verify_size_quota` and `_before_eval_execution`: moto's cause for a task result over the
+  quota names the service ("dynamodb"), ours names the state; and a task's input after Parameters over the quota
+  fails with States.DataLimitExceeded, as AWS's error handling page says, where moto sends it.
+- `ErrorEqualsDecl._eval_body`: moto's `States.ALL` catches and retries everything; in AWS it matches neither
+  States.DataLimitExceeded nor States.Runtime (terminal errors), only a Retry or Catch that names them does.
+- `StateTaskServiceDynamoDB._from_error`: moto turns the task's own States.DataLimitExceeded into an unnamed
+  `DynamoDB.AmazonDynamoDBException`, and names every error `DynamoDB.<code>`; AWS uses `DynamoDB.<code>` for
+  DynamoDB's modeled exceptions (its API model's error shapes) and `DynamoDB.AmazonDynamoDBException` for the rest
+  (AccessDeniedException, ValidationException). These four live in `tools/sandbox/interpreter.py`.
+- `DynamoHandler._authenticate_and_authorize_normal_action`: moto answers a denied DynamoDB call with IAM's XML
+  `AccessDenied` (HTTP 403), which a JSON client reads as error code "403"; DynamoDB answers
+  `AccessDeniedException` (HTTP 400, JSON) naming the resource, and so do we.
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 """
@@ -45,6 +59,7 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
+from tools.sandbox import interpreter
 from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
@@ -301,6 +316,8 @@ class EmbeddedAws:
         self._install_result_writer()
         self._install_module_list_cache()
         self._install_start_execution()
+        self._install_dynamodb_access_denied()
+        interpreter.install(self._patch_attr)
         self._install_bucket_policy_conditions()
         original_invoke = LambdaBackend.invoke
 
@@ -361,6 +378,20 @@ class EmbeddedAws:
             return original(backend, state_machine_arn, name or str(uuid.uuid4()), execution_input, *args)
 
         self._patch_attr(StepFunctionsParserBackend, "start_execution", start_execution)
+
+    def _install_dynamodb_access_denied(self) -> None:
+        from moto.core.exceptions import AccessDeniedError, JsonRESTError
+        from moto.dynamodb.responses import DynamoHandler
+
+        original = DynamoHandler._authenticate_and_authorize_normal_action
+
+        def authorize(handler: Any, resource: str = "*") -> None:
+            try:
+                original(handler, resource)
+            except AccessDeniedError as denied:
+                raise JsonRESTError("AccessDeniedException", f"{denied.message} on resource: {resource}") from None
+
+        self._patch_attr(DynamoHandler, "_authenticate_and_authorize_normal_action", authorize)
 
     def _install_bucket_policy_conditions(self) -> None:
         from moto.iam.access_control import IAMPolicy, PermissionResult

@@ -1,0 +1,161 @@
+"""Patches that make moto's Step Functions interpreter fail as AWS does: payload quotas, terminal errors, names."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
+
+#: `(owner, attribute, value)`: sets an attribute for as long as the embedded AWS runs (`EmbeddedAws._patch_attr`).
+Patch = Callable[[Any, str, Any], None]
+
+#: Interpreter modules that imported `is_within_size_quota` by name, so each needs the patched function.
+SIZE_QUOTA_MODULES = (
+    "moto.stepfunctions.parser.asl.component.state.state",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda",
+)
+#: Errors `States.ALL` does not catch or retry (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+TERMINAL_ERRORS = ("States.DataLimitExceeded", "States.Runtime")
+#: What a DynamoDB task fails with when DynamoDB's answer is not one of its modeled exceptions.
+DYNAMODB_GENERIC_ERROR = "DynamoDB.AmazonDynamoDBException"
+
+
+def payload_bytes(value: Any) -> int:
+    """A state payload's size as Step Functions counts it: its JSON text (compact) in UTF-8 bytes."""
+    text = (
+        value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    )
+    return len(text.encode("utf-8"))
+
+
+def within_payload_quota(value: Any) -> bool:
+    """Up to and including 256 KiB: moto refuses a payload of exactly the quota (`<`), AWS accepts it."""
+    return payload_bytes(value) <= STATES_PAYLOAD_BYTES
+
+
+@cache
+def dynamodb_modeled_errors() -> frozenset[str]:
+    """DynamoDB's own exception names (its API model's error shapes); others are AmazonDynamoDBException."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("dynamodb")
+    return frozenset(shape.name for shape in model.error_shapes)
+
+
+def dynamodb_error_name(code: str) -> str:
+    """The error a state machine's DynamoDB task sees for DynamoDB's error code, as AWS names it."""
+    return f"DynamoDB.{code}" if code in dynamodb_modeled_errors() else DYNAMODB_GENERIC_ERROR
+
+
+def _data_limit_exceeded(env: Any, task: Any, cause: str) -> Exception:
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    error_type = StatesErrorNameType.StatesStatesDataLimitExceeded
+    details: Any = EventDetails  # a TypedDict of which a failure sets one key
+    return FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=error_type),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=details(
+                taskFailedEventDetails=TaskFailedEventDetails(
+                    error=error_type.to_name(),
+                    cause=cause,
+                    resourceType=task._get_sfn_resource_type(),
+                    resource=task._get_sfn_resource(),
+                )
+            ),
+        )
+    )
+
+
+def install(patch: Patch) -> None:
+    """Apply every interpreter patch through `patch`, which undoes them when the embedded AWS stops."""
+    _install_size_quota(patch)
+    _install_terminal_errors(patch)
+    _install_dynamodb_errors(patch)
+
+
+def _install_size_quota(patch: Patch) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
+
+    for module_name in SIZE_QUOTA_MODULES:
+        patch(importlib.import_module(module_name), "is_within_size_quota", within_payload_quota)
+
+    def verify_result(task: Any, env: Any, value: Any) -> None:
+        # moto names the service ("dynamodb") where the state's name tells the reader which task it was.
+        if not within_payload_quota(value):
+            cause = (
+                f"The state/task '{task.name}' returned a result with a size exceeding the maximum number of "
+                "bytes service limit."
+            )
+            raise _data_limit_exceeded(env, task, cause)
+
+    original_before = StateTaskService._before_eval_execution
+
+    def verify_parameters(
+        task: Any, env: Any, resource_runtime_part: Any, raw_parameters: Any, state_credentials: Any
+    ) -> None:
+        original_before(task, env, resource_runtime_part, raw_parameters, state_credentials)
+        if not within_payload_quota(raw_parameters):  # the state's input after Parameters
+            cause = (
+                f"The state/task '{task.name}' has an input, after Parameters, with a size exceeding the maximum "
+                "number of bytes service limit."
+            )
+            raise _data_limit_exceeded(env, task, cause)
+
+    patch(StateTaskService, "_verify_size_quota", verify_result)
+    patch(StateTaskService, "_before_eval_execution", verify_parameters)
+
+
+def _install_terminal_errors(patch: Patch) -> None:
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+
+    original = ErrorEqualsDecl._eval_body
+
+    def matches(declaration: Any, env: Any) -> None:
+        error_name = env.stack[-1]
+        original(declaration, env)
+        if getattr(error_name, "error_name", None) in TERMINAL_ERRORS and error_name not in declaration.error_names:
+            env.stack[-1] = False  # only a Retry or Catch that names it matches a terminal error, not States.ALL
+
+    patch(ErrorEqualsDecl, "_eval_body", matches)
+
+
+def _install_dynamodb_errors(patch: Patch) -> None:
+    from botocore.exceptions import ClientError
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
+        StateTaskServiceDynamoDB,
+    )
+
+    original = StateTaskServiceDynamoDB._from_error
+
+    def from_error(task: Any, env: Any, ex: Exception) -> Any:
+        if isinstance(ex, FailureEventException):
+            return ex.failure_event  # moto made its own States.DataLimitExceeded an unnamed DynamoDB error
+        event: Any = original(task, env, ex)
+        if isinstance(ex, ClientError):
+            name = dynamodb_error_name(str(ex.response["Error"]["Code"]))
+            event.error_name = CustomErrorName(name)
+            event.event_details["taskFailedEventDetails"]["error"] = name
+        return event
+
+    patch(StateTaskServiceDynamoDB, "_from_error", from_error)
