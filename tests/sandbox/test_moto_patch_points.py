@@ -204,3 +204,17 @@ def test_dynamodb_access_is_still_checked_by_authenticate_and_authorize_normal_a
         is ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
     )
     assert not issubclass(AccessDeniedError, JsonRESTError) and AccessDeniedError.code == 403
+
+
+def test_moto_still_guesses_405000_bytes_for_the_item_size_which_the_sandbox_sets_to_400_kb():
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    assert "> 405000" in inspect.getsource(LimitedSizeDict.__setitem__), "moto changed its item size check"
+
+
+def test_moto_batch_write_item_still_reads_request_items_from_the_body_and_sets_no_limit():
+    from moto.dynamodb.responses import DynamoHandler
+
+    source = inspect.getsource(DynamoHandler.batch_write_item)
+    assert 'self.body["RequestItems"]' in source
+    assert "25" not in source, "moto now limits BatchWriteItem: drop our patch"

@@ -40,6 +40,10 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
 - `DynamoHandler._authenticate_and_authorize_normal_action`: moto answers a denied DynamoDB call with IAM's XML
   `AccessDenied` (HTTP 403), which a JSON client reads as error code "403"; DynamoDB answers
   `AccessDeniedException` (HTTP 400, JSON) naming the resource, and so do we.
+- `moto.dynamodb.models.dynamo_type.LimitedSizeDict.__setitem__`: moto refuses an item over 405,000 bytes, a guess
+  "between 409 and 410KB"; AWS's quota is 400 KB (409,600 bytes), so we refuse from 409,601.
+- `DynamoHandler.batch_write_item`: moto writes any number of requests; AWS refuses more than 25 (per table, and
+  across tables) with a ValidationException. These three live in `tools/sandbox/dynamodb.py`.
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 """
@@ -59,7 +63,7 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from tools.sandbox import interpreter
+from tools.sandbox import dynamodb, interpreter
 from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
@@ -316,7 +320,7 @@ class EmbeddedAws:
         self._install_result_writer()
         self._install_module_list_cache()
         self._install_start_execution()
-        self._install_dynamodb_access_denied()
+        dynamodb.install(self._patch_attr)
         interpreter.install(self._patch_attr)
         self._install_bucket_policy_conditions()
         original_invoke = LambdaBackend.invoke
@@ -378,20 +382,6 @@ class EmbeddedAws:
             return original(backend, state_machine_arn, name or str(uuid.uuid4()), execution_input, *args)
 
         self._patch_attr(StepFunctionsParserBackend, "start_execution", start_execution)
-
-    def _install_dynamodb_access_denied(self) -> None:
-        from moto.core.exceptions import AccessDeniedError, JsonRESTError
-        from moto.dynamodb.responses import DynamoHandler
-
-        original = DynamoHandler._authenticate_and_authorize_normal_action
-
-        def authorize(handler: Any, resource: str = "*") -> None:
-            try:
-                original(handler, resource)
-            except AccessDeniedError as denied:
-                raise JsonRESTError("AccessDeniedException", f"{denied.message} on resource: {resource}") from None
-
-        self._patch_attr(DynamoHandler, "_authenticate_and_authorize_normal_action", authorize)
 
     def _install_bucket_policy_conditions(self) -> None:
         from moto.iam.access_control import IAMPolicy, PermissionResult
