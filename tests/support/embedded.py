@@ -9,6 +9,16 @@ from typing import Any
 
 from tools.sandbox.aws import EmbeddedAws
 
+#: A trust policy letting Lambda assume a role (what every function role of the program has).
+TRUST_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+)
+
 
 def policy(*actions: str) -> str:
     """An identity policy allowing these actions on every resource."""

@@ -24,3 +24,46 @@ SQS_MESSAGE_BYTES = 1024 * 1024
 SQS_BATCH_ENTRIES = 10
 # https://docs.aws.amazon.com/general/latest/gr/sns.html ("Publish": "up to 256 KB of data", 262,144 bytes).
 SNS_MESSAGE_BYTES = 256 * 1024
+
+# --- deploy-time rules: names, documents, packages -------------------------------------------------------------
+
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html ("Role name": 64 characters; "Role
+# policy size cannot exceed 10,240 characters", the inline policies of a role together, white space not counted);
+# CreateRole (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html): pattern [\w+=,.@-]+.
+IAM_ROLE_NAME_CHARACTERS = 64
+IAM_ROLE_POLICY_CHARACTERS = 10_240
+# https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html (FunctionName: "If you specify only the
+# function name, it is limited to 64 characters in length", pattern [a-zA-Z0-9-_]+).
+LAMBDA_FUNCTION_NAME_CHARACTERS = 64
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html ("Deployment package (.zip file archive)
+# size": 50 MB zipped, uploaded through the Lambda API; 250 MB unzipped; "Function environment variables": 4 KB,
+# all of a function's variables in aggregate).
+LAMBDA_ZIPPED_BYTES = 50 * 1024 * 1024
+LAMBDA_UNZIPPED_BYTES = 250 * 1024 * 1024
+LAMBDA_ENVIRONMENT_BYTES = 4 * 1024
+# https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html (General quotas: names of state machines
+# are at most 80 characters, without white space, brackets, wildcards, `"#%\^|~`$&,;:/` or control characters;
+# "Maximum size of state machine definition": 1 MB; CreateStateMachine gives `definition` a maximum length of
+# 1048576).
+STATE_MACHINE_NAME_CHARACTERS = 80
+STATE_MACHINE_DEFINITION_BYTES = 1024 * 1024
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-queues.html ("Queue name": up
+# to 80 characters, alphanumeric characters, hyphens and underscores; a FIFO queue's name ends in `.fifo`, which
+# counts toward the 80).
+SQS_QUEUE_NAME_CHARACTERS = 80
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html (3 to 63 characters; lowercase
+# letters, numbers, dots and hyphens; begin and end with a letter or number).
+S3_BUCKET_NAME_CHARACTERS = (3, 63)
+# https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html (logGroupName: 1 to
+# 512 characters, pattern [\.\-_/#A-Za-z0-9]+).
+LOG_GROUP_NAME_CHARACTERS = 512
+# https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html (retentionInDays:
+# the values CloudWatch Logs accepts).
+LOG_RETENTION_DAYS: tuple[int, ...] = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+LOG_RETENTION_DAYS += (2192, 2557, 2922, 3288, 3653)
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html (table
+# names: 3 to 255 characters, a-z, A-Z, 0-9, `_`, `-`, `.`).
+DYNAMODB_TABLE_NAME_CHARACTERS = (3, 255)
+# https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html (Name: up to 256 characters, alphanumeric,
+# hyphens and underscores; a FIFO topic's name ends in `.fifo`).
+SNS_TOPIC_NAME_CHARACTERS = 256
