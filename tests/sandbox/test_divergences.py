@@ -15,7 +15,6 @@ from tools.sandbox.aws import EmbeddedAws
 from tools.sandbox.engine import RECORDED_NOT_EMULATED, SandboxMocks
 from tools.sandbox.gateway import HttpApiGateway
 from tools.sandbox.lambda_runtime import LambdaRuntime
-from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
 
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
 
@@ -43,30 +42,6 @@ def _distributed(processor_states: dict, **map_fields: object) -> dict:
             }
         },
     }
-
-
-def test_a_distributed_map_child_whose_input_passes_256_kib_is_not_refused(aws):
-    """AWS starts each child as an execution, whose input is bounded; moto runs children in-process."""
-    s3 = aws.client("s3")
-    s3.create_bucket(Bucket="child-items")
-    big = {"data": "x" * (STATES_PAYLOAD_BYTES + 1)}
-    s3.put_object(Bucket="child-items", Key="items.json", Body=json.dumps([big]).encode())
-    reader = {
-        "Resource": "arn:aws:states:::s3:getObject",
-        "ReaderConfig": {"InputType": "JSON"},
-        "Parameters": {"Bucket": "child-items", "Key": "items.json"},
-    }
-    small = {"Type": "Pass", "Result": {"ok": True}, "End": True}
-    described = run(aws, _distributed({"Small": small}, ItemReader=reader))
-    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == [{"ok": True}]
-
-
-def test_a_failed_distributed_map_child_does_not_fail_the_map_whatever_the_tolerated_failures(aws):
-    """In AWS the Map fails with States.ExceedToleratedFailureThreshold (the default tolerates no failure)."""
-    fail = {"Type": "Fail", "Error": "Boom"}
-    for fields in ({}, {"ToleratedFailureCount": 0}, {"ToleratedFailurePercentage": 0.0}):
-        described = run(aws, _distributed({"Fail": fail}, **fields), json.dumps([1, 2]))
-        assert described["status"] == "SUCCEEDED", fields
 
 
 def test_moto_refuses_a_whole_number_tolerated_failure_percentage(aws):

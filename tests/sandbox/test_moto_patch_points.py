@@ -218,3 +218,24 @@ def test_moto_batch_write_item_still_reads_request_items_from_the_body_and_sets_
     source = inspect.getsource(DynamoHandler.batch_write_item)
     assert 'self.body["RequestItems"]' in source
     assert "25" not in source, "moto now limits BatchWriteItem: drop our patch"
+
+
+def test_the_distributed_worker_still_evaluates_the_child_input_inside_its_failure_handling():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
+        distributed_item_processor_worker as worker,
+    )
+
+    source = inspect.getsource(worker.DistributedItemProcessorWorker._eval_job)
+    assert source.index("self._eval_input(env_frame=env)") < source.index("except FailureEventException")
+    assert "self._map_run_record.item_counter.failed.count()" in source
+
+
+def test_the_distributed_map_run_still_pops_its_items_and_ignores_the_tolerated_failures():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
+        DistributedIterationComponent,
+    )
+
+    source = inspect.getsource(DistributedIterationComponent._map_run)
+    assert "input_items: list[json] = env.stack.pop()" in source
+    assert "tolerated" not in source, "moto now checks tolerated failures: drop our patch"
+    assert list(inspect.signature(DistributedIterationComponent._map_run).parameters) == ["self", "env", "eval_input"]

@@ -36,7 +36,12 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
 - `StateTaskServiceDynamoDB._from_error`: moto turns the task's own States.DataLimitExceeded into an unnamed
   `DynamoDB.AmazonDynamoDBException`, and names every error `DynamoDB.<code>`; AWS uses `DynamoDB.<code>` for
   DynamoDB's modeled exceptions (its API model's error shapes) and `DynamoDB.AmazonDynamoDBException` for the rest
-  (AccessDeniedException, ValidationException). These four live in `tools/sandbox/interpreter.py`.
+  (AccessDeniedException, ValidationException).
+- `DistributedItemProcessorWorker._eval_input`: a Distributed Map child is an execution, whose input AWS bounds
+  at 256 KiB; moto runs a child of any size. Ours fails with States.DataLimitExceeded, a failed item.
+- `DistributedIterationComponent._map_run`: moto parses ToleratedFailureCount and ToleratedFailurePercentage but
+  a failed child never fails the Map; AWS fails it with States.ExceedToleratedFailureThreshold beyond them (none
+  set: at the first failure), and so do we. These six live in `tools/sandbox/interpreter.py`.
 - `DynamoHandler._authenticate_and_authorize_normal_action`: moto answers a denied DynamoDB call with IAM's XML
   `AccessDenied` (HTTP 403), which a JSON client reads as error code "403"; DynamoDB answers
   `AccessDeniedException` (HTTP 400, JSON) naming the resource, and so do we.

@@ -21,6 +21,9 @@ SIZE_QUOTA_MODULES = (
 )
 #: Errors `States.ALL` does not catch or retry (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
 TERMINAL_ERRORS = ("States.DataLimitExceeded", "States.Runtime")
+#: A Map Run over its tolerated failures fails the Map state with this (Step Functions' error handling page).
+EXCEED_TOLERATED_FAILURES = "States.ExceedToleratedFailureThreshold"
+EXCEED_TOLERATED_FAILURES_CAUSE = "The specified tolerated failure threshold was exceeded"
 #: What a DynamoDB task fails with when DynamoDB's answer is not one of its modeled exceptions.
 DYNAMODB_GENERIC_ERROR = "DynamoDB.AmazonDynamoDBException"
 
@@ -88,6 +91,81 @@ def install(patch: Patch) -> None:
     _install_size_quota(patch)
     _install_terminal_errors(patch)
     _install_dynamodb_errors(patch)
+    _install_child_execution_input(patch)
+    _install_tolerated_failures(patch)
+
+
+def _failure(env: Any, error: str, cause: str) -> Exception:
+    """A failure of the state being evaluated, named with one of the interpreter's own `States.` errors."""
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    (error_type,) = [member for member in StatesErrorNameType if member.to_name() == error]
+    details: Any = EventDetails
+    return FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=error_type),
+            event_type=HistoryEventType.ExecutionFailed,
+            event_details=details(executionFailedEventDetails=ExecutionFailedEventDetails(error=error, cause=cause)),
+        )
+    )
+
+
+def tolerated_failures_exceeded(failed: int, total: int, count: int, percentage: float) -> bool:
+    """Whether a Map Run's failed children pass what it tolerates; neither field set tolerates no failure."""
+    if not count and not percentage:
+        return failed > 0
+    over_count = bool(count) and failed > count
+    over_percentage = bool(percentage) and total > 0 and 100.0 * failed / total > percentage
+    return over_count or over_percentage
+
+
+def _install_child_execution_input(patch: Patch) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
+        distributed_item_processor_worker as worker_module,
+    )
+
+    worker = worker_module.DistributedItemProcessorWorker
+    original = worker._eval_input
+
+    def eval_input(processor: Any, env_frame: Any) -> None:
+        original(processor, env_frame)
+        child_input = env_frame.states.get_input()
+        if not within_payload_quota(child_input):  # a child is an execution: StartExecution would refuse it
+            cause = (
+                f"The child execution input of Map state '{processor._work_name}' has a size exceeding the maximum "
+                "number of bytes service limit."
+            )
+            raise _failure(env_frame, "States.DataLimitExceeded", cause)
+
+    patch(worker, "_eval_input", eval_input)
+
+
+def _install_tolerated_failures(patch: Patch) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
+        DistributedIterationComponent,
+    )
+
+    original = DistributedIterationComponent._map_run
+
+    def map_run(component: Any, env: Any, eval_input: Any) -> None:
+        total = len(env.stack[-1]) if env.stack and isinstance(env.stack[-1], list) else 0
+        original(component, env, eval_input)
+        failed = eval_input.map_run_record.item_counter.failed.get()
+        count, percentage = eval_input.tolerated_failure_count, eval_input.tolerated_failure_percentage
+        if tolerated_failures_exceeded(failed, total, int(count or 0), float(percentage or 0)):
+            raise _failure(env, EXCEED_TOLERATED_FAILURES, EXCEED_TOLERATED_FAILURES_CAUSE)
+
+    patch(DistributedIterationComponent, "_map_run", map_run)
 
 
 def _install_size_quota(patch: Patch) -> None:
