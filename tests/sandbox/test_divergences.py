@@ -10,7 +10,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from tests.support.embedded import create_role, create_state_machine, policy, run
+from tests.support.embedded import create_role, create_state_machine, distributed_map, policy, run
 from tools.sandbox.aws import EmbeddedAws
 from tools.sandbox.engine import RECORDED_NOT_EMULATED, SandboxMocks
 from tools.sandbox.gateway import HttpApiGateway
@@ -26,32 +26,14 @@ def aws() -> Iterator[EmbeddedAws]:
         yield embedded
 
 
-def _distributed(processor_states: dict, **map_fields: object) -> dict:
-    return {
-        "StartAt": "Each",
-        "States": {
-            "Each": {
-                "Type": "Map",
-                **map_fields,
-                "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-                    "StartAt": next(iter(processor_states)),
-                    "States": processor_states,
-                },
-                "End": True,
-            }
-        },
-    }
-
-
 def test_moto_refuses_a_whole_number_tolerated_failure_percentage(aws):
     with pytest.raises(ClientError, match="ToleratedFailurePercentage"):
-        run(aws, _distributed({"P": {"Type": "Pass", "End": True}}, ToleratedFailurePercentage=5), "[1]")
+        run(aws, distributed_map({"P": {"Type": "Pass", "End": True}}, ToleratedFailurePercentage=5), "[1]")
 
 
 def test_moto_refuses_a_definition_with_an_item_batcher(aws):
     with pytest.raises(ClientError, match="ItemBatcher"):
-        run(aws, _distributed({"P": {"Type": "Pass", "End": True}}, ItemBatcher={"MaxItemsPerBatch": 2}), "[1]")
+        run(aws, distributed_map({"P": {"Type": "Pass", "End": True}}, ItemBatcher={"MaxItemsPerBatch": 2}), "[1]")
 
 
 def test_a_jsonata_state_machine_fails_at_run_time_with_states_runtime(aws):
@@ -123,3 +105,19 @@ def test_http_api_access_logs_are_not_written(aws):
     finally:
         gateway.stop()
     assert logs.describe_log_streams(logGroupName="/api/access")["logStreams"] == []
+
+
+def test_other_service_tasks_denied_by_iam_fail_with_names_aws_does_not_use(aws):
+    """moto answers a denied SQS or Lambda call with IAM's XML AccessDenied, and its SNS task trips over it."""
+    url = aws.client("sqs").create_queue(QueueName="task-denied")["QueueUrl"]
+    topic = aws.client("sns").create_topic(Name="task-denied")["TopicArn"]
+    denied = policy("dynamodb:GetItem")
+    tasks = {
+        "sqs:sendMessage": ({"QueueUrl": url, "MessageBody": "x"}, "SQS.SdkClientException"),
+        "sns:publish": ({"TopicArn": topic, "Message": "x"}, "States.Runtime"),
+        "lambda:invoke": ({"FunctionName": "absent"}, "Lambda.403"),
+    }
+    for action, (parameters, error) in tasks.items():
+        task = {"Type": "Task", "Resource": f"arn:aws:states:::{action}", "Parameters": parameters, "End": True}
+        described = run(aws, {"StartAt": "Call", "States": {"Call": task}}, role_policy=denied)
+        assert (described["status"], described["error"]) == ("FAILED", error), action

@@ -74,3 +74,22 @@ def document_of_size(size: int) -> str:
     document = head + "x" * filler + tail
     assert len(document.encode("utf-8")) == size
     return document
+
+
+def distributed_map(processor_states: dict[str, Any], **map_fields: object) -> dict[str, Any]:
+    """A state machine of one Distributed Map (STANDARD children) running `processor_states` per item."""
+    return {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                **map_fields,
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": next(iter(processor_states)),
+                    "States": processor_states,
+                },
+                "End": True,
+            }
+        },
+    }

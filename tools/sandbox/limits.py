@@ -21,6 +21,7 @@ QUOTAS = "tests/sandbox/test_quotas.py"
 SERVICES = "tests/sandbox/test_service_limits.py"
 RULES = "tests/sandbox/test_deploy_rules.py"
 GAPS = "tests/sandbox/test_divergences.py"
+DISTRIBUTED = "tests/sandbox/test_distributed_map_limits.py"
 NAMES = f"{RULES}::test_the_longest_auto_name_aws_takes_deploys_and_one_more_character_is_refused"
 
 
@@ -66,11 +67,11 @@ LEDGER: tuple[Limit, ...] = (
           f"{QUOTAS}::test_states_all_neither_catches_nor_retries_data_limit_exceeded_but_naming_it_does",
           "only a Retry or Catch naming them matches (moto's States.ALL matched everything)"),
     Limit("Distributed Map child execution input", _kib(q.STATES_PAYLOAD_BYTES), True,
-          f"{QUOTAS}::test_a_distributed_map_child_input_of_256_kib_runs_and_one_byte_more_fails_the_map",
+          f"{DISTRIBUTED}::test_a_distributed_map_child_input_of_256_kib_runs_and_one_byte_more_fails_the_map",
           "the child fails with States.DataLimitExceeded (moto ran it), counted as a failed item"),
     Limit("Distributed Map tolerated failures", "beyond ToleratedFailureCount / ToleratedFailurePercentage (none "
           "set: no failure), States.ExceedToleratedFailureThreshold", True,
-          f"{QUOTAS}::test_a_failed_distributed_map_child_fails_the_map_unless_its_failures_are_tolerated",
+          f"{DISTRIBUTED}::test_a_failed_distributed_map_child_fails_the_map_unless_its_failures_are_tolerated",
           "moto parsed the fields, but a failed child never failed the Map"),
     Limit("ToleratedFailurePercentage", "a number 0..100", False,
           f"{GAPS}::test_moto_refuses_a_whole_number_tolerated_failure_percentage",
@@ -95,6 +96,10 @@ LEDGER: tuple[Limit, ...] = (
     Limit("DynamoDB access denied", "AccessDeniedException, HTTP 400, naming the resource", True,
           f"{QUOTAS}::test_a_caller_denied_by_dynamodb_gets_access_denied_exception_as_from_aws",
           "moto answered IAM's XML AccessDenied (403), which clients read as error code 403"),
+    Limit("SQS, SNS and Lambda task errors when IAM denies", "AWS's exception names, as for "
+          "DynamoDB", False,
+          f"{GAPS}::test_other_service_tasks_denied_by_iam_fail_with_names_aws_does_not_use",
+          "differs: SQS.SdkClientException, States.Runtime (SNS) and Lambda.403; only DynamoDB's are fixed"),
     Limit("DataLimitExceeded cause of a service task", "unverified wording", False, None,
           "differs, maybe: the sandbox names the state; AWS's wording for service tasks could not be checked"),
     # SQS, SNS, DynamoDB
