@@ -107,17 +107,24 @@ def test_http_api_access_logs_are_not_written(aws):
     assert logs.describe_log_streams(logGroupName="/api/access")["logStreams"] == []
 
 
-def test_other_service_tasks_denied_by_iam_fail_with_names_aws_does_not_use(aws):
-    """moto answers a denied SQS or Lambda call with IAM's XML AccessDenied, and its SNS task trips over it."""
+def test_sqs_and_sns_tasks_denied_by_iam_fail_with_names_aws_does_not_use(aws):
+    """moto answers a denied SQS call with IAM's XML AccessDenied, and its SNS task trips over the answer."""
     url = aws.client("sqs").create_queue(QueueName="task-denied")["QueueUrl"]
     topic = aws.client("sns").create_topic(Name="task-denied")["TopicArn"]
     denied = policy("dynamodb:GetItem")
     tasks = {
         "sqs:sendMessage": ({"QueueUrl": url, "MessageBody": "x"}, "SQS.SdkClientException"),
         "sns:publish": ({"TopicArn": topic, "Message": "x"}, "States.Runtime"),
-        "lambda:invoke": ({"FunctionName": "absent"}, "Lambda.403"),
     }
     for action, (parameters, error) in tasks.items():
         task = {"Type": "Task", "Resource": f"arn:aws:states:::{action}", "Parameters": parameters, "End": True}
         described = run(aws, {"StartAt": "Call", "States": {"Call": task}}, role_policy=denied)
         assert (described["status"], described["error"]) == ("FAILED", error), action
+
+
+def test_a_signed_lambda_invoke_without_a_payload_fails_the_signature_check(aws):
+    """moto re-signs a bodyless POST with its parsed parameters; AWS invokes the function with no payload."""
+    states = aws.client("lambda", aws.role_credentials(create_role(aws, "states", policy("lambda:InvokeFunction"))))
+    with pytest.raises(ClientError) as refused:
+        states.invoke(FunctionName="absent")
+    assert "SignatureDoesNotMatch" in refused.value.response["Error"]["Message"]

@@ -180,29 +180,36 @@ def test_error_equals_still_pops_the_error_and_pushes_whether_it_matched():
     assert "_STATE_ALL_ERROR in self.error_names" in source, "moto changed States.ALL: check terminal errors again"
 
 
-def test_the_dynamodb_task_still_mishandles_its_own_failure_events_and_names_every_code():
+def test_the_dynamodb_and_lambda_tasks_still_name_every_code_and_dynamodb_drops_failure_events():
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
         StateTaskServiceDynamoDB,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
+        StateTaskServiceLambda,
     )
 
     source = inspect.getsource(StateTaskServiceDynamoDB._from_error)
     assert "FailureEventException" not in source, "moto now passes failure events on: drop that half of our patch"
+    assert 'error = f"Lambda.{error_code}"' in inspect.getsource(StateTaskServiceLambda._error_cause_from_client_error)
     assert 'error = f"DynamoDB.{error_code}"' in inspect.getsource(
         StateTaskServiceDynamoDB._error_cause_from_client_error
     )
 
 
-def test_dynamodb_access_is_still_checked_by_authenticate_and_authorize_normal_action_with_an_xml_error():
+def test_dynamodb_and_lambda_access_is_still_checked_by_authenticate_and_authorize_normal_action_with_xml():
+    import importlib
+
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.core.exceptions import AccessDeniedError, JsonRESTError
     from moto.core.responses import BaseResponse
-    from moto.dynamodb.responses import DynamoHandler
+
+    from tools.sandbox.access_denied import JSON_SERVICES
 
     assert "self._authenticate_and_authorize_normal_action(resource)" in inspect.getsource(BaseResponse.call_action)
-    assert (
-        DynamoHandler._authenticate_and_authorize_normal_action
-        is ActionAuthenticatorMixin._authenticate_and_authorize_normal_action
-    )
+    for module_name, class_name in JSON_SERVICES:
+        response_class = getattr(importlib.import_module(module_name), class_name)
+        inherited = response_class._authenticate_and_authorize_normal_action
+        assert inherited is ActionAuthenticatorMixin._authenticate_and_authorize_normal_action, class_name
     assert not issubclass(AccessDeniedError, JsonRESTError) and AccessDeniedError.code == 403
 
 

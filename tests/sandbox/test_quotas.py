@@ -296,3 +296,16 @@ def test_a_caller_denied_by_dynamodb_gets_access_denied_exception_as_from_aws(aw
         error["Code"] == "AccessDeniedException" and refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     )
     assert error["Message"].endswith("on resource: arn:aws:dynamodb:us-east-1:123456789012:table/forbidden")
+
+
+def test_a_lambda_task_denied_by_iam_fails_with_aws_lambda_exception_and_access_denied_in_the_cause(aws):
+    invoke = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "absent", "Payload": {}},
+        "End": True,
+    }
+    failed = run(aws, {"StartAt": "Invoke", "States": {"Invoke": invoke}}, role_policy=policy("dynamodb:GetItem"))
+    assert (failed["status"], failed["error"]) == ("FAILED", "Lambda.AWSLambdaException")
+    assert "is not authorized to perform: lambda:InvokeFunction on resource: " in failed["cause"]
+    assert "Status Code: 403; Error Code: AccessDeniedException" in failed["cause"]

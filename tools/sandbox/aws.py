@@ -33,22 +33,24 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   fails with States.DataLimitExceeded, as AWS's error handling page says, where moto sends it.
 - `ErrorEqualsDecl._eval_body`: moto's `States.ALL` catches and retries everything; in AWS it matches neither
   States.DataLimitExceeded nor States.Runtime (terminal errors), only a Retry or Catch that names them does.
-- `StateTaskServiceDynamoDB._from_error`: moto turns the task's own States.DataLimitExceeded into an unnamed
-  `DynamoDB.AmazonDynamoDBException`, and names every error `DynamoDB.<code>`; AWS uses `DynamoDB.<code>` for
-  DynamoDB's modeled exceptions (its API model's error shapes) and `DynamoDB.AmazonDynamoDBException` for the rest
-  (AccessDeniedException, ValidationException).
+- `StateTaskServiceDynamoDB._from_error` and `StateTaskServiceLambda._from_error`: moto turns the DynamoDB task's
+  own States.DataLimitExceeded into an unnamed `DynamoDB.AmazonDynamoDBException`, and names every error
+  `<Service>.<code>`; AWS uses that for a service's modeled exceptions (its API model's error shapes) and its SDK's
+  base exception for the rest (AccessDeniedException, ValidationException): `DynamoDB.AmazonDynamoDBException`,
+  `Lambda.AWSLambdaException`.
 - `DistributedItemProcessorWorker._eval_input`: a Distributed Map child is an execution, whose input AWS bounds
   at 256 KiB; moto runs a child of any size. Ours fails with States.DataLimitExceeded, a failed item.
 - `DistributedIterationComponent._map_run`: moto parses ToleratedFailureCount and ToleratedFailurePercentage but
   a failed child never fails the Map; AWS fails it with States.ExceedToleratedFailureThreshold beyond them (none
   set: at the first failure), and so do we. These six live in `tools/sandbox/interpreter.py`.
-- `DynamoHandler._authenticate_and_authorize_normal_action`: moto answers a denied DynamoDB call with IAM's XML
-  `AccessDenied` (HTTP 403), which a JSON client reads as error code "403"; DynamoDB answers
-  `AccessDeniedException` (HTTP 400, JSON) naming the resource, and so do we.
+- `_authenticate_and_authorize_normal_action` of `DynamoHandler` and `LambdaResponse`: moto answers a denied call
+  with IAM's XML `AccessDenied` (HTTP 403), which a JSON client reads as error code "403"; DynamoDB (HTTP 400) and
+  Lambda (HTTP 403) answer `AccessDeniedException` in JSON, naming the resource, and so do we
+  (`tools/sandbox/access_denied.py`).
 - `moto.dynamodb.models.dynamo_type.LimitedSizeDict.__setitem__`: moto refuses an item over 405,000 bytes, a guess
   "between 409 and 410KB"; AWS's quota is 400 KB (409,600 bytes), so we refuse from 409,601.
 - `DynamoHandler.batch_write_item`: moto writes any number of requests; AWS refuses more than 25 (per table, and
-  across tables) with a ValidationException. These three live in `tools/sandbox/dynamodb.py`.
+  across tables) with a ValidationException. These two live in `tools/sandbox/dynamodb.py`.
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 """
@@ -68,7 +70,7 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from tools.sandbox import dynamodb, interpreter
+from tools.sandbox import access_denied, dynamodb, interpreter
 from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
@@ -325,6 +327,7 @@ class EmbeddedAws:
         self._install_result_writer()
         self._install_module_list_cache()
         self._install_start_execution()
+        access_denied.install(self._patch_attr)
         dynamodb.install(self._patch_attr)
         interpreter.install(self._patch_attr)
         self._install_bucket_policy_conditions()

@@ -1,4 +1,4 @@
-"""Patches that make moto's DynamoDB refuse and answer as AWS does: access denied, item size, batch size."""
+"""Patches that make moto's DynamoDB refuse what AWS refuses: items over 400 KB, batches over 25 writes."""
 
 from __future__ import annotations
 
@@ -19,24 +19,8 @@ BATCH_WRITE_TOO_MANY = "Too many items requested for the BatchWriteItem call"
 
 def install(patch: Patch) -> None:
     """Apply every DynamoDB patch through `patch`, which undoes them when the embedded AWS stops."""
-    _install_access_denied(patch)
     _install_item_size(patch)
     _install_batch_write_limit(patch)
-
-
-def _install_access_denied(patch: Patch) -> None:
-    from moto.core.exceptions import AccessDeniedError, JsonRESTError
-    from moto.dynamodb.responses import DynamoHandler
-
-    original = DynamoHandler._authenticate_and_authorize_normal_action
-
-    def authorize(handler: Any, resource: str = "*") -> None:
-        try:
-            original(handler, resource)
-        except AccessDeniedError as denied:
-            raise JsonRESTError("AccessDeniedException", f"{denied.message} on resource: {resource}") from None
-
-    patch(DynamoHandler, "_authenticate_and_authorize_normal_action", authorize)
 
 
 def _install_item_size(patch: Patch) -> None:

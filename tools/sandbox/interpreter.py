@@ -24,8 +24,12 @@ TERMINAL_ERRORS = ("States.DataLimitExceeded", "States.Runtime")
 #: A Map Run over its tolerated failures fails the Map state with this (Step Functions' error handling page).
 EXCEED_TOLERATED_FAILURES = "States.ExceedToleratedFailureThreshold"
 EXCEED_TOLERATED_FAILURES_CAUSE = "The specified tolerated failure threshold was exceeded"
-#: What a DynamoDB task fails with when DynamoDB's answer is not one of its modeled exceptions.
-DYNAMODB_GENERIC_ERROR = "DynamoDB.AmazonDynamoDBException"
+#: Service -> (its prefix in error names, what its task fails with when the answer is not a modeled exception).
+SERVICE_ERRORS = {
+    "dynamodb": ("DynamoDB", "DynamoDB.AmazonDynamoDBException"),
+    "lambda": ("Lambda", "Lambda.AWSLambdaException"),
+}
+DYNAMODB_GENERIC_ERROR = SERVICE_ERRORS["dynamodb"][1]
 
 
 def payload_bytes(value: Any) -> int:
@@ -42,17 +46,23 @@ def within_payload_quota(value: Any) -> bool:
 
 
 @cache
-def dynamodb_modeled_errors() -> frozenset[str]:
-    """DynamoDB's own exception names (its API model's error shapes); others are AmazonDynamoDBException."""
+def modeled_errors(service: str) -> frozenset[str]:
+    """A service's own exception names (its API model's error shapes); the others get its SDK's base exception."""
     import botocore.session
 
-    model = botocore.session.get_session().get_service_model("dynamodb")
+    model = botocore.session.get_session().get_service_model(service)
     return frozenset(shape.name for shape in model.error_shapes)
 
 
+def service_error_name(service: str, code: str) -> str:
+    """The error a state machine's task sees for a service's error code, as AWS names it."""
+    prefix, generic = SERVICE_ERRORS[service]
+    return f"{prefix}.{code}" if code in modeled_errors(service) else generic
+
+
 def dynamodb_error_name(code: str) -> str:
-    """The error a state machine's DynamoDB task sees for DynamoDB's error code, as AWS names it."""
-    return f"DynamoDB.{code}" if code in dynamodb_modeled_errors() else DYNAMODB_GENERIC_ERROR
+    """The error a state machine's DynamoDB task sees for DynamoDB's error code."""
+    return service_error_name("dynamodb", code)
 
 
 def _data_limit_exceeded(env: Any, task: Any, cause: str) -> Exception:
@@ -90,7 +100,7 @@ def install(patch: Patch) -> None:
     """Apply every interpreter patch through `patch`, which undoes them when the embedded AWS stops."""
     _install_size_quota(patch)
     _install_terminal_errors(patch)
-    _install_dynamodb_errors(patch)
+    _install_service_error_names(patch)
     _install_child_execution_input(patch)
     _install_tolerated_failures(patch)
 
@@ -216,24 +226,28 @@ def _install_terminal_errors(patch: Patch) -> None:
     patch(ErrorEqualsDecl, "_eval_body", matches)
 
 
-def _install_dynamodb_errors(patch: Patch) -> None:
+def _install_service_error_names(patch: Patch) -> None:
     from botocore.exceptions import ClientError
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
         StateTaskServiceDynamoDB,
     )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
+        StateTaskServiceLambda,
+    )
 
-    original = StateTaskServiceDynamoDB._from_error
+    for service, task_class in (("dynamodb", StateTaskServiceDynamoDB), ("lambda", StateTaskServiceLambda)):
+        original = task_class._from_error
 
-    def from_error(task: Any, env: Any, ex: Exception) -> Any:
-        if isinstance(ex, FailureEventException):
-            return ex.failure_event  # moto made its own States.DataLimitExceeded an unnamed DynamoDB error
-        event: Any = original(task, env, ex)
-        if isinstance(ex, ClientError):
-            name = dynamodb_error_name(str(ex.response["Error"]["Code"]))
-            event.error_name = CustomErrorName(name)
-            event.event_details["taskFailedEventDetails"]["error"] = name
-        return event
+        def from_error(task: Any, env: Any, ex: Exception, _original: Any = original, _service: str = service) -> Any:
+            if isinstance(ex, FailureEventException):
+                return ex.failure_event  # moto made the DynamoDB task's States.DataLimitExceeded an unnamed error
+            event: Any = _original(task, env, ex)
+            if isinstance(ex, ClientError):
+                name = service_error_name(_service, str(ex.response["Error"]["Code"]))
+                event.error_name = CustomErrorName(name)
+                event.event_details["taskFailedEventDetails"]["error"] = name
+            return event
 
-    patch(StateTaskServiceDynamoDB, "_from_error", from_error)
+        patch(task_class, "_from_error", from_error)
