@@ -128,3 +128,11 @@ def test_a_signed_lambda_invoke_without_a_payload_fails_the_signature_check(aws)
     with pytest.raises(ClientError) as refused:
         states.invoke(FunctionName="absent")
     assert "SignatureDoesNotMatch" in refused.value.response["Error"]["Message"]
+
+
+def test_an_sns_topic_maximum_message_size_above_256_kib_is_not_honoured(aws):
+    """AWS lets a topic take up to 1 MiB when its MaximumMessageSize says so; moto refuses above 256 KiB."""
+    sns = aws.client("sns")
+    topic = sns.create_topic(Name="large-payloads", Attributes={"MaximumMessageSize": "1048576"})["TopicArn"]
+    with pytest.raises(ClientError, match="Message too long"):
+        sns.publish(TopicArn=topic, Message="x" * 300_000)

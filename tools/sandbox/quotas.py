@@ -17,12 +17,15 @@ DYNAMODB_ITEM_BYTES = 400 * 1024
 DYNAMODB_BATCH_WRITE_ITEMS = 25
 DYNAMODB_BATCH_WRITE_BYTES = 16 * 1024 * 1024
 
-# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html ("Message size":
-# up to 1 MiB, 1,048,576 bytes, since August 2025; "Message batch": at most 10 messages, and a batch's total size
-# is bounded by the same 1 MiB).
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html (MessageBody: "The
+# maximum size is 1 MiB or 1,048,576 bytes"; a batch's messages together are bounded by the same 1 MiB, see
+# SendMessageBatch); https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
+# ("Message batch": "a maximum of 10 messages").
 SQS_MESSAGE_BYTES = 1024 * 1024
 SQS_BATCH_ENTRIES = 10
-# https://docs.aws.amazon.com/general/latest/gr/sns.html ("Publish": "up to 256 KB of data", 262,144 bytes).
+# https://docs.aws.amazon.com/sns/latest/api/API_Publish.html (Message: "at most 256 KB in size (262,144 bytes, not
+# 262,144 characters)"); https://docs.aws.amazon.com/sns/latest/dg/large-message-payloads.html: that is a topic's
+# default MaximumMessageSize, which may be raised to 1 MiB.
 SNS_MESSAGE_BYTES = 256 * 1024
 
 # --- deploy-time rules: names, documents, packages -------------------------------------------------------------
