@@ -195,3 +195,17 @@ def test_a_log_retention_cloudwatch_accepts_deploys_and_one_it_does_not_is_refus
     mocks.new_resource(_args("aws:cloudwatch/logGroup:LogGroup", "kept", {"name": "/kept", "retentionInDays": 30}))
     with pytest.raises(DeployRuleError, match="retentionInDays 31 is not a CloudWatch Logs retention period"):
         mocks.new_resource(_args("aws:cloudwatch/logGroup:LogGroup", "odd", {"name": "/odd", "retentionInDays": 31}))
+
+
+def test_a_program_declaring_a_role_name_one_character_too_long_stops_with_the_rule(tmp_path, sandbox_mocks):
+    """The whole path `pulumi up` takes in the sandbox and the unit tests: the program stops at the resource."""
+    from tools.program import run_program
+
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    logical = "r" * (q.IAM_ROLE_NAME_CHARACTERS - AUTO_NAME_SUFFIX + 1)
+    (tmp_path / "__main__.py").write_text(
+        f"import pulumi_aws as aws\naws.iam.Role({logical!r}, assume_role_policy={TRUST_POLICY!r})\n"
+    )
+    for engine in (PreviewMocks(), sandbox_mocks):
+        with pytest.raises(DeployRuleError, match=f"IAM role name '{logical}-[0-9a-f]{{7}}': 1..64 characters, not 65"):
+            run_program(engine, root=tmp_path)
