@@ -220,6 +220,9 @@ class PreviewMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         name = physical_name(args)
+        from tools.sandbox.rules import check_resource  # AWS's deploy-time rules, as the sandbox applies them
+
+        check_resource(args.typ, args.name, name, args.inputs)
         state = dict(args.inputs)
         state.setdefault(NAME_INPUTS.get(args.typ, "name"), name)
         arn_format = ARN_FORMATS.get(args.typ)

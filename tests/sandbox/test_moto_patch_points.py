@@ -129,3 +129,120 @@ def test_the_embedded_aws_lists_moto_modules_once_and_routes_as_before(monkeypat
         assert list(backends.list_of_moto_modules()) == expected
     assert len(listings) == 1, "moto listed its package folder for each request, not once"
     assert backends.list_of_moto_modules is counted, "stopping the embedded AWS restores moto's function"
+
+
+def test_every_interpreter_module_still_imports_is_within_size_quota_by_name():
+    from tools.sandbox import interpreter
+
+    for module_name in interpreter.SIZE_QUOTA_MODULES:
+        assert hasattr(importlib.import_module(module_name), "is_within_size_quota"), module_name
+
+
+def test_no_other_interpreter_module_imports_is_within_size_quota():
+    import moto.stepfunctions.parser as parser
+
+    from tools.sandbox import interpreter
+
+    root = Path(parser.__file__).parent
+    users = {
+        "moto.stepfunctions.parser." + ".".join(path.relative_to(root).with_suffix("").parts)
+        for path in root.rglob("*.py")
+        if "is_within_size_quota" in path.read_text() and path.name != "quotas.py"
+    }
+    assert users <= set(interpreter.SIZE_QUOTA_MODULES), (
+        f"unpatched: {sorted(users - set(interpreter.SIZE_QUOTA_MODULES))}"
+    )
+
+
+def test_moto_still_refuses_a_payload_of_exactly_the_quota_which_the_sandbox_accepts():
+    from moto.stepfunctions.parser import quotas
+
+    assert quotas.MAX_STATE_SIZE_UTF8_BYTES == 256 * 1024
+    assert not quotas.is_within_size_quota("x" * quotas.MAX_STATE_SIZE_UTF8_BYTES), "moto fixed `<`: drop our patch"
+
+
+def test_service_tasks_still_verify_their_result_and_schedule_with_the_raw_parameters():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
+
+    assert "self._verify_size_quota(env=env, value=output)" in inspect.getsource(StateTaskService._after_eval_execution)
+    params = list(inspect.signature(StateTaskService._before_eval_execution).parameters)
+    assert params == ["self", "env", "resource_runtime_part", "raw_parameters", "state_credentials"]
+    assert list(inspect.signature(StateTaskService._verify_size_quota).parameters) == ["self", "env", "value"]
+
+
+def test_error_equals_still_pops_the_error_and_pushes_whether_it_matched():
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+
+    source = inspect.getsource(ErrorEqualsDecl._eval_body)
+    assert "error_name: ErrorName = env.stack.pop()" in source and "env.stack.append(res)" in source
+    assert "_STATE_ALL_ERROR in self.error_names" in source, "moto changed States.ALL: check terminal errors again"
+
+
+def test_the_dynamodb_and_lambda_tasks_still_name_every_code_and_dynamodb_drops_failure_events():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
+        StateTaskServiceDynamoDB,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
+        StateTaskServiceLambda,
+    )
+
+    source = inspect.getsource(StateTaskServiceDynamoDB._from_error)
+    assert "FailureEventException" not in source, "moto now passes failure events on: drop that half of our patch"
+    assert 'error = f"Lambda.{error_code}"' in inspect.getsource(StateTaskServiceLambda._error_cause_from_client_error)
+    assert 'error = f"DynamoDB.{error_code}"' in inspect.getsource(
+        StateTaskServiceDynamoDB._error_cause_from_client_error
+    )
+
+
+def test_dynamodb_and_lambda_access_is_still_checked_by_authenticate_and_authorize_normal_action_with_xml():
+    import importlib
+
+    from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.core.exceptions import AccessDeniedError, JsonRESTError
+    from moto.core.responses import BaseResponse
+
+    from tools.sandbox.access_denied import JSON_SERVICES
+
+    assert "self._authenticate_and_authorize_normal_action(resource)" in inspect.getsource(BaseResponse.call_action)
+    for module_name, class_name in JSON_SERVICES:
+        response_class = getattr(importlib.import_module(module_name), class_name)
+        inherited = response_class._authenticate_and_authorize_normal_action
+        assert inherited is ActionAuthenticatorMixin._authenticate_and_authorize_normal_action, class_name
+    assert not issubclass(AccessDeniedError, JsonRESTError) and AccessDeniedError.code == 403
+
+
+def test_moto_still_guesses_405000_bytes_for_the_item_size_which_the_sandbox_sets_to_400_kb():
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    assert "> 405000" in inspect.getsource(LimitedSizeDict.__setitem__), "moto changed its item size check"
+
+
+def test_moto_batch_write_item_still_reads_request_items_from_the_body_and_sets_no_limit():
+    from moto.dynamodb.responses import DynamoHandler
+
+    source = inspect.getsource(DynamoHandler.batch_write_item)
+    assert 'self.body["RequestItems"]' in source
+    assert "25" not in source, "moto now limits BatchWriteItem: drop our patch"
+
+
+def test_the_distributed_worker_still_evaluates_the_child_input_inside_its_failure_handling():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
+        distributed_item_processor_worker as worker,
+    )
+
+    source = inspect.getsource(worker.DistributedItemProcessorWorker._eval_job)
+    assert source.index("self._eval_input(env_frame=env)") < source.index("except FailureEventException")
+    assert "self._map_run_record.item_counter.failed.count()" in source
+
+
+def test_the_distributed_map_run_still_pops_its_items_and_ignores_the_tolerated_failures():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
+        DistributedIterationComponent,
+    )
+
+    source = inspect.getsource(DistributedIterationComponent._map_run)
+    assert "input_items: list[json] = env.stack.pop()" in source
+    assert "tolerated" not in source, "moto now checks tolerated failures: drop our patch"
+    assert list(inspect.signature(DistributedIterationComponent._map_run).parameters) == ["self", "env", "eval_input"]

@@ -150,7 +150,7 @@ def _scale(document: dict[str, Any]) -> Section:
         f"{_kb(document['payloadLimitBytes'])}: {document['largestCompletedWithinPayloadLimit']} images.",
         f"Largest payload: {_kb(document['largestPayloadBytes'])} at {document['largestPayloadAt'] or '-'}; the "
         f"request is the execution input, so one execution takes at most {document['imagesPerExecutionInputLimit']} "
-        "images with these paths (the sandbox does not enforce the limit; AWS refuses StartExecution above it).",
+        "images with these paths (above it StartExecution is refused, in AWS and in the sandbox).",
     ]
     headers = ["images", "status", "seconds", "transitions", "per image", "largest payload", "<= 256 KB"]
     return Section("Scale: image-downloader, distributed mode", headers, rows, notes)

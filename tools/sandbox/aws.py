@@ -20,10 +20,38 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   for them).
 - `moto.stepfunctions.parser.models.StepFunctionsParserBackend.start_execution`: an execution started without
   a name is named "None" (so a second one is refused as a duplicate); AWS names it with a UUID, and so do we.
+  And moto accepts an input of any size; AWS refuses one over 256 KiB (UTF-8 bytes) with a ValidationException,
+  and so do we. Every StartExecution reaches this one function: boto3, the HTTP API's integration, a Lambda, and a
+  state machine's `states:startExecution` task all call the embedded endpoint.
 - `moto.backends.list_of_moto_modules`: moto's server routes every request by listing moto's own package folder
   (about 250 `isdir` calls) under one lock that every request thread shares; the folder does not change while
   the server runs, so we list it once. (It cost the embedded S3 about a third of its CPU per PutObject and made
   concurrent requests queue behind each other.)
+- `is_within_size_quota` in every interpreter module that imported it by name (`interpreter.SIZE_QUOTA_MODULES`):
+  moto refuses a state payload of exactly 256 KiB (`<`), AWS accepts it (`<=`).
+- `StateTaskService._verify_size_quota` and `_before_eval_execution`: moto's cause for a task result over the
+  quota names the service ("dynamodb"), ours names the state; and a task's input after Parameters over the quota
+  fails with States.DataLimitExceeded, as AWS's error handling page says, where moto sends it.
+- `ErrorEqualsDecl._eval_body`: moto's `States.ALL` catches and retries everything; in AWS it matches neither
+  States.DataLimitExceeded nor States.Runtime (terminal errors), only a Retry or Catch that names them does.
+- `StateTaskServiceDynamoDB._from_error` and `StateTaskServiceLambda._from_error`: moto turns the DynamoDB task's
+  own States.DataLimitExceeded into an unnamed `DynamoDB.AmazonDynamoDBException`, and names every error
+  `<Service>.<code>`; AWS uses that for a service's modeled exceptions (its API model's error shapes) and its SDK's
+  base exception for the rest (AccessDeniedException, ValidationException): `DynamoDB.AmazonDynamoDBException`,
+  `Lambda.AWSLambdaException`.
+- `DistributedItemProcessorWorker._eval_input`: a Distributed Map child is an execution, whose input AWS bounds
+  at 256 KiB; moto runs a child of any size. Ours fails with States.DataLimitExceeded, a failed item.
+- `DistributedIterationComponent._map_run`: moto parses ToleratedFailureCount and ToleratedFailurePercentage but
+  a failed child never fails the Map; AWS fails it with States.ExceedToleratedFailureThreshold beyond them (none
+  set: at the first failure), and so do we. These six live in `tools/sandbox/interpreter.py`.
+- `_authenticate_and_authorize_normal_action` of `DynamoHandler` and `LambdaResponse`: moto answers a denied call
+  with IAM's XML `AccessDenied` (HTTP 403), which a JSON client reads as error code "403"; DynamoDB (HTTP 400) and
+  Lambda (HTTP 403) answer `AccessDeniedException` in JSON, naming the resource, and so do we
+  (`tools/sandbox/access_denied.py`).
+- `moto.dynamodb.models.dynamo_type.LimitedSizeDict.__setitem__`: moto refuses an item over 405,000 bytes, a guess
+  "between 409 and 410KB"; AWS's quota is 400 KB (409,600 bytes), so we refuse from 409,601.
+- `DynamoHandler.batch_write_item`: moto writes any number of requests; AWS refuses more than 25 (per table, and
+  across tables) with a ValidationException. These two live in `tools/sandbox/dynamodb.py`.
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 """
@@ -42,6 +70,9 @@ from urllib.parse import unquote
 import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
+
+from tools.sandbox import access_denied, dynamodb, interpreter
+from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -296,7 +327,10 @@ class EmbeddedAws:
 
         self._install_result_writer()
         self._install_module_list_cache()
-        self._install_execution_names()
+        self._install_start_execution()
+        access_denied.install(self._patch_attr)
+        dynamodb.install(self._patch_attr)
+        interpreter.install(self._patch_attr)
         self._install_bucket_policy_conditions()
         original_invoke = LambdaBackend.invoke
 
@@ -340,13 +374,22 @@ class EmbeddedAws:
         modules = tuple(backends.list_of_moto_modules())
         self._patch_attr(backends, "list_of_moto_modules", lambda: modules)
 
-    def _install_execution_names(self) -> None:
+    def _install_start_execution(self) -> None:
+        from moto.stepfunctions.exceptions import ValidationException
         from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
         original = StepFunctionsParserBackend.start_execution
 
-        def start_execution(backend: Any, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any) -> Any:
-            return original(backend, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+        def start_execution(
+            backend: Any, state_machine_arn: str, name: Any = None, execution_input: Any = None, *args: Any
+        ) -> Any:
+            if execution_input is not None and len(str(execution_input).encode("utf-8")) > STATES_PAYLOAD_BYTES:
+                # AWS's own wording for a request field over its length constraint (`input` is sensitive: no value).
+                raise ValidationException(
+                    "1 validation error detected: Value at 'input' failed to satisfy constraint: "
+                    f"Member must have length less than or equal to {STATES_PAYLOAD_BYTES}"
+                )
+            return original(backend, state_machine_arn, name or str(uuid.uuid4()), execution_input, *args)
 
         self._patch_attr(StepFunctionsParserBackend, "start_execution", start_execution)
 

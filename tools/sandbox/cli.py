@@ -17,6 +17,7 @@ from rich.table import Table
 from components.config import ConfigError
 from components.parts import ArgError
 from tools.program import PROJECT_ROOT, PreviewMocks, StackConfigError, parse_overrides, run_program
+from tools.sandbox import limits
 from tools.sandbox.image_server import ImageServer
 from tools.sandbox.scenarios import SCENARIOS, run_scenario
 from tools.sandbox.session import ExecutionReport, Sandbox
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--seconds", type=float, help="stop after this long (default: until interrupted)")
     demo = commands.add_parser("demo", help="every seed tutorial scenario: expected vs observed")
     demo.add_argument("--stack", default="dev")
+    limits.add_arguments(commands.add_parser("limits", help="AWS quotas and rules, and which the sandbox enforces"))
     return parser
 
 
@@ -209,6 +211,8 @@ def demo(args: argparse.Namespace, console: Console) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(stderr=getattr(args, "json", False))
+    if args.command == "limits":
+        return limits.command(args, console)
     try:
         command = {"preview": preview, "run": run, "serve": serve, "demo": demo}[args.command]
         return command(args, console)

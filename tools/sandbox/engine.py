@@ -15,6 +15,7 @@ import pulumi
 from tools.program import NAME_INPUTS
 from tools.sandbox.aws import ACCOUNT_ID, REGION, EmbeddedAws, SandboxError
 from tools.sandbox.lambda_runtime import FunctionSpec, LambdaRuntime
+from tools.sandbox.rules import check_resource
 
 #: Types the program may register that the embedded AWS records but does not emulate, each with the reason.
 RECORDED_NOT_EMULATED: dict[str, str] = {
@@ -123,6 +124,7 @@ class SandboxMocks(pulumi.runtime.Mocks):
             return None, {}  # components have no cloud resource of their own
         explicit = args.inputs.get(NAME_INPUTS.get(args.typ, "name"))
         name = str(explicit) if explicit else auto_name(args.name)
+        check_resource(args.typ, args.name, name, args.inputs)
         creator = self._creators.get(args.typ)
         if creator is not None:
             state = {**args.inputs, **creator(args, name)}

@@ -1,0 +1,138 @@
+"""Where the sandbox still differs from AWS, proven: each test fails once moto (or the sandbox) closes the gap."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pulumi
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from tests.support.embedded import create_role, create_state_machine, distributed_map, policy, run
+from tools.sandbox.aws import EmbeddedAws
+from tools.sandbox.engine import RECORDED_NOT_EMULATED, SandboxMocks
+from tools.sandbox.gateway import HttpApiGateway
+from tools.sandbox.lambda_runtime import LambdaRuntime
+
+PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[EmbeddedAws]:
+    with EmbeddedAws() as embedded:
+        embedded.enforce_iam()
+        yield embedded
+
+
+def test_moto_refuses_a_whole_number_tolerated_failure_percentage(aws):
+    with pytest.raises(ClientError, match="ToleratedFailurePercentage"):
+        run(aws, distributed_map({"P": {"Type": "Pass", "End": True}}, ToleratedFailurePercentage=5), "[1]")
+
+
+def test_moto_refuses_a_definition_with_an_item_batcher(aws):
+    with pytest.raises(ClientError, match="ItemBatcher"):
+        run(aws, distributed_map({"P": {"Type": "Pass", "End": True}}, ItemBatcher={"MaxItemsPerBatch": 2}), "[1]")
+
+
+def test_a_jsonata_state_machine_fails_at_run_time_with_states_runtime(aws):
+    """moto evaluates JSONata through a JVM bridge the sandbox does not have."""
+    definition = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Add",
+        "States": {"Add": {"Type": "Pass", "Output": "{% $states.input.a + 1 %}", "End": True}},
+    }
+    described = run(aws, definition, json.dumps({"a": 1}))
+    assert (described["status"], described["error"]) == ("FAILED", "States.Runtime")
+
+
+def test_a_string_execution_output_is_not_json_encoded(aws):
+    """AWS's output is JSON text ("\\"done\\""); moto's is the bare string."""
+    described = run(aws, {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "done", "End": True}}})
+    assert described["output"] == "done"
+
+
+def test_an_sqs_queue_policy_deny_is_not_enforced(aws):
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName="denied-by-policy")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "sqs:SendMessage", "Resource": arn}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [deny]})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": document})
+    sender = aws.client("sqs", aws.role_credentials(create_role(aws, "lambda", policy("sqs:SendMessage"))))
+    assert sender.send_message(QueueUrl=url, MessageBody="x")["MessageId"], "AWS would deny it"
+
+
+def test_alarms_are_recorded_and_never_created_or_evaluated(aws):
+    with LambdaRuntime() as runtime:
+        mocks = SandboxMocks(aws, runtime)
+        args = pulumi.runtime.MockResourceArgs(
+            typ="aws:cloudwatch/metricAlarm:MetricAlarm", name="failed", inputs={"name": "failed-alarm"},
+            provider=None, resource_id=None, custom=True,
+        )  # fmt: skip
+        mocks.new_resource(args)
+    assert "aws:cloudwatch/metricAlarm:MetricAlarm" in RECORDED_NOT_EMULATED
+    assert aws.client("cloudwatch").describe_alarms()["MetricAlarms"] == []
+
+
+def test_http_api_access_logs_are_not_written(aws):
+    logs = aws.client("logs")
+    logs.create_log_group(logGroupName="/api/access")
+    destination = "arn:aws:logs:us-east-1:123456789012:log-group:/api/access"
+    gateway_api = aws.client("apigatewayv2")
+    api_id = gateway_api.create_api(Name="logged", ProtocolType="HTTP")["ApiId"]
+    integration = gateway_api.create_integration(
+        ApiId=api_id,
+        IntegrationType="AWS_PROXY",
+        IntegrationSubtype="StepFunctions-StartExecution",
+        CredentialsArn=create_role(aws, "apigateway", policy("states:StartExecution")),
+        RequestParameters={"StateMachineArn": create_state_machine(aws, PASS), "Input": "$request.body"},
+        PayloadFormatVersion="1.0",
+    )["IntegrationId"]
+    gateway_api.create_route(
+        ApiId=api_id, RouteKey="POST /start", AuthorizationType="NONE", Target=f"integrations/{integration}"
+    )
+    gateway_api.create_stage(
+        ApiId=api_id,
+        StageName="$default",
+        DefaultRouteSettings={"ThrottlingBurstLimit": 5, "ThrottlingRateLimit": 5.0},
+        AccessLogSettings={"DestinationArn": destination, "Format": "$context.requestId"},
+    )
+    gateway = HttpApiGateway(aws).start()
+    try:
+        assert requests.post(f"{gateway.url}start", data=b"{}", timeout=10).status_code == 200
+    finally:
+        gateway.stop()
+    assert logs.describe_log_streams(logGroupName="/api/access")["logStreams"] == []
+
+
+def test_sqs_and_sns_tasks_denied_by_iam_fail_with_names_aws_does_not_use(aws):
+    """moto answers a denied SQS call with IAM's XML AccessDenied, and its SNS task trips over the answer."""
+    url = aws.client("sqs").create_queue(QueueName="task-denied")["QueueUrl"]
+    topic = aws.client("sns").create_topic(Name="task-denied")["TopicArn"]
+    denied = policy("dynamodb:GetItem")
+    tasks = {
+        "sqs:sendMessage": ({"QueueUrl": url, "MessageBody": "x"}, "SQS.SdkClientException"),
+        "sns:publish": ({"TopicArn": topic, "Message": "x"}, "States.Runtime"),
+    }
+    for action, (parameters, error) in tasks.items():
+        task = {"Type": "Task", "Resource": f"arn:aws:states:::{action}", "Parameters": parameters, "End": True}
+        described = run(aws, {"StartAt": "Call", "States": {"Call": task}}, role_policy=denied)
+        assert (described["status"], described["error"]) == ("FAILED", error), action
+
+
+def test_a_signed_lambda_invoke_without_a_payload_fails_the_signature_check(aws):
+    """moto re-signs a bodyless POST with its parsed parameters; AWS invokes the function with no payload."""
+    states = aws.client("lambda", aws.role_credentials(create_role(aws, "states", policy("lambda:InvokeFunction"))))
+    with pytest.raises(ClientError) as refused:
+        states.invoke(FunctionName="absent")
+    assert "SignatureDoesNotMatch" in refused.value.response["Error"]["Message"]
+
+
+def test_an_sns_topic_maximum_message_size_above_256_kib_is_not_honoured(aws):
+    """AWS lets a topic take up to 1 MiB when its MaximumMessageSize says so; moto refuses above 256 KiB."""
+    sns = aws.client("sns")
+    topic = sns.create_topic(Name="large-payloads", Attributes={"MaximumMessageSize": "1048576"})["TopicArn"]
+    with pytest.raises(ClientError, match="Message too long"):
+        sns.publish(TopicArn=topic, Message="x" * 300_000)

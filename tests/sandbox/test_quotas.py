@@ -1,0 +1,311 @@
+"""The sandbox refuses what AWS refuses: Step Functions payload quotas, with AWS's own error codes and messages."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from tests.support.embedded import create_role, create_state_machine, document_of_size, policy, run
+from tools.sandbox.aws import EmbeddedAws
+from tools.sandbox.gateway import HttpApiGateway
+from tools.sandbox.lambda_runtime import FunctionSpec, LambdaRuntime
+from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
+
+PASS = {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}}
+TOO_LARGE = (
+    "1 validation error detected: Value at 'input' failed to satisfy constraint: "
+    f"Member must have length less than or equal to {STATES_PAYLOAD_BYTES}"
+)
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[EmbeddedAws]:
+    with EmbeddedAws() as embedded:
+        embedded.enforce_iam()
+        yield embedded
+
+
+@pytest.fixture(scope="module")
+def echo(aws: EmbeddedAws) -> str:
+    return create_state_machine(aws, PASS)
+
+
+def test_start_execution_accepts_an_input_of_exactly_256_kib(aws, echo):
+    started = aws.client("stepfunctions").start_execution(stateMachineArn=echo, input=document_of_size(262_144))
+    assert started["executionArn"].startswith("arn:aws:states:")
+
+
+def test_start_execution_refuses_an_input_one_byte_over_256_kib_as_aws_does(aws, echo):
+    with pytest.raises(ClientError) as refused:
+        aws.client("stepfunctions").start_execution(stateMachineArn=echo, input=document_of_size(262_145))
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert refused.value.response["Error"]["Message"] == TOO_LARGE
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_the_limit_counts_utf8_bytes_not_characters(aws, echo):
+    characters = (STATES_PAYLOAD_BYTES - len('{"data":""}')) // 2 + 1  # two bytes each: over in bytes, under in chars
+    document = '{"data":"' + "é" * characters + '"}'
+    assert len(document) < STATES_PAYLOAD_BYTES < len(document.encode("utf-8"))
+    with pytest.raises(ClientError, match="ValidationException"):
+        aws.client("stepfunctions").start_execution(stateMachineArn=echo, input=document)
+
+
+def _http_api(aws: EmbeddedAws, state_machine_arn: str) -> None:
+    role = create_role(aws, "apigateway", policy("states:StartExecution"))
+    gateway = aws.client("apigatewayv2")
+    api_id = gateway.create_api(Name="echo-api", ProtocolType="HTTP")["ApiId"]
+    integration = gateway.create_integration(
+        ApiId=api_id,
+        IntegrationType="AWS_PROXY",
+        IntegrationSubtype="StepFunctions-StartExecution",
+        CredentialsArn=role,
+        RequestParameters={"StateMachineArn": state_machine_arn, "Input": "$request.body"},
+        PayloadFormatVersion="1.0",
+    )
+    gateway.create_route(
+        ApiId=api_id,
+        RouteKey="POST /echo",
+        AuthorizationType="NONE",
+        Target=f"integrations/{integration['IntegrationId']}",
+    )
+    gateway.create_stage(
+        ApiId=api_id,
+        StageName="$default",
+        DefaultRouteSettings={"ThrottlingBurstLimit": 10, "ThrottlingRateLimit": 100.0},
+    )
+
+
+def test_the_http_api_integration_starts_an_input_at_the_limit_and_refuses_one_byte_over(aws, echo):
+    _http_api(aws, echo)
+    gateway = HttpApiGateway(aws).start()
+    try:
+        accepted = requests.post(f"{gateway.url}echo", data=document_of_size(262_144).encode(), timeout=30)
+        refused = requests.post(f"{gateway.url}echo", data=document_of_size(262_145).encode(), timeout=30)
+    finally:
+        gateway.stop()
+    assert accepted.status_code == 200 and accepted.json()["executionArn"].startswith("arn:aws:states:")
+    assert refused.status_code == 400
+    assert "ValidationException" in refused.json()["message"] and TOO_LARGE in refused.json()["message"]
+
+
+def test_a_lambda_starting_an_execution_one_byte_over_gets_the_validation_exception(aws, echo, tmp_path: Path):
+    role = create_role(aws, "lambda", policy("states:StartExecution"))
+    archive = tmp_path / "starter.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr(
+            "starter.py",
+            "import boto3\n"
+            "def handler(event, context):\n"
+            "    size, arn = event['size'], event['arn']\n"
+            "    document = '{\"data\":\"' + 'x' * (size - 11) + '\"}'\n"
+            "    states = boto3.client('stepfunctions')\n"
+            "    try:\n"
+            "        return states.start_execution(stateMachineArn=arn, input=document)['executionArn']\n"
+            "    except Exception as error:\n"
+            "        return {'code': error.response['Error']['Code'], 'message': error.response['Error']['Message']}\n",
+        )
+    with LambdaRuntime() as runtime:
+        runtime.register(
+            FunctionSpec(
+                logical_name="starter", function_name="starter",
+                arn="arn:aws:lambda:us-east-1:123456789012:function:starter",
+                archive_path=archive, handler="starter.handler", environment={}, timeout_seconds=30,
+                endpoint_url=aws.endpoint_url, credentials=lambda: aws.role_credentials(role), pool_size=1,
+            )
+        )  # fmt: skip
+        at_limit = json.loads(runtime.invoke("starter", json.dumps({"size": 262_144, "arn": echo}).encode()).payload)
+        over = json.loads(runtime.invoke("starter", json.dumps({"size": 262_145, "arn": echo}).encode()).payload)
+    assert isinstance(at_limit, str) and at_limit.startswith("arn:aws:states:")
+    assert over == {"code": "ValidationException", "message": TOO_LARGE}
+
+
+# --- the state payload quota: States.DataLimitExceeded, naming the state -------------------------------------
+
+DATA_LIMIT_CAUSE = (
+    "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit."
+)
+
+
+def _table(aws: EmbeddedAws, name: str) -> None:
+    aws.client("dynamodb").create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "listName", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "listName", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def _get_item(table: str) -> dict:
+    return {
+        "StartAt": "ReadList",
+        "States": {
+            "ReadList": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:getItem",
+                "Parameters": {"TableName": table, "Key": {"listName": {"S": "default"}}},
+                "End": True,
+            }
+        },
+    }
+
+
+def test_a_state_output_of_exactly_256_kib_passes_on(aws):
+    document = document_of_size(STATES_PAYLOAD_BYTES)
+    described = run(aws, PASS, document)
+    assert described["status"] == "SUCCEEDED" and json.loads(described["output"]) == json.loads(document)
+
+
+def test_a_state_output_one_byte_over_fails_with_data_limit_exceeded_naming_the_state(aws):
+    widen = {"Type": "Pass", "Parameters": {"data.$": "$.data", "x": "y"}, "End": True}
+    grow = {"StartAt": "Grow", "States": {"Grow": widen}}
+    under = document_of_size(STATES_PAYLOAD_BYTES - len(',"x":"y"'))  # the output is exactly the quota
+    over = document_of_size(STATES_PAYLOAD_BYTES - len(',"x":"y"') + 1)
+    assert run(aws, grow, under)["status"] == "SUCCEEDED"
+    failed = run(aws, grow, over)
+    assert (failed["status"], failed["error"]) == ("FAILED", "States.DataLimitExceeded")
+    assert failed["cause"] == DATA_LIMIT_CAUSE.format("Grow")
+
+
+def test_a_dynamodb_item_over_256_kib_fails_the_get_item_task_with_data_limit_exceeded(aws):
+    """A ~300 KB list item is legal for DynamoDB (400 KB) but too large for a state's result."""
+    _table(aws, "big-lists")
+    item = {"listName": {"S": "default"}, "list": {"L": [{"S": "x" * 1000}] * 300}}
+    aws.client("dynamodb").put_item(TableName="big-lists", Item=item)
+    read = {
+        "StartAt": "ReadList",
+        "States": {
+            "ReadList": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:getItem",
+                "Parameters": {"TableName": "big-lists", "Key": {"listName": {"S": "default"}}},
+                "End": True,
+            }
+        },
+    }
+    failed = run(aws, read)
+    assert (failed["status"], failed["error"]) == ("FAILED", "States.DataLimitExceeded")
+    assert failed["cause"] == DATA_LIMIT_CAUSE.format("ReadList")
+
+
+def test_an_inline_map_whose_results_pass_256_kib_fails_with_data_limit_exceeded(aws):
+    fan_out = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "INLINE"},
+                    "StartAt": "Widen",
+                    "States": {
+                        "Widen": {
+                            "Type": "Pass",
+                            "Parameters": {"pad.$": "States.Format('{}{}{}{}', $, $, $, $)"},
+                            "End": True,
+                        }
+                    },
+                },
+                "End": True,
+            }
+        },
+    }
+    items = json.dumps({"items": ["x" * 250] * 300})  # 75 KB in, about 300 KB of results out
+    failed = run(aws, fan_out, items)
+    assert (failed["status"], failed["error"]) == ("FAILED", "States.DataLimitExceeded")
+    assert failed["cause"] == DATA_LIMIT_CAUSE.format("Each")
+
+
+def test_a_task_input_over_256_kib_after_parameters_fails_before_the_call(aws):
+    _table(aws, "unwritten")
+    write = {
+        "StartAt": "WriteTwice",
+        "States": {
+            "WriteTwice": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::dynamodb:putItem",
+                "Parameters": {
+                    "TableName": "unwritten",
+                    "Item": {"listName": {"S": "default"}, "a": {"S.$": "$.data"}, "b": {"S.$": "$.data"}},
+                },
+                "End": True,
+            }
+        },
+    }
+    failed = run(aws, write, document_of_size(200_000))
+    assert (failed["status"], failed["error"]) == ("FAILED", "States.DataLimitExceeded")
+    assert "'WriteTwice' has an input, after Parameters," in failed["cause"]
+    assert aws.client("dynamodb").scan(TableName="unwritten")["Count"] == 0
+
+
+def test_states_all_neither_catches_nor_retries_data_limit_exceeded_but_naming_it_does(aws):
+    _table(aws, "big-for-retry")
+    item = {"listName": {"S": "default"}, "list": {"L": [{"S": "x" * 1000}] * 300}}
+    aws.client("dynamodb").put_item(TableName="big-for-retry", Item=item)
+
+    def read(errors: list[str]) -> dict:
+        definition = _get_item("big-for-retry")
+        definition["States"]["ReadList"].update(
+            Retry=[{"ErrorEquals": errors, "MaxAttempts": 1, "IntervalSeconds": 1}],
+            Catch=[{"ErrorEquals": errors, "Next": "Caught"}],
+        )
+        definition["States"]["ReadList"].pop("End")
+        definition["States"]["ReadList"]["Next"] = "Done"
+        definition["States"].update(
+            Done={"Type": "Succeed"}, Caught={"Type": "Pass", "Result": {"outcome": "caught"}, "End": True}
+        )
+        return definition
+
+    uncaught = run(aws, read(["States.ALL"]))
+    assert (uncaught["status"], uncaught["error"]) == ("FAILED", "States.DataLimitExceeded")
+    events = aws.client("stepfunctions").get_execution_history(executionArn=uncaught["executionArn"])["events"]
+    assert [event["type"] for event in events].count("TaskScheduled") == 1, "States.ALL retried it"
+    caught = run(aws, read(["States.DataLimitExceeded"]))
+    assert (caught["status"], json.loads(caught["output"])) == ("SUCCEEDED", {"outcome": "caught"})
+
+
+# --- the error names a DynamoDB task sees ---------------------------------------------------------------------
+
+
+def test_a_denied_dynamodb_task_fails_with_amazon_dynamodb_exception_and_access_denied_in_the_cause(aws):
+    _table(aws, "forbidden")
+    failed = run(aws, _get_item("forbidden"), role_policy=policy("sqs:SendMessage"))
+    assert (failed["status"], failed["error"]) == ("FAILED", "DynamoDB.AmazonDynamoDBException")
+    assert "is not authorized to perform: dynamodb:GetItem on resource: " in failed["cause"]
+    assert "Status Code: 400; Error Code: AccessDeniedException" in failed["cause"]
+
+
+def test_a_missing_table_fails_with_dynamodbs_own_exception_name(aws):
+    failed = run(aws, _get_item("no-such-table"))
+    assert (failed["status"], failed["error"]) == ("FAILED", "DynamoDB.ResourceNotFoundException")
+
+
+def test_a_caller_denied_by_dynamodb_gets_access_denied_exception_as_from_aws(aws):
+    role = create_role(aws, "lambda", policy("sqs:SendMessage"))
+    denied = aws.client("dynamodb", aws.role_credentials(role))
+    with pytest.raises(ClientError) as refused:
+        denied.get_item(TableName="forbidden", Key={"listName": {"S": "default"}})
+    error = refused.value.response["Error"]
+    assert (
+        error["Code"] == "AccessDeniedException" and refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    )
+    assert error["Message"].endswith("on resource: arn:aws:dynamodb:us-east-1:123456789012:table/forbidden")
+
+
+def test_a_lambda_task_denied_by_iam_fails_with_aws_lambda_exception_and_access_denied_in_the_cause(aws):
+    invoke = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "absent", "Payload": {}},
+        "End": True,
+    }
+    failed = run(aws, {"StartAt": "Invoke", "States": {"Invoke": invoke}}, role_policy=policy("dynamodb:GetItem"))
+    assert (failed["status"], failed["error"]) == ("FAILED", "Lambda.AWSLambdaException")
+    assert "is not authorized to perform: lambda:InvokeFunction on resource: " in failed["cause"]
+    assert "Status Code: 403; Error Code: AccessDeniedException" in failed["cause"]

@@ -1,0 +1,253 @@
+"""Patches that make moto's Step Functions interpreter fail as AWS does: payload quotas, terminal errors, names."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
+
+#: `(owner, attribute, value)`: sets an attribute for as long as the embedded AWS runs (`EmbeddedAws._patch_attr`).
+Patch = Callable[[Any, str, Any], None]
+
+#: Interpreter modules that imported `is_within_size_quota` by name, so each needs the patched function.
+SIZE_QUOTA_MODULES = (
+    "moto.stepfunctions.parser.asl.component.state.state",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_lambda",
+)
+#: Errors `States.ALL` does not catch or retry (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+TERMINAL_ERRORS = ("States.DataLimitExceeded", "States.Runtime")
+#: A Map Run over its tolerated failures fails the Map state with this (Step Functions' error handling page).
+EXCEED_TOLERATED_FAILURES = "States.ExceedToleratedFailureThreshold"
+EXCEED_TOLERATED_FAILURES_CAUSE = "The specified tolerated failure threshold was exceeded"
+#: Service -> (its prefix in error names, what its task fails with when the answer is not a modeled exception).
+SERVICE_ERRORS = {
+    "dynamodb": ("DynamoDB", "DynamoDB.AmazonDynamoDBException"),
+    "lambda": ("Lambda", "Lambda.AWSLambdaException"),
+}
+DYNAMODB_GENERIC_ERROR = SERVICE_ERRORS["dynamodb"][1]
+
+
+def payload_bytes(value: Any) -> int:
+    """A state payload's size as Step Functions counts it: its JSON text (compact) in UTF-8 bytes."""
+    text = (
+        value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    )
+    return len(text.encode("utf-8"))
+
+
+def within_payload_quota(value: Any) -> bool:
+    """Up to and including 256 KiB: moto refuses a payload of exactly the quota (`<`), AWS accepts it."""
+    return payload_bytes(value) <= STATES_PAYLOAD_BYTES
+
+
+@cache
+def modeled_errors(service: str) -> frozenset[str]:
+    """A service's own exception names (its API model's error shapes); the others get its SDK's base exception."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model(service)
+    return frozenset(shape.name for shape in model.error_shapes)
+
+
+def service_error_name(service: str, code: str) -> str:
+    """The error a state machine's task sees for a service's error code, as AWS names it."""
+    prefix, generic = SERVICE_ERRORS[service]
+    return f"{prefix}.{code}" if code in modeled_errors(service) else generic
+
+
+def dynamodb_error_name(code: str) -> str:
+    """The error a state machine's DynamoDB task sees for DynamoDB's error code."""
+    return service_error_name("dynamodb", code)
+
+
+def _data_limit_exceeded(env: Any, task: Any, cause: str) -> Exception:
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    error_type = StatesErrorNameType.StatesStatesDataLimitExceeded
+    details: Any = EventDetails  # a TypedDict of which a failure sets one key
+    return FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=error_type),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=details(
+                taskFailedEventDetails=TaskFailedEventDetails(
+                    error=error_type.to_name(),
+                    cause=cause,
+                    resourceType=task._get_sfn_resource_type(),
+                    resource=task._get_sfn_resource(),
+                )
+            ),
+        )
+    )
+
+
+def install(patch: Patch) -> None:
+    """Apply every interpreter patch through `patch`, which undoes them when the embedded AWS stops."""
+    _install_size_quota(patch)
+    _install_terminal_errors(patch)
+    _install_service_error_names(patch)
+    _install_child_execution_input(patch)
+    _install_tolerated_failures(patch)
+
+
+def _failure(env: Any, error: str, cause: str) -> Exception:
+    """A failure of the state being evaluated, named with one of the interpreter's own `States.` errors."""
+    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent,
+        FailureEventException,
+    )
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+        StatesErrorNameType,
+    )
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    (error_type,) = [member for member in StatesErrorNameType if member.to_name() == error]
+    details: Any = EventDetails
+    return FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=error_type),
+            event_type=HistoryEventType.ExecutionFailed,
+            event_details=details(executionFailedEventDetails=ExecutionFailedEventDetails(error=error, cause=cause)),
+        )
+    )
+
+
+def tolerated_failures_exceeded(failed: int, total: int, count: int, percentage: float) -> bool:
+    """Whether a Map Run's failed children pass what it tolerates; neither field set tolerates no failure."""
+    if not count and not percentage:
+        return failed > 0
+    over_count = bool(count) and failed > count
+    over_percentage = bool(percentage) and total > 0 and 100.0 * failed / total > percentage
+    return over_count or over_percentage
+
+
+def _install_child_execution_input(patch: Patch) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
+        distributed_item_processor_worker as worker_module,
+    )
+
+    worker = worker_module.DistributedItemProcessorWorker
+    original = worker._eval_input
+
+    def eval_input(processor: Any, env_frame: Any) -> None:
+        original(processor, env_frame)
+        child_input = env_frame.states.get_input()
+        if not within_payload_quota(child_input):  # a child is an execution: StartExecution would refuse it
+            cause = (
+                f"The child execution input of Map state '{processor._work_name}' has a size exceeding the maximum "
+                "number of bytes service limit."
+            )
+            raise _failure(env_frame, "States.DataLimitExceeded", cause)
+
+    patch(worker, "_eval_input", eval_input)
+
+
+def _install_tolerated_failures(patch: Patch) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
+        DistributedIterationComponent,
+    )
+
+    original = DistributedIterationComponent._map_run
+
+    def map_run(component: Any, env: Any, eval_input: Any) -> None:
+        total = len(env.stack[-1]) if env.stack and isinstance(env.stack[-1], list) else 0
+        original(component, env, eval_input)
+        failed = eval_input.map_run_record.item_counter.failed.get()
+        count, percentage = eval_input.tolerated_failure_count, eval_input.tolerated_failure_percentage
+        if tolerated_failures_exceeded(failed, total, int(count or 0), float(percentage or 0)):
+            raise _failure(env, EXCEED_TOLERATED_FAILURES, EXCEED_TOLERATED_FAILURES_CAUSE)
+
+    patch(DistributedIterationComponent, "_map_run", map_run)
+
+
+def _install_size_quota(patch: Patch) -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
+
+    for module_name in SIZE_QUOTA_MODULES:
+        patch(importlib.import_module(module_name), "is_within_size_quota", within_payload_quota)
+
+    def verify_result(task: Any, env: Any, value: Any) -> None:
+        # moto names the service ("dynamodb") where the state's name tells the reader which task it was.
+        if not within_payload_quota(value):
+            cause = (
+                f"The state/task '{task.name}' returned a result with a size exceeding the maximum number of "
+                "bytes service limit."
+            )
+            raise _data_limit_exceeded(env, task, cause)
+
+    original_before = StateTaskService._before_eval_execution
+
+    def verify_parameters(
+        task: Any, env: Any, resource_runtime_part: Any, raw_parameters: Any, state_credentials: Any
+    ) -> None:
+        original_before(task, env, resource_runtime_part, raw_parameters, state_credentials)
+        if not within_payload_quota(raw_parameters):  # the state's input after Parameters
+            cause = (
+                f"The state/task '{task.name}' has an input, after Parameters, with a size exceeding the maximum "
+                "number of bytes service limit."
+            )
+            raise _data_limit_exceeded(env, task, cause)
+
+    patch(StateTaskService, "_verify_size_quota", verify_result)
+    patch(StateTaskService, "_before_eval_execution", verify_parameters)
+
+
+def _install_terminal_errors(patch: Patch) -> None:
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
+
+    original = ErrorEqualsDecl._eval_body
+
+    def matches(declaration: Any, env: Any) -> None:
+        error_name = env.stack[-1]
+        original(declaration, env)
+        if getattr(error_name, "error_name", None) in TERMINAL_ERRORS and error_name not in declaration.error_names:
+            env.stack[-1] = False  # only a Retry or Catch that names it matches a terminal error, not States.ALL
+
+    patch(ErrorEqualsDecl, "_eval_body", matches)
+
+
+def _install_service_error_names(patch: Patch) -> None:
+    from botocore.exceptions import ClientError
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (
+        StateTaskServiceDynamoDB,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
+        StateTaskServiceLambda,
+    )
+
+    for service, task_class in (("dynamodb", StateTaskServiceDynamoDB), ("lambda", StateTaskServiceLambda)):
+        original = task_class._from_error
+
+        def from_error(task: Any, env: Any, ex: Exception, _original: Any = original, _service: str = service) -> Any:
+            if isinstance(ex, FailureEventException):
+                return ex.failure_event  # moto made the DynamoDB task's States.DataLimitExceeded an unnamed error
+            event: Any = _original(task, env, ex)
+            if isinstance(ex, ClientError):
+                name = service_error_name(_service, str(ex.response["Error"]["Code"]))
+                event.error_name = CustomErrorName(name)
+                event.event_details["taskFailedEventDetails"]["error"] = name
+            return event
+
+        patch(task_class, "_from_error", from_error)
