@@ -114,6 +114,18 @@ def image_request(count: int) -> dict[str, Any]:
     }
 
 
+def image_request_for(sandbox: Sandbox, count: int) -> dict[str, Any]:
+    """`image_request(count)`, or past Step Functions' 256 KiB execution input (about 14,000 paths) the same paths
+    as a request file under requests/ in the images bucket, as `tools/start_download.py` sends a large request."""
+    request = image_request(count)
+    if len(json.dumps(request).encode()) <= PAYLOAD_LIMIT_BYTES:
+        return request
+    key = f"requests/bench-{count}.jsonl"
+    lines = "".join(json.dumps(path) + "\n" for path in request["resourcePaths"])
+    sandbox.client("s3").put_object(Bucket=sandbox.outputs["imagesBucketName"], Key=key, Body=lines.encode())
+    return {"baseUrl": request["baseUrl"], "resourcesFile": key, "lambdaConcur": request["lambdaConcur"]}
+
+
 def fan_out_items(count: int) -> list[dict[str, str]]:
     return [{"topic": f"topic-{index}", "name": f"item-{index}"} for index in range(count)]
 
@@ -177,7 +189,7 @@ def measure_image_downloader(
 ) -> ExecutionFigures:
     """One image-downloader execution of `images` paths; the batch Lambda's answer says the mode and batch count."""
     children.take()
-    report = run(sandbox, IMAGE_DOWNLOADER, None, image_request(images), timeout_seconds)
+    report = run(sandbox, IMAGE_DOWNLOADER, None, image_request_for(sandbox, images), timeout_seconds)
     batched = next((call.result for call in report.invocations if call.function == BATCH_FUNCTION), None)
     batched = batched if isinstance(batched, dict) else {}
     mode = str(batched.get("mode", "?"))
