@@ -23,6 +23,11 @@ from components.map_fan_out import DEFAULT_LIST_NAME, LIST_ITEMS_ATTRIBUTE, LIST
 
 #: DynamoDB's maximum item size, 400 KB (names and values together).
 MAX_ITEM_SIZE_BYTES = 400 * 1024
+#: Step Functions' state payload limit, 256 KiB of UTF-8 JSON (Step Functions developer guide, "Quotas related to
+#: state machine executions": maximum input or output size for a task, state, or execution). The workflow's ReadList
+#: state returns the whole DynamoDB-typed item as its result, so a list whose item passes it fails the execution
+#: with States.DataLimitExceeded before any item runs.
+STATE_PAYLOAD_LIMIT_BYTES = 256 * 1024
 #: Bytes a List or Map costs regardless of its contents, and per element it holds.
 CONTAINER_OVERHEAD_BYTES = 3
 ELEMENT_OVERHEAD_BYTES = 1
@@ -140,12 +145,67 @@ def check_item_size(item: dict[str, AttributeValue]) -> None:
         )
 
 
-def write_list(client: Any, table_name: str, items: list[Any], list_name: str = DEFAULT_LIST_NAME) -> None:
+def get_item_result_size(item: dict[str, AttributeValue]) -> int:
+    """Bytes of the ReadList state's result, `{"Item": ...}` in DynamoDB JSON, as Step Functions measures it."""
+    return _json_bytes({"Item": item})
+
+
+#: The longest function ARN (partition `aws-iso-b`, a 14-character region, a 64-character name): ToPlainJson's
+#: input carries its function's ARN beside the list.
+LONGEST_FUNCTION_ARN = "arn:aws-iso-b:lambda:ap-southeast-5:123456789012:function:" + "f" * 64
+
+
+def to_plain_json_input_size(item: dict[str, AttributeValue]) -> int:
+    """Bytes of the ToPlainJson task's input after Parameters: the function's ARN and the DynamoDB-typed list."""
+    return _json_bytes({"FunctionName": LONGEST_FUNCTION_ARN, "Payload": {"items": item[LIST_ITEMS_ATTRIBUTE]["L"]}})
+
+
+def workflow_payload_size(item: dict[str, AttributeValue]) -> tuple[int, str]:
+    """The largest state payload the workflow makes of the list item, and where."""
+    return max(
+        (get_item_result_size(item), "ReadList's result"), (to_plain_json_input_size(item), "ToPlainJson's input")
+    )
+
+
+def _json_bytes(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+class OverPayloadLimit(LoadError):
+    """The list fits DynamoDB but not the state payloads the workflow reads it into."""
+
+
+def check_payload_size(item: dict[str, AttributeValue]) -> None:
+    """Refuse a list the map-fan-out workflow could not carry: a state payload over 256 KiB."""
+    size, where = workflow_payload_size(item)
+    if size > STATE_PAYLOAD_LIMIT_BYTES:
+        raise OverPayloadLimit(
+            f"the list would make {where} {size:,} bytes in DynamoDB JSON, over Step Functions' state payload "
+            f"limit of {STATE_PAYLOAD_LIMIT_BYTES:,} bytes (256 KiB): the execution would fail with "
+            "States.DataLimitExceeded before any item runs. Split it into lists of fewer items, or hand the Map its "
+            "list another way (MapFanOut item_source 'lambda' or 'input'; see the README's MapFanOut section); "
+            "--allow-over-payload-limit writes it anyway"
+        )
+
+
+def write_list(
+    client: Any,
+    table_name: str,
+    items: list[Any],
+    list_name: str = DEFAULT_LIST_NAME,
+    allow_over_payload_limit: bool = False,
+) -> None:
     """Check and write `items` as one list item with a DynamoDB client; on a LoadError nothing was written."""
     if not isinstance(items, list) or not items:
         raise LoadError(f"expected a non-empty list of items, got {items!r:.60}")
     item = build_item(list_name, items)
     check_item_size(item)
+    try:
+        check_payload_size(item)
+    except OverPayloadLimit as warning:
+        if not allow_over_payload_limit:
+            raise
+        print(f"load_ddb: warning: {warning}", file=sys.stderr)
     try:
         client.put_item(TableName=table_name, Item=item)
     except botocore.exceptions.ClientError as error:
@@ -186,6 +246,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--region", help="AWS region (default: from the profile or environment)")
     parser.add_argument("--profile", help="AWS profile name")
     parser.add_argument("--endpoint-url", help="a DynamoDB endpoint other than AWS's, such as DynamoDB Local")
+    parser.add_argument(
+        "--allow-over-payload-limit", action="store_true",
+        help="write a list whose GetItem result is over the 256 KiB state payload limit (the workflow cannot read it)",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -194,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         items = read_list(args.json)
-        write_list(dynamodb_client(args), args.table, items, args.list_name)
+        write_list(dynamodb_client(args), args.table, items, args.list_name, args.allow_over_payload_limit)
     except LoadError as error:
         print(f"load_ddb: error: {error}", file=sys.stderr)
         return 2

@@ -177,11 +177,46 @@ def test_an_item_just_over_400_kb_is_refused_with_its_size_and_the_limit(
 
 
 def test_a_list_comfortably_under_400_kb_loads(dynamodb: Any, tmp_path: Path) -> None:
-    under = write_json(tmp_path, [{"topic": "Mathematics", "name": "y" * 1000}] * 300)
+    # 200 of them: under 400 KB and under the 256 KiB state payload the workflow reads the item into.
+    under = write_json(tmp_path, [{"topic": "Mathematics", "name": "y" * 1000}] * 200)
 
     assert load(under) == 0
 
-    assert len(stored_list(dynamodb)) == 300
+    assert len(stored_list(dynamodb)) == 200
+
+
+def _at_payload_size(size: int) -> list[str]:
+    """Two strings whose list's largest workflow payload (DynamoDB JSON) is exactly `size` bytes."""
+    base, _ = load_ddb.workflow_payload_size(load_ddb.build_item(DEFAULT_LIST_NAME, ["", ""]))
+    half, extra = divmod(size - base, 2)
+    items = ["a" * (half + extra), "b" * half]
+    assert load_ddb.workflow_payload_size(load_ddb.build_item(DEFAULT_LIST_NAME, items))[0] == size
+    return items
+
+
+def test_a_list_whose_largest_workflow_payload_is_exactly_256_kib_loads(dynamodb: Any, tmp_path: Path) -> None:
+    assert load(write_json(tmp_path, _at_payload_size(256 * 1024))) == 0
+    assert len(stored_list(dynamodb)) == 2
+
+
+def test_one_byte_more_is_refused_saying_the_workflow_could_not_read_it_and_what_to_do(
+    dynamodb: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_json(tmp_path, _at_payload_size(256 * 1024 + 1))
+    assert load(path) == 2
+    message = one_line_error(capsys)
+    assert "would make ToPlainJson's input 262,145 bytes" in message and "States.DataLimitExceeded" in message
+    assert "item_source 'lambda' or 'input'" in message and "--allow-over-payload-limit" in message
+    assert item_count(dynamodb) == 0
+
+
+def test_the_flag_writes_an_over_payload_list_with_a_warning(
+    dynamodb: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_json(tmp_path, _at_payload_size(300 * 1024))
+    assert load_ddb.main(["--json", str(path), "--table", TABLE, "--allow-over-payload-limit"]) == 0
+    assert "load_ddb: warning: the list would make ToPlainJson's input 307,200 bytes" in capsys.readouterr().err
+    assert len(stored_list(dynamodb)) == 2
 
 
 def test_a_missing_table_is_named_and_nothing_is_written(dynamodb: Any, capsys: pytest.CaptureFixture[str]) -> None:
