@@ -122,14 +122,6 @@ def test_sqs_and_sns_tasks_denied_by_iam_fail_with_names_aws_does_not_use(aws):
         assert (described["status"], described["error"]) == ("FAILED", error), action
 
 
-def test_a_signed_lambda_invoke_without_a_payload_fails_the_signature_check(aws):
-    """moto re-signs a bodyless POST with its parsed parameters; AWS invokes the function with no payload."""
-    states = aws.client("lambda", aws.role_credentials(create_role(aws, "states", policy("lambda:InvokeFunction"))))
-    with pytest.raises(ClientError) as refused:
-        states.invoke(FunctionName="absent")
-    assert "SignatureDoesNotMatch" in refused.value.response["Error"]["Message"]
-
-
 def test_an_sns_topic_maximum_message_size_above_256_kib_is_not_honoured(aws):
     """AWS lets a topic take up to 1 MiB when its MaximumMessageSize says so; moto refuses above 256 KiB."""
     sns = aws.client("sns")

@@ -309,3 +309,11 @@ def test_a_lambda_task_denied_by_iam_fails_with_aws_lambda_exception_and_access_
     assert (failed["status"], failed["error"]) == ("FAILED", "Lambda.AWSLambdaException")
     assert "is not authorized to perform: lambda:InvokeFunction on resource: " in failed["cause"]
     assert "Status Code: 403; Error Code: AccessDeniedException" in failed["cause"]
+
+
+def test_a_signed_lambda_invoke_without_a_payload_passes_the_signature_check(aws):
+    """moto re-signed a bodyless POST with its parsed parameters: SignatureDoesNotMatch, where AWS invokes."""
+    states = aws.client("lambda", aws.role_credentials(create_role(aws, "states", policy("lambda:InvokeFunction"))))
+    with pytest.raises(ClientError) as refused:
+        states.invoke(FunctionName="absent")  # signed, authorized, then not found: no such function here
+    assert refused.value.response["Error"]["Code"] == "ResourceNotFoundException"

@@ -9,9 +9,10 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
 - `moto.awslambda.models.LambdaBackend.invoke`: moto runs functions in Docker, which we lack; we run the
   deployed zip in `LambdaRuntime` worker processes.
 - `moto.iam.access_control.IAMRequestBase.__init__`: moto names the checked action after the API operation
-  (`lambda:Invoke`); IAM's name is `lambda:InvokeFunction`. And moto re-signs a bodyless GET with its parsed
-  parameters as the body, so every signed GET would fail; we re-sign it with the empty body it was sent with
-  (except S3's: its signature covers the payload hash header, and its AccessDenied reads those parameters).
+  (`lambda:Invoke`); IAM's name is `lambda:InvokeFunction`. And moto re-signs a bodyless request with its parsed
+  parameters as the body, so every signed GET (and a bodyless POST, e.g. an Invoke without a payload) would fail;
+  we re-sign it with the empty body it was sent with (except S3's: its signature covers the payload hash header,
+  and its AccessDenied reads those parameters).
 - `_determine_resource` on moto's DynamoDB, Lambda, Step Functions and SNS responses: without it moto checks
   those services' actions against Resource "*" only, so a least-privilege policy naming one table would deny.
 - `moto.s3.models.FakeBucket.get_permission`: moto evaluates a bucket policy's Deny without its conditions, so
@@ -354,9 +355,11 @@ class EmbeddedAws:
             original_init(request, *args, **kwargs)
             request._action = IAM_ACTION_NAMES.get(request._action, request._action)
             s3 = isinstance(request, access_control.S3IAMRequest)  # S3 signs the payload's hash header, not the body
-            if not request._body and request._method in ("GET", "HEAD", "DELETE") and not s3:
+            content_type = str(dict(request._headers or {}).get("Content-Type", ""))
+            if not request._body and "x-www-form-urlencoded" not in content_type and not s3:
                 # moto re-signs a bodyless request with its parsed parameters as the body, so the signature of
-                # every GET (e.g. Lambda GetFunction) would mismatch; the signed body was empty.
+                # every GET (e.g. Lambda GetFunction) and bodyless POST (an Invoke without a payload) would
+                # mismatch; the signed body was empty. (A query-protocol POST's form is its body: left alone.)
                 request._data = b""
 
         self._patch_attr(access_control.IAMRequestBase, "__init__", init)

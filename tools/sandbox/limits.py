@@ -103,9 +103,9 @@ LEDGER: tuple[Limit, ...] = (
     Limit("SQS and SNS task errors when IAM denies", "AWS's exception names, as for DynamoDB and Lambda", False,
           f"{GAPS}::test_sqs_and_sns_tasks_denied_by_iam_fail_with_names_aws_does_not_use",
           "differs: SQS.SdkClientException (IAM's XML as the cause) and States.Runtime (SNS)"),
-    Limit("Lambda Invoke without a payload, SigV4-signed", "invokes the function with no payload", False,
-          f"{GAPS}::test_a_signed_lambda_invoke_without_a_payload_fails_the_signature_check",
-          "differs: SignatureDoesNotMatch (moto re-signs a bodyless POST); the workflows always send a Payload"),
+    Limit("Lambda Invoke without a payload, SigV4-signed", "invokes the function with no payload", True,
+          f"{QUOTAS}::test_a_signed_lambda_invoke_without_a_payload_passes_the_signature_check",
+          "moto re-signed a bodyless POST with its parsed parameters and refused it: SignatureDoesNotMatch"),
     Limit("DataLimitExceeded cause of a service task", "unverified wording", False, None,
           "differs, maybe: the sandbox names the state; AWS's wording for service tasks could not be checked"),
     # SQS, SNS, DynamoDB
