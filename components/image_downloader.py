@@ -71,9 +71,7 @@ def image_downloader_settings(check: Checker) -> ImageDownloaderSettings:
     d = ImageDownloaderSettings()
     map_mode = check.choice("map_mode", d.map_mode, MAP_MODES)
     concurrency_high = INLINE_MAP_MAX_CONCURRENCY if map_mode == "inline" else DISTRIBUTED_MAP_MAX_CONCURRENCY
-    email = check.text("notification_email")
-    if email is not None and (" " in email or "@" not in email or "." not in email.partition("@")[2]):
-        raise check.error("notification_email", f"{email!r} is not an e-mail address")
+    email = check.email("notification_email")
     hosts = check.strings("allowed_hosts")
     for host in hosts:
         if "/" in host or ":" in host or " " in host or ("." not in host and host != "localhost"):

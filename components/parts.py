@@ -147,6 +147,13 @@ class Checker:
             raise self.error(field, f"expected a non-empty string, got {value!r}")
         return value
 
+    def email(self, field: str) -> str | None:
+        """An e-mail address in `field`, or None when it is not given."""
+        email = self.text(field)
+        if email is not None and (" " in email or "@" not in email or "." not in email.partition("@")[2]):
+            raise self.error(field, f"{email!r} is not an e-mail address")
+        return email
+
     def strings(self, field: str) -> tuple[str, ...]:
         value: Any = self.get(field, [])
         if isinstance(value, str) or not all(isinstance(item, str) and item for item in value):
@@ -172,9 +179,7 @@ class Checker:
         if self.given("alarm_email") and self.given("alarm_topic_arn"):
             raise self.error("alarm_email", "subscribes the component's own alarm topic; with alarm_topic_arn, "
                              "subscribe your own topic instead")  # fmt: skip
-        email = self.text("alarm_email")
-        if email is not None and (" " in email or "@" not in email or "." not in email.partition("@")[2]):
-            raise self.error("alarm_email", f"{email!r} is not an e-mail address")
+        email = self.email("alarm_email")
         return CommonSettings(
             log_retention_days=self.member("log_retention_days", defaults.log_retention_days, LOG_RETENTION_DAYS),
             lambda_runtime=self.choice("lambda_runtime", defaults.lambda_runtime, LAMBDA_RUNTIMES),

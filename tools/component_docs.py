@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from pulumi.provider.experimental.analyzer import Analyzer
+from pulumi.provider.experimental.util import camel_case
 
 from components.catalog import COMPONENTS, PACKAGE_NAME, schema
 from components.parts import WorkflowOptions
@@ -55,7 +56,7 @@ def render() -> str:
     options = {
         name: {**first[name], "description": analyzer.get_docstring(WorkflowOptions, snake)}
         for snake in WorkflowOptions.__annotations__
-        if (name := _camel(snake)) in shared
+        if (name := camel_case(snake)) in shared
     }
     parts = [BEGIN, _table("**Every component** also takes:", options, set())]
     for component in COMPONENTS:
@@ -75,8 +76,3 @@ def replace_section(readme: str) -> str:
     """The README with its generated section replaced by what the components say now."""
     start, end = readme.index(BEGIN), readme.index(END) + len(END) + 1
     return readme[:start] + render() + readme[end:]
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)

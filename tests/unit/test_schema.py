@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pulumi.provider.experimental.util import camel_case
 
 from components import catalog
 from components.parts import WorkflowOptions
@@ -51,7 +52,7 @@ def test_every_component_has_its_type_token_and_every_arg_in_the_schema():
         inputs = document["resources"][token]["inputProperties"]
         args_type = inspect.get_annotations(component.__init__)["args"]
         fields = set(args_type.__required_keys__) | set(args_type.__optional_keys__)
-        assert {_camel(field) for field in fields} == set(inputs), token
+        assert {camel_case(field) for field in fields} == set(inputs), token
         assert set(document["resources"][token]["properties"]) >= {"stateMachineArn"}, token
 
 
@@ -62,7 +63,7 @@ def test_every_arg_a_component_declares_has_a_description():
         own = set(args_type.__annotations__) - set(WorkflowOptions.__annotations__)
         assert own, component.__name__
         inputs = document["resources"][f"sfn-patterns:index:{component.__name__}"]["inputProperties"]
-        undocumented = sorted(field for field in own if not inputs[_camel(field)].get("description"))
+        undocumented = sorted(field for field in own if not inputs[camel_case(field)].get("description"))
         assert undocumented == [], f"{component.__name__}: {undocumented}"
     handler_spec = document["types"]["sfn-patterns:index:HandlerSpec"]["properties"]
     assert all(prop.get("description") for prop in handler_spec.values())
@@ -78,8 +79,3 @@ def test_the_plugin_manifest_names_the_provider_entry_which_hosts_the_catalog():
     assert len(calls) == 1
     assert [ast.unparse(arg) for arg in calls[0].args] == ["COMPONENTS", "PACKAGE_NAME"]
     assert entry.resolve() != (PROJECT_ROOT / "__main__.py").resolve(), "the root __main__.py stays the program"
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)

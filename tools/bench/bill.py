@@ -8,14 +8,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from components import image_downloader
-from components.settings import HISTORY_EVENT_LIMIT, ImageDownloaderSettings
+from components import image_downloader, record_transfer
+from components.record_transfer import EXECUTION_EVENTS
+from components.settings import HISTORY_EVENT_LIMIT, INLINE_MAP_MAX_CONCURRENCY, ImageDownloaderSettings
 from tools.bench import tutorial
-from tools.bench.formula import path_formula, path_states
+from tools.bench.formula import DOLLARS_PER_TRANSITION, path_formula, path_states
 
-#: us-east-1 list prices, as the AWS pricing pages gave them on 2026-12-02 (free tiers left out):
-#: Step Functions Standard, $0.025 per 1,000 state transitions (aws.amazon.com/step-functions/pricing).
-TRANSITION = 0.025 / 1000
+#: us-east-1 list prices, as the AWS pricing pages gave them on 2026-12-02 (free tiers left out). Step Functions
+#: Standard: DOLLARS_PER_TRANSITION, $0.025 per 1,000 state transitions (aws.amazon.com/step-functions/pricing).
 #: Lambda, $0.20 per million requests and per GB-second $0.0000166667 on x86_64, $0.0000133334 on arm64
 #: (aws.amazon.com/lambda/pricing).
 LAMBDA_REQUEST = 0.20 / 1_000_000
@@ -32,12 +32,9 @@ PRICES_DATE = "2026-12-02"
 #: History events per state as Step Functions records them: a Task 5 (entered, scheduled, started, succeeded,
 #: exited), a Choice, Pass, Succeed or Fail 2, a Distributed Map 4 in its parent (entered, MapRunStarted,
 #: MapRunSucceeded, exited: its children have histories of their own), an inline Map iteration 2 around its states.
-STATE_EVENTS = {"Task": 5, "Choice": 2, "Pass": 2, "Succeed": 2, "Fail": 2}
+STATE_EVENTS = {**record_transfer.STATE_EVENTS, "Fail": 2}
 DISTRIBUTED_MAP_EVENTS = 4
 INLINE_MAP_EVENTS, INLINE_ITERATION_EVENTS = 2, 2
-EXECUTION_EVENTS = 2
-#: An inline Map runs at most 40 iterations at once (Step Functions quotas); a Distributed Map up to 10,000 children.
-INLINE_MAP_CONCURRENCY = 40
 #: The ValidateAndBatch and Consolidate Lambdas of one execution: their measured run time at scale is small beside
 #: the downloads, so each is billed here at its timeout's worth of one second.
 FIXED_LAMBDA_SECONDS = 2.0
@@ -76,7 +73,7 @@ class Bill:
     def dollars(self) -> dict[str, float]:
         gb_second = LAMBDA_GB_SECOND[self.architecture]
         parts = {
-            "stepFunctions": self.transitions * TRANSITION,
+            "stepFunctions": self.transitions * DOLLARS_PER_TRANSITION,
             "lambdaRequests": self.lambda_requests * LAMBDA_REQUEST,
             "lambdaDuration": self.lambda_gb_seconds * gb_second,
             "s3Puts": self.s3_puts * S3_PUT,
@@ -118,7 +115,9 @@ def ours(
     if not distributed:  # an inline Map's iterations are in the parent's history
         events += batches * (INLINE_ITERATION_EVENTS + STATE_EVENTS["Task"]) - DISTRIBUTED_MAP_EVENTS
         events += INLINE_MAP_EVENTS
-    concurrency = settings.download_concurrency if distributed else min(settings.download_concurrency, 40)
+    concurrency = (
+        settings.download_concurrency if distributed else min(settings.download_concurrency, INLINE_MAP_MAX_CONCURRENCY)
+    )
     batch_seconds = settings.batch_size / measured.images_per_second
     memory_gb = measured.memory_mb / 1024
     return Bill(
@@ -166,10 +165,11 @@ def tutorial_design(images: int, measured: Measured) -> Bill:
         s3_puts=images,
         dynamodb_write_units=images,
         sns_publishes=0,
-        # The executions one after the other, each running INLINE_MAP_CONCURRENCY batches at once.
+        # The executions one after the other, each running INLINE_MAP_MAX_CONCURRENCY batches at once.
         duration_seconds=sum(
             math.ceil(
-                math.ceil(min(per_execution, images - start) / tutorial.TUTORIAL_BATCH_SIZE) / INLINE_MAP_CONCURRENCY
+                math.ceil(min(per_execution, images - start) / tutorial.TUTORIAL_BATCH_SIZE)
+                / INLINE_MAP_MAX_CONCURRENCY
             )
             for start in range(0, images, per_execution)
         )
