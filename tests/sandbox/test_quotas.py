@@ -365,3 +365,54 @@ def test_a_signed_lambda_invoke_without_a_payload_passes_the_signature_check(aws
     with pytest.raises(ClientError) as refused:
         states.invoke(FunctionName="absent")  # signed, authorized, then not found: no such function here
     assert refused.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_sqs_and_sns_tasks_denied_by_iam_fail_with_the_names_aws_gives_and_access_denied_in_the_cause(aws):
+    url = aws.client("sqs").create_queue(QueueName="task-denied")["QueueUrl"]
+    topic = aws.client("sns").create_topic(Name="task-denied")["TopicArn"]
+    denied = policy("dynamodb:GetItem")
+    tasks = {
+        "sqs:sendMessage": (
+            {"QueueUrl": url, "MessageBody": "x"}, "SQS.AmazonSQSException",
+            "(Service: AmazonSQS; Status Code: 403; Error Code: AccessDenied; ",
+        ),
+        "sns:publish": (
+            {"TopicArn": topic, "Message": "x"}, "SNS.AuthorizationErrorException",
+            "(Service: AmazonSNS; Status Code: 403; Error Code: AuthorizationError; ",
+        ),
+    }  # fmt: skip
+    for action, (parameters, error, cause) in tasks.items():
+        task = {"Type": "Task", "Resource": f"arn:aws:states:::{action}", "Parameters": parameters, "End": True}
+        described = run(aws, {"StartAt": "Call", "States": {"Call": task}}, role_policy=denied)
+        assert (described["status"], described["error"]) == ("FAILED", error), action
+        assert (
+            cause in described["cause"]
+            and f"is not authorized to perform: {action.split(':')[0]}:" in (described["cause"])
+        ), action
+
+
+def test_callers_denied_by_sqs_and_sns_get_access_denied_and_authorization_error_naming_the_resource(aws):
+    url = aws.client("sqs").create_queue(QueueName="caller-denied")["QueueUrl"]
+    topic = aws.client("sns").create_topic(Name="caller-denied")["TopicArn"]
+    credentials = aws.role_credentials(create_role(aws, "lambda", policy("dynamodb:GetItem")))
+    calls = {
+        "AccessDenied": (lambda: aws.client("sqs", credentials).send_message(QueueUrl=url, MessageBody="x")),
+        "AuthorizationError": (lambda: aws.client("sns", credentials).publish(TopicArn=topic, Message="x")),
+    }
+    for code, call in calls.items():
+        with pytest.raises(ClientError) as refused:
+            call()
+        response = refused.value.response
+        assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == (code, 403)
+        assert response["Error"]["Message"].endswith(":caller-denied"), "names the queue or topic"
+
+
+def test_a_missing_queue_fails_the_sqs_task_with_sqs_own_exception_name(aws):
+    url = aws.client("sqs").create_queue(QueueName="soon-gone")["QueueUrl"]
+    aws.client("sqs").delete_queue(QueueUrl=url)
+    task = {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+        "Parameters": {"QueueUrl": url, "MessageBody": "x"}, "End": True,
+    }  # fmt: skip
+    described = run(aws, {"StartAt": "Call", "States": {"Call": task}})
+    assert (described["status"], described["error"]) == ("FAILED", "SQS.QueueDoesNotExistException")

@@ -23,6 +23,7 @@ RULES = "tests/sandbox/test_deploy_rules.py"
 GAPS = "tests/sandbox/test_divergences.py"
 DISTRIBUTED = "tests/sandbox/test_distributed_map_limits.py"
 LAMBDA = "tests/sandbox/test_lambda_payload_limits.py"
+SQS_SNS_DENIED = "test_sqs_and_sns_tasks_denied_by_iam_fail_with_the_names_aws_gives_and_access_denied_in_the_cause"
 NAMES = f"{RULES}::test_the_longest_auto_name_aws_takes_deploys_and_one_more_character_is_refused"
 
 
@@ -101,9 +102,12 @@ LEDGER: tuple[Limit, ...] = (
           "Lambda.AWSLambdaException", True,
           f"{QUOTAS}::test_a_lambda_task_denied_by_iam_fails_with_aws_lambda_exception_and_access_denied_in_the_cause",
           "AccessDenied was Lambda.403 with IAM's XML as the cause; a denied caller gets AccessDeniedException"),
-    Limit("SQS and SNS task errors when IAM denies", "AWS's exception names, as for DynamoDB and Lambda", False,
-          f"{GAPS}::test_sqs_and_sns_tasks_denied_by_iam_fail_with_names_aws_does_not_use",
-          "differs: SQS.SdkClientException (IAM's XML as the cause) and States.Runtime (SNS)"),
+    Limit("SQS and SNS task errors when IAM denies", "SQS.AmazonSQSException and SNS.AuthorizationErrorException",
+          True, f"{QUOTAS}::{SQS_SNS_DENIED}",
+          "the cause names the action, status 403 and code; moto said SQS.SdkClientException and States.Runtime"),
+    Limit("SQS and SNS access denied", "AccessDenied (SQS) and AuthorizationError (SNS), HTTP 403", True,
+          f"{QUOTAS}::test_callers_denied_by_sqs_and_sns_get_access_denied_and_authorization_error_naming_the_resource",
+          "naming the queue or topic; SQS callers read error code 403 before"),
     Limit("Lambda Invoke without a payload, SigV4-signed", "invokes the function with no payload", True,
           f"{QUOTAS}::test_a_signed_lambda_invoke_without_a_payload_passes_the_signature_check",
           "moto re-signed a bodyless POST with its parsed parameters and refused it: SignatureDoesNotMatch"),
