@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from botocore.client import BaseClient
+
 from tools.sandbox.aws import ACCOUNT_ID, REGION, EmbeddedAws
 
 HOST = "127.0.0.1"
@@ -52,6 +54,13 @@ class _TokenBucket:
             return True
 
 
+class _Server(ThreadingHTTPServer):
+    #: socketserver's listen backlog is 5: connections arriving together past it were reset by the kernel,
+    #: where API Gateway answers every request (429 beyond the stage's throttle). Capped by net.core.somaxconn.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 class HttpApiGateway:
     """Listens on 127.0.0.1:<port>; `url` is every stage's invoke URL in the sandbox."""
 
@@ -59,6 +68,8 @@ class HttpApiGateway:
         self.aws = aws
         gateway = self
         self._buckets: dict[str, _TokenBucket] = {}
+        self._clients: dict[tuple[str, str], BaseClient] = {}
+        self._clients_lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
@@ -69,8 +80,7 @@ class HttpApiGateway:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # the access log is the stage's, in the embedded CloudWatch; keep the console for reports
 
-        self._server = ThreadingHTTPServer((HOST, port), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server((HOST, port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -104,8 +114,18 @@ class HttpApiGateway:
         status, payload = self._integrate(route, body)
         self._reply(request, status, payload)
 
+    def _client(self, service: str, role_arn: str | None = None) -> BaseClient:
+        """One client per service and role, made on first use: a boto3 client is thread-safe, and making one per
+        request cost each request some 10 ms of CPU alone, and far more when many arrive together."""
+        with self._clients_lock:
+            key = (service, role_arn or "")
+            if key not in self._clients:
+                credentials = self.aws.role_credentials(role_arn) if role_arn else None
+                self._clients[key] = self.aws.client(service, credentials)
+            return self._clients[key]
+
     def _find_route(self, method: str, path: str) -> _Route | None:
-        client = self.aws.client("apigatewayv2")
+        client = self._client("apigatewayv2")
         for api in client.get_apis()["Items"]:
             stages = client.get_stages(ApiId=api["ApiId"])["Items"]
             stage = next((s for s in stages if s["StageName"] == "$default"), None)
@@ -158,8 +178,7 @@ class HttpApiGateway:
             return 500, {"message": f"the sandbox does not forward {integration.get('IntegrationSubtype')!r}"}
         parameters = integration.get("RequestParameters") or {}
         document = body.decode("utf-8", "replace") if parameters.get("Input") == "$request.body" else "{}"
-        credentials = self.aws.role_credentials(integration["CredentialsArn"])
-        states = self.aws.client("stepfunctions", credentials)
+        states = self._client("stepfunctions", integration["CredentialsArn"])
         try:
             started = states.start_execution(stateMachineArn=parameters["StateMachineArn"], input=document)
         except Exception as error:
