@@ -44,7 +44,7 @@ def section_markdown(document: dict[str, Any]) -> str:
 
 def replace_section(readme: str, document: dict[str, Any]) -> str:
     start, end = readme.index(BEGIN), readme.index(END) + len(END)
-    return readme[:start] + BEGIN + "\n\n" + section_markdown(document) + END + readme[end:]
+    return readme[:start] + BEGIN + "\n\n" + section_markdown(document) + "\n" + END + readme[end:]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -81,7 +81,7 @@ class LoadSettings:
 
 #: A smoke run's sizes (`python -m tools.bench --quick`, and the test).
 QUICK = LoadSettings(requests=20, api_burst_limit=5, api_rate_limit=1, task_starts=10, task_ids=2,
-                     fan_out_executions=5, work_seconds=4)  # fmt: skip
+                     fan_out_executions=5, work_seconds=6)  # fmt: skip
 
 
 def all_at_once(calls: Sequence[Callable[[], Any]]) -> list[Any]:
