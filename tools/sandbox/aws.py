@@ -58,6 +58,9 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   "between 409 and 410KB"; AWS's quota is 400 KB (409,600 bytes), so we refuse from 409,601.
 - `DynamoHandler.batch_write_item`: moto writes any number of requests; AWS refuses more than 25 (per table, and
   across tables) with a ValidationException. These two live in `tools/sandbox/dynamodb.py`.
+- `IterationWorker._eval_pool` and `DistributedItemProcessorWorker._eval_pool`: a Map worker called itself once
+  per job, so past about a thousand jobs per worker (items / MaxConcurrency) its thread died of RecursionError
+  and the execution stayed RUNNING for ever; ours loop (`map_workers.install`, from `interpreter.install`).
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 """

@@ -125,9 +125,10 @@ def install(patch: Patch) -> None:
     _install_service_error_names(patch)
     _install_child_execution_input(patch)
     _install_tolerated_failures(patch)
-    from tools.sandbox import execution_limits
+    from tools.sandbox import execution_limits, map_workers
 
     execution_limits.install(patch)
+    map_workers.install(patch)
 
 
 def _failure(env: Any, error: str, cause: str) -> Exception:

@@ -1,0 +1,76 @@
+"""A Map worker runs any number of jobs: moto's recursed once per job and hung past about a thousand per worker."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.embedded import distributed_map, run
+from tools.sandbox import map_workers
+from tools.sandbox.aws import EmbeddedAws
+
+#: More jobs for one worker (MaxConcurrency 1) than Python's recursion limit has frames.
+JOBS_PAST_THE_RECURSION_LIMIT = sys.getrecursionlimit() + 500
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[EmbeddedAws]:
+    with EmbeddedAws() as embedded:
+        embedded.enforce_iam()
+        yield embedded
+
+
+def _workers() -> tuple[type, type]:
+    import importlib
+
+    iteration = importlib.import_module(map_workers.ITERATION_WORKER_MODULE)
+    distributed = importlib.import_module(map_workers.DISTRIBUTED_WORKER_MODULE)
+    return iteration.IterationWorker, distributed.DistributedItemProcessorWorker
+
+
+def test_moto_map_workers_still_recurse_once_per_job_which_the_sandbox_replaces_with_a_loop():
+    for worker in _workers():
+        source = inspect.getsource(worker.__dict__["_eval_pool"])
+        assert "self._eval_pool(job=next_job, worker_frame=worker_frame)" in source, f"{worker.__name__} changed"
+        assert list(inspect.signature(worker.__dict__["_eval_pool"]).parameters) == ["self", "job", "worker_frame"]
+        assert "self._eval_pool(" in inspect.getsource(worker.eval), f"{worker.__name__}.eval no longer starts it"
+
+
+def test_the_embedded_aws_installs_the_loops_and_restores_moto_s_workers():
+    originals = [worker.__dict__["_eval_pool"] for worker in _workers()]
+    with EmbeddedAws():
+        assert [worker.__dict__["_eval_pool"] for worker in _workers()] == [
+            map_workers.inline_eval_pool,
+            map_workers.distributed_eval_pool,
+        ]
+    assert [worker.__dict__["_eval_pool"] for worker in _workers()] == originals
+
+
+def test_a_distributed_map_of_one_worker_runs_more_children_than_the_recursion_limit(aws):
+    items = list(range(JOBS_PAST_THE_RECURSION_LIMIT))
+    definition = distributed_map({"Double": {"Type": "Pass", "End": True}}, MaxConcurrency=1)
+    done = run(aws, definition, json.dumps(items))
+    assert done["status"] == "SUCCEEDED", done.get("cause")
+    assert json.loads(done["output"]) == items
+
+
+def test_an_inline_map_of_one_worker_runs_more_iterations_than_the_recursion_limit(aws):
+    items = list(range(JOBS_PAST_THE_RECURSION_LIMIT))
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "MaxConcurrency": 1,
+                "ItemProcessor": {"StartAt": "Same", "States": {"Same": {"Type": "Pass", "End": True}}},
+                "End": True,
+            }
+        },
+    }
+    done = run(aws, definition, json.dumps(items))
+    assert done["status"] == "SUCCEEDED", done.get("cause")
+    assert json.loads(done["output"]) == items
