@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint typecheck unit deps clean bench bench-load
+.PHONY: demo test lint typecheck unit deps clean bench bench-load bench-scale
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ bench: $(VENV)/.installed
 # README's "Load held" section is generated from (`$(PY) -m tools.bench.load --write`).
 bench-load: $(VENV)/.installed
 	$(PY) -m tools.bench.load
+
+# Scale alone: request files of 10,000 and 100,000 paths (each one execution, started through start_download.py
+# --paths-file) and the batch Lambda planning 1,000,000 lines; writes bench/scale.json, which the README's scale
+# table is generated from (`$(PY) -m tools.bench.scale_run --write`). Some 25 minutes on 2 cores.
+bench-scale: $(VENV)/.installed
+	nice -n 10 $(PY) -m tools.bench.scale_run
 
 clean:
 	rm -rf $(VENV) node_modules build .pytest_cache .mypy_cache .ruff_cache
