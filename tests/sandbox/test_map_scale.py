@@ -74,3 +74,30 @@ def test_an_inline_map_of_one_worker_runs_more_iterations_than_the_recursion_lim
     done = run(aws, definition, json.dumps(items))
     assert done["status"] == "SUCCEEDED", done.get("cause")
     assert json.loads(done["output"]) == items
+
+
+def test_moto_s_backend_lookup_still_registers_itself_under_the_global_lock_which_the_sandbox_skips():
+    from moto.core.base_backend import BackendDict
+
+    source = inspect.getsource(BackendDict)  # the file's, not the patched attribute's
+    assert "with backend_lock:" in source and "BackendDict._instances.append(self)" in source
+    assert "self._create_account_specific_backend(account_id)\n        return super().__getitem__(account_id)" in source
+    # reset forgets the accounts with the registrations, so an account present is always a registered one.
+    reset = inspect.getsource(BackendDict.reset)
+    assert "backend.clear()" in reset and "BackendDict._instances.clear()" in reset
+
+
+def test_a_backend_lookup_of_a_known_account_returns_it_without_re_registering(aws, monkeypatch):
+    from moto.core.base_backend import BackendDict
+    from moto.s3.models import s3_backends
+
+    from tools.sandbox.aws import ACCOUNT_ID
+
+    aws.client("s3").list_buckets()  # the account's S3 backend exists
+    registered = []
+    monkeypatch.setattr(BackendDict, "_create_account_specific_backend", lambda *args: registered.append(args))
+    assert s3_backends[ACCOUNT_ID] is dict.get(s3_backends, ACCOUNT_ID)
+    assert registered == []
+    with pytest.raises(KeyError):  # an account not seen yet still goes through moto's (here stubbed) registration
+        s3_backends["000000000000"]
+    assert len(registered) == 1

@@ -61,6 +61,8 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
 - `IterationWorker._eval_pool` and `DistributedItemProcessorWorker._eval_pool`: a Map worker called itself once
   per job, so past about a thousand jobs per worker (items / MaxConcurrency) its thread died of RecursionError
   and the execution stayed RUNNING for ever; ours loop (`map_workers.install`, from `interpreter.install`).
+- `moto.core.base_backend.BackendDict.__getitem__`: every backend lookup took moto's global lock and scanned every
+  BackendDict to register itself again; an account already present is returned at once (`backend_lookup.py`).
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 """
@@ -80,7 +82,7 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from tools.sandbox import access_denied, dynamodb, interpreter, lambda_limits
+from tools.sandbox import access_denied, backend_lookup, dynamodb, interpreter, lambda_limits
 from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
@@ -340,6 +342,7 @@ class EmbeddedAws:
         access_denied.install(self._patch_attr)
         dynamodb.install(self._patch_attr)
         interpreter.install(self._patch_attr)
+        backend_lookup.install(self._patch_attr)
         self._install_bucket_policy_conditions()
         original_invoke = LambdaBackend.invoke
 
