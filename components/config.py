@@ -14,7 +14,7 @@ import pulumi
 from .image_downloader import ImageDownloaderArgs
 from .job_poller import JobPollerArgs
 from .lambda_iterator import LambdaIteratorArgs
-from .map_fan_out import MapFanOutArgs
+from .map_fan_out import MAX_TOLERATED_FAILURES, MapFanOutArgs
 from .parts import WorkflowOptions
 from .record_transfer import RecordTransferArgs
 from .settings import (
@@ -84,6 +84,7 @@ class Settings:
         return MapFanOutSettings(
             max_concurrency=0, wait_duration_seconds=0,
             timeout_duration_seconds=self.map_fan_out.timeout_duration_seconds,
+            tolerated_failures=self.map_fan_out.tolerated_failures,
         )  # fmt: skip
 
 
@@ -177,6 +178,12 @@ def load_settings(values: Mapping[str, str | None]) -> Settings:
             "timeoutDurationSeconds",
             MapFanOutSettings.timeout_duration_seconds,
             lambda k, r: _integer(k, r, 1, MAX_EXECUTION_SECONDS),
+        ),
+        tolerated_failures=_read(
+            values,
+            "toleratedItemFailures",
+            MapFanOutSettings.tolerated_failures,
+            lambda k, r: _integer(k, r, 0, MAX_TOLERATED_FAILURES),
         ),
     )
     return Settings(
@@ -341,6 +348,7 @@ CONFIG_KEYS = (
     "maxConcurrency",
     "waitDurationSeconds",
     "timeoutDurationSeconds",
+    "toleratedItemFailures",
     # ImageDownloader
     "transitionDays",
     "notificationEmail",
@@ -394,6 +402,7 @@ def _fan_out_args(
         max_concurrency=knobs.max_concurrency,
         wait_duration_seconds=knobs.wait_duration_seconds,
         timeout_duration_seconds=knobs.timeout_duration_seconds,
+        tolerated_failures=knobs.tolerated_failures,
     )
 
 

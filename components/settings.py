@@ -54,11 +54,12 @@ class CommonSettings:
 
 @dataclass(frozen=True)
 class MapFanOutSettings:
-    """The MapFanOut tutorial's three knobs."""
+    """The MapFanOut tutorial's three knobs, and how many failed items an execution tolerates."""
 
     max_concurrency: int = 1
     wait_duration_seconds: int = 2
     timeout_duration_seconds: int = 60
+    tolerated_failures: int = 0
 
 
 @dataclass(frozen=True)
