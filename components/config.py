@@ -271,6 +271,10 @@ def load_image_downloader_settings(values: Mapping[str, str | None]) -> ImageDow
     return settings
 
 
+def _with_retries(events: int, retry_events: int) -> str:
+    return f"{events} ({events + retry_events} if every Retry is taken)" if retry_events else str(events)
+
+
 def _loop_turns(key: str, raw: str, budget: HistoryBudget) -> int:
     high = budget.max_turns
     try:
@@ -279,8 +283,10 @@ def _loop_turns(key: str, raw: str, budget: HistoryBudget) -> int:
         if raw.strip().isdigit() and int(raw) > high:
             raise ConfigError(
                 key,
-                f"{int(raw)} is out of range; use 1..{high}: each turn of the loop records {budget.events_per_turn} "
-                f"history events ({budget.turn}) on top of {budget.fixed_events} outside it, and Step Functions "
+                f"{int(raw)} is out of range; use 1..{high}: each turn of the loop records "
+                f"{_with_retries(budget.events_per_turn, budget.retry_events_per_turn)} history events "
+                f"({budget.turn}) on top of {_with_retries(budget.fixed_events, budget.fixed_retry_events)} outside "
+                "it, and Step Functions "
                 f"fails an execution whose history passes {HISTORY_EVENT_LIMIT:,} events",
             ) from None
         raise error from None

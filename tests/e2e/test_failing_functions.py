@@ -1,0 +1,96 @@
+"""A team's own functions failing for good, timing out and crashing, in the sandbox (tests/fixtures/misbehaving:
+four components around functions that fail as their input asks): each execution ends with the workflow's own
+error, naming the item, iteration, poll or task, and the function's error."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tools.sandbox.session import ExecutionReport, Sandbox
+
+pytestmark = pytest.mark.e2e
+PROGRAM = Path(__file__).parent.parent / "fixtures" / "misbehaving"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(program_dir=PROGRAM) as deployed:
+        yield deployed
+
+
+def run(sandbox: Sandbox, output: str, payload: object) -> ExecutionReport:
+    return sandbox.execute(output, sandbox.outputs[output], payload, timeout_seconds=120)
+
+
+def calls(report: ExecutionReport, function_prefix: str) -> list[object]:
+    return [call.event for call in report.invocations if call.function.startswith(function_prefix)]
+
+
+# MapFanOut
+
+
+def test_items_whose_function_times_out_crashes_or_raises_are_each_named_and_the_others_still_run(sandbox: Sandbox):
+    items = [
+        {"name": "a"}, {"name": "b", "how": "timeout"}, {"name": "c", "how": "exit"}, {"name": "d", "how": "raise"},
+    ]  # fmt: skip
+    report = run(sandbox, "itemsStateMachineArn", {"items": items})
+    assert (report.status, report.error) == ("FAILED", "ItemsFailed")
+    cause = str(report.cause)
+    assert cause.startswith("3 of 4 items failed, more than the 0 tolerated")
+    assert '"index":1,"item":{"name":"b","how":"timeout"},"error":"Sandbox.Timedout"' in cause
+    assert '"index":2,"item":{"name":"c","how":"exit"},"error":"Runtime.ExitError"' in cause
+    assert '"index":3,"item":{"name":"d","how":"raise"},"error":"Misbehaved"' in cause and "item d: failed" in cause
+    assert '"index":0' not in cause
+    assert {"name": "a"} in calls(report, "flaky-items-item"), "the good item ran"
+
+
+# LambdaIterator
+
+
+@pytest.mark.parametrize(
+    ("how", "error", "message"),
+    [("raise", "Misbehaved", "iteration at counter 2: failed as asked"), ("timeout", "Sandbox.Timedout", ""),
+     ("exit", "Runtime.ExitError", "")],
+)  # fmt: skip
+def test_a_failing_iteration_fails_with_iteration_failed_naming_its_counter_and_error(
+    sandbox: Sandbox, how: str, error: str, message: str
+):
+    report = run(sandbox, "iteratorStateMachineArn", {"iterations": 3, "failAt": 2, "how": how})
+    assert (report.status, report.error) == ("FAILED", "IterationFailed")
+    assert str(report.cause).startswith(f"the iteration at counter 2 failed: {error}: ")
+    assert message in str(report.cause)
+    counters = [event["counter"] for event in calls(report, "flaky-iterator-process")]  # type: ignore[index]
+    assert counters == [3, 2], "iteration 3 ran, 2 failed, 1 never ran"
+
+
+def test_a_failing_count_fails_with_count_failed_and_its_error(sandbox: Sandbox):
+    report = run(sandbox, "iteratorStateMachineArn", {"iterations": 3, "countHow": "raise"})
+    assert (report.status, report.error) == ("FAILED", "CountFailed")
+    assert str(report.cause).startswith("could not get the iteration count: Misbehaved: ")
+    assert calls(report, "flaky-iterator-process") == []
+
+
+# JobPoller
+
+
+def test_a_failing_submit_fails_with_submit_failed_and_nothing_is_polled(sandbox: Sandbox):
+    report = run(sandbox, "pollerStateMachineArn", {"submitHow": "raise"})
+    assert (report.status, report.error) == ("FAILED", "SubmitFailed")
+    assert str(report.cause).startswith("could not submit the job: Misbehaved: ")
+    assert "submit: failed as asked" in str(report.cause)
+    assert calls(report, "flaky-poller-check") == []
+
+
+@pytest.mark.parametrize(("how", "error"), [("raise", "Misbehaved"), ("timeout", "Sandbox.Timedout")])
+def test_a_failing_status_check_fails_with_status_check_failed_naming_the_poll_and_the_job(
+    sandbox: Sandbox, how: str, error: str
+):
+    report = run(sandbox, "pollerStateMachineArn", {"seconds": 600, "failAfter": 1.5, "checkHow": how})
+    assert (report.status, report.error) == ("FAILED", "StatusCheckFailed")
+    checks = len(calls(report, "flaky-poller-check"))
+    assert checks >= 2, "the first check ran before failAfter"
+    assert str(report.cause).startswith(f"status check {checks} of job ")
+    assert '"jobId":"job-1"' in str(report.cause) and f"failed: {error}: " in str(report.cause)
