@@ -107,21 +107,6 @@ def test_http_api_access_logs_are_not_written(aws):
     assert logs.describe_log_streams(logGroupName="/api/access")["logStreams"] == []
 
 
-def test_sqs_and_sns_tasks_denied_by_iam_fail_with_names_aws_does_not_use(aws):
-    """moto answers a denied SQS call with IAM's XML AccessDenied, and its SNS task trips over the answer."""
-    url = aws.client("sqs").create_queue(QueueName="task-denied")["QueueUrl"]
-    topic = aws.client("sns").create_topic(Name="task-denied")["TopicArn"]
-    denied = policy("dynamodb:GetItem")
-    tasks = {
-        "sqs:sendMessage": ({"QueueUrl": url, "MessageBody": "x"}, "SQS.SdkClientException"),
-        "sns:publish": ({"TopicArn": topic, "Message": "x"}, "States.Runtime"),
-    }
-    for action, (parameters, error) in tasks.items():
-        task = {"Type": "Task", "Resource": f"arn:aws:states:::{action}", "Parameters": parameters, "End": True}
-        described = run(aws, {"StartAt": "Call", "States": {"Call": task}}, role_policy=denied)
-        assert (described["status"], described["error"]) == ("FAILED", error), action
-
-
 def test_an_sns_topic_maximum_message_size_above_256_kib_is_not_honoured(aws):
     """AWS lets a topic take up to 1 MiB when its MaximumMessageSize says so; moto refuses above 256 KiB."""
     sns = aws.client("sns")
