@@ -94,3 +94,13 @@ def test_a_failing_status_check_fails_with_status_check_failed_naming_the_poll_a
     assert checks >= 2, "the first check ran before failAfter"
     assert str(report.cause).startswith(f"status check {checks} of job ")
     assert '"jobId":"job-1"' in str(report.cause) and f"failed: {error}: " in str(report.cause)
+
+
+# RecordTransfer
+
+
+@pytest.mark.parametrize(("how", "error"), [("raise", "Misbehaved"), ("exit", "Runtime.ExitError")])
+def test_a_failing_seed_fails_with_seed_failed_and_its_error(sandbox: Sandbox, how: str, error: str):
+    report = run(sandbox, "recordsStateMachineArn", {"seedHow": how})
+    assert (report.status, report.error) == ("FAILED", "SeedFailed")
+    assert str(report.cause).startswith(f"could not seed the records: {error}: ")
