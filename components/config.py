@@ -332,14 +332,27 @@ def load_record_transfer_settings(values: Mapping[str, str | None]) -> RecordTra
 
 def load_task_tracker_settings(values: Mapping[str, str | None]) -> TaskTrackerSettings:
     """The TaskTracker's key: the work's length, which a Standard execution's one-year limit bounds."""
-    return TaskTrackerSettings(
+    settings = TaskTrackerSettings(
         work_seconds=_read(
             values,
             "workSeconds",
             TaskTrackerSettings.work_seconds,
             lambda k, r: _integer(k, r, 0, MAX_EXECUTION_SECONDS),
-        )
+        ),
+        timeout_seconds=_read(
+            values,
+            "taskTimeoutSeconds",
+            TaskTrackerSettings.timeout_seconds,
+            lambda k, r: _integer(k, r, 1, MAX_EXECUTION_SECONDS),
+        ),
     )
+    if settings.timeout_seconds <= settings.work_seconds:
+        raise ConfigError(
+            "taskTimeoutSeconds",
+            f"{settings.timeout_seconds} is not more than workSeconds ({settings.work_seconds}): every run would "
+            "time out; raise taskTimeoutSeconds or lower workSeconds",
+        )
+    return settings
 
 
 #: Every project config key, for `__main__.py` to read and tests to check against Pulumi.dev.yaml.
@@ -381,6 +394,7 @@ CONFIG_KEYS = (
     # RecordTransfer and TaskTracker
     "maxRecords",
     "workSeconds",
+    "taskTimeoutSeconds",
 )
 
 
@@ -472,5 +486,7 @@ def record_transfer_args(settings: Settings, alarm_topic_arn: pulumi.Input[str])
 
 def task_tracker_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> TaskTrackerArgs:
     return TaskTrackerArgs(
-        **workflow_options(settings.common, alarm_topic_arn), work_seconds=settings.task_tracker.work_seconds
+        **workflow_options(settings.common, alarm_topic_arn),
+        work_seconds=settings.task_tracker.work_seconds,
+        task_timeout_seconds=settings.task_tracker.timeout_seconds,
     )

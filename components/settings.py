@@ -175,6 +175,8 @@ class RecordTransferSettings:
 
 @dataclass(frozen=True)
 class TaskTrackerSettings:
-    """How long the task tracker's stand-in work (a Wait) takes."""
+    """How long the task tracker's stand-in work (a Wait) takes, and how long a run may take in all."""
 
     work_seconds: int = 30
+    #: A run still going after this times out (TIMED_OUT), its task left STARTED past its `deadline`.
+    timeout_seconds: int = 3600

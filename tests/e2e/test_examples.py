@@ -120,7 +120,8 @@ def test_a_failing_work_lambda_records_the_task_failed_with_its_error(reports: S
     assert run["errorName"] == "ReportFailed"
     assert "the report's sources are unavailable" in run["errorCause"]
     description = reports.wait(started["executionArn"], timeout_seconds=30)
-    assert (description["status"], description["error"]) == ("FAILED", "ReportFailed")
+    assert (description["status"], description["error"]) == ("FAILED", "TaskFailed")
+    assert "recorded FAILED: ReportFailed: " in description["cause"]
 
 
 def test_the_work_lambda_may_write_reports_only(reports: Sandbox):

@@ -4,8 +4,12 @@ error, naming the item, iteration, poll or task, and the function's error."""
 
 from __future__ import annotations
 
+import json
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,3 +108,74 @@ def test_a_failing_seed_fails_with_seed_failed_and_its_error(sandbox: Sandbox, h
     report = run(sandbox, "recordsStateMachineArn", {"seedHow": how})
     assert (report.status, report.error) == ("FAILED", "SeedFailed")
     assert str(report.cause).startswith(f"could not seed the records: {error}: ")
+
+
+# TaskTracker
+
+
+def _start(sandbox: Sandbox, starter_output: str, task_id: str) -> dict[str, Any]:
+    response = sandbox.client("lambda").invoke(
+        FunctionName=sandbox.outputs[starter_output], Payload=json.dumps({"taskId": task_id}).encode()
+    )
+    answer: dict[str, Any] = json.loads(response["Payload"].read())
+    assert not response.get("FunctionError"), answer
+    return answer
+
+
+def _runs(sandbox: Sandbox, table_output: str, task_id: str) -> list[dict[str, Any]]:
+    items = sandbox.client("dynamodb").query(
+        TableName=sandbox.outputs[table_output],
+        KeyConditionExpression="taskId = :taskId",
+        ExpressionAttributeValues={":taskId": {"S": task_id}},
+        ConsistentRead=True,
+    )["Items"]
+    return [{key: next(iter(value.values())) for key, value in item.items()} for item in items]
+
+
+@pytest.mark.parametrize(
+    ("task_id", "error"),
+    [("raise-report", "Misbehaved"), ("timeout-report", "Sandbox.Timedout"), ("exit-report", "Runtime.ExitError")],
+)
+def test_a_failing_work_function_leaves_the_task_failed_with_its_error_and_fails_with_task_failed(
+    sandbox: Sandbox, task_id: str, error: str
+):
+    started = _start(sandbox, "taskStarterFunctionName", task_id)
+    description = sandbox.wait(started["executionArn"], timeout_seconds=60)
+    assert (description["status"], description["error"]) == ("FAILED", "TaskFailed")
+    assert description["cause"].startswith(
+        f"task {task_id} (run at {started['timestamp']}) failed, recorded FAILED: {error}: "
+    )
+    [run_row] = _runs(sandbox, "tasksTableName", task_id)
+    assert (run_row["Status"], run_row["errorName"]) == ("FAILED", error)
+    assert run_row["executionArn"] == started["executionArn"] and run_row["finishedAt"]
+
+
+def test_a_failure_that_cannot_be_recorded_fails_with_failure_not_recorded_naming_both_errors(sandbox: Sandbox):
+    sfn = sandbox.client("stepfunctions")
+    deployed = sfn.describe_state_machine(stateMachineArn=sandbox.outputs["tasksStateMachineArn"])
+    definition = json.loads(deployed["definition"])
+    definition["States"]["RecordFailed"]["Parameters"]["TableName"] = "someone-elses-tasks"  # its role may not
+    variant = sfn.create_state_machine(
+        name=f"flaky-tasks-variant-{uuid.uuid4().hex[:8]}",
+        definition=json.dumps(definition),
+        roleArn=deployed["roleArn"],
+    )["stateMachineArn"]
+    report = sandbox.execute("flaky-tasks", variant, {"taskId": "raise-unrecorded", "timestamp": 1700000000})
+    assert (report.status, report.error) == ("FAILED", "FailureNotRecorded")
+    cause = str(report.cause)
+    assert cause.startswith("task raise-unrecorded (run at 1700000000) failed (Misbehaved: ")
+    assert "recording it FAILED failed too, so the task may still show STARTED: DynamoDB." in cause
+    assert "dynamodb:UpdateItem" in cause
+    [run_row] = _runs(sandbox, "tasksTableName", "raise-unrecorded")
+    assert run_row["Status"] == "STARTED", "what the task shows when its failure could not be recorded"
+
+
+def test_a_run_that_never_finishes_times_out_and_its_task_shows_started_past_its_deadline(sandbox: Sandbox):
+    started = _start(sandbox, "slowTaskStarterFunctionName", "nightly")
+    description = sandbox.wait(started["executionArn"], timeout_seconds=60)
+    assert description["status"] == "TIMED_OUT"
+    [run_row] = _runs(sandbox, "slowTasksTableName", "nightly")
+    assert run_row["Status"] == "STARTED" and int(run_row["deadline"]) == started["timestamp"] + 2
+    assert int(run_row["deadline"]) < time.time(), "past its deadline: it will never be DONE or FAILED"
+    again = _start(sandbox, "slowTaskStarterFunctionName", "nightly")
+    assert again["alreadyStarted"] is False and again["executionArn"] != started["executionArn"], "a new run"
