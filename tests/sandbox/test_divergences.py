@@ -10,7 +10,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from tests.support.embedded import create_role, create_state_machine, distributed_map, policy, run
+from tests.support.embedded import create_role, create_state_machine, distributed_map, policy, run, wait
 from tools.sandbox.aws import EmbeddedAws
 from tools.sandbox.engine import RECORDED_NOT_EMULATED, SandboxMocks
 from tools.sandbox.gateway import HttpApiGateway
@@ -113,3 +113,15 @@ def test_an_sns_topic_maximum_message_size_above_256_kib_is_not_honoured(aws):
     topic = sns.create_topic(Name="large-payloads", Attributes={"MaximumMessageSize": "1048576"})["TopicArn"]
     with pytest.raises(ClientError, match="Message too long"):
         sns.publish(TopicArn=topic, Message="x" * 300_000)
+
+
+def test_get_execution_history_answers_every_event_at_once_oldest_first(aws):
+    """moto ignores maxResults, nextToken and reverseOrder: a caller paging the history gets it whole."""
+    loop = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": True}}}
+    arn = create_state_machine(aws, loop)
+    execution_arn = aws.client("stepfunctions").start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    wait(aws, execution_arn)
+    page = aws.client("stepfunctions").get_execution_history(
+        executionArn=execution_arn, maxResults=2, reverseOrder=True
+    )
+    assert [event["id"] for event in page["events"]] == [1, 2, 3, 4, 5, 6] and "nextToken" not in page

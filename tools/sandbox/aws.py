@@ -8,6 +8,9 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   we sign them with credentials of the execution's role, so the state machine role is enforced as in AWS.
 - `moto.awslambda.models.LambdaBackend.invoke`: moto runs functions in Docker, which we lack; we run the
   deployed zip in `LambdaRuntime` worker processes, holding requests and responses to Lambda's 6 MB limits.
+- `moto.stepfunctions.models.StateMachine.__init__`, `EventManager.add_event`, `Environment.__init__` and
+  `Program.eval` (`execution_limits.install`): a Standard execution's 25,000 history events and an Express
+  execution's 5 minutes; moto ran every Express execution as a Standard one.
 - `moto.awslambda.responses.sys`: moto refused any response whose `sys.getsizeof` passed 6,000,000, short of
   Lambda's 6,291,556 bytes (`lambda_limits.install`).
 - `moto.iam.access_control.IAMRequestBase.__init__`: moto names the checked action after the API operation

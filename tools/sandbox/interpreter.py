@@ -125,6 +125,9 @@ def install(patch: Patch) -> None:
     _install_service_error_names(patch)
     _install_child_execution_input(patch)
     _install_tolerated_failures(patch)
+    from tools.sandbox import execution_limits
+
+    execution_limits.install(patch)
 
 
 def _failure(env: Any, error: str, cause: str) -> Exception:

@@ -23,6 +23,7 @@ RULES = "tests/sandbox/test_deploy_rules.py"
 GAPS = "tests/sandbox/test_divergences.py"
 DISTRIBUTED = "tests/sandbox/test_distributed_map_limits.py"
 LAMBDA = "tests/sandbox/test_lambda_payload_limits.py"
+EXECUTION = "tests/sandbox/test_execution_limits.py"
 SQS_SNS_DENIED = "test_sqs_and_sns_tasks_denied_by_iam_fail_with_the_names_aws_gives_and_access_denied_in_the_cause"
 NAMES = f"{RULES}::test_the_longest_auto_name_aws_takes_deploys_and_one_more_character_is_refused"
 
@@ -87,9 +88,15 @@ LEDGER: tuple[Limit, ...] = (
     Limit("Execution output of a string", "JSON text (\"done\" quoted)", False,
           f"{GAPS}::test_a_string_execution_output_is_not_json_encoded",
           "differs: moto's DescribeExecution output is the bare string"),
-    Limit("Execution history", "25,000 events", False, None,
-          "not enforced: moto keeps every event; the config's maxRecords, maxPolls and maxIterations keep the "
-          "workflows under it"),
+    Limit("Execution history", f"{q.STATES_HISTORY_EVENTS:,} events (Standard)", True,
+          f"{EXECUTION}::test_a_standard_execution_of_the_limit_in_events_succeeds_and_one_more_turn_fails_with_states_runtime",
+          "event 25,000 is ExecutionFailed, States.Runtime, AWS's cause (moto kept every event)"),
+    Limit("Express execution duration", f"{q.EXPRESS_DURATION_SECONDS // 60} minutes", True,
+          f"{EXECUTION}::test_an_express_execution_past_its_duration_limit_times_out_and_a_standard_one_does_not",
+          "timed out as by TimeoutSeconds; moto also ran every Express execution as a Standard one"),
+    Limit("GetExecutionHistory paging", "maxResults, nextToken and reverseOrder", False,
+          f"{GAPS}::test_get_execution_history_answers_every_event_at_once_oldest_first",
+          "differs: moto answers every event at once, oldest first"),
     # error names
     Limit("DynamoDB task error names", "DynamoDB.<code> for DynamoDB's modeled exceptions, else "
           "DynamoDB.AmazonDynamoDBException", True,
@@ -166,6 +173,10 @@ LEDGER: tuple[Limit, ...] = (
           f"{RULES}::test_an_http_api_integration_timeout_outside_50_to_30000_ms_is_refused", "refused at deploy"),
     Limit("State machine definition", f"{q.STATE_MACHINE_DEFINITION_BYTES:,} bytes (1 MB)", True,
           f"{RULES}::test_a_definition_of_1_mb_deploys_and_one_byte_more_is_refused", "refused at deploy"),
+    Limit("State machine definition structure", "InvalidDefinition: StartAt, Next, Catch and Default targets, "
+          "Next or End, reachable states", True,
+          f"{RULES}::test_a_definition_create_state_machine_would_refuse_is_refused_at_deploy_naming_the_problem",
+          "refused at deploy with AWS's diagnostic codes; moto's parser took them"),
     Limit("Lambda .zip package", "50 MB zipped, 250 MB unzipped", True,
           f"{RULES}::test_a_lambda_package_over_50_mb_zipped_or_250_mb_unzipped_is_refused",
           "refused at deploy (layers are not counted: the program has none)"),

@@ -7,6 +7,11 @@ from __future__ import annotations
 # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html) gives `input`
 # "Length Constraints: Maximum length of 262144", in UTF-8 bytes.
 STATES_PAYLOAD_BYTES = 256 * 1024
+# Same page ("Maximum execution history size": 25,000 events in a single state machine execution history; "If the
+# execution history reaches this quota the execution fails"), for Standard workflows; "Maximum execution time" of an
+# Express workflow: 5 minutes.
+STATES_HISTORY_EVENTS = 25_000
+EXPRESS_DURATION_SECONDS = 300
 
 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html ("Item size": "The maximum
 # item size in DynamoDB is 400 KB, which includes both attribute name binary length (UTF-8 length) and attribute
