@@ -186,3 +186,16 @@ def test_a_run_that_never_finishes_times_out_and_its_task_shows_started_past_its
     assert int(run_row["deadline"]) < time.time(), "past its deadline: it will never be DONE or FAILED"
     again = _start(sandbox, "slowTaskStarterFunctionName", "nightly")
     assert again["alreadyStarted"] is False and again["executionArn"] != started["executionArn"], "a new run"
+
+
+def test_a_work_function_throttled_once_is_retried_and_the_task_is_done(sandbox: Sandbox):
+    faults = pytest.importorskip("tools.sandbox.faults", reason="the sandbox's fault injection (issue 14, part 1)")
+    sandbox.inject(faults.Fault.error("flaky-tasks-work-function", "Lambda.TooManyRequestsException", times=1))
+    try:
+        started = _start(sandbox, "taskStarterFunctionName", "elevenses")
+        description = sandbox.wait(started["executionArn"], timeout_seconds=60)
+        assert description["status"] == "SUCCEEDED", description.get("cause")
+        assert [hit.target for hit in sandbox.faults_fired()] == ["flaky-tasks-work-function"]
+        assert [row["Status"] for row in _runs(sandbox, "tasksTableName", "elevenses")] == ["DONE"]
+    finally:
+        sandbox.clear_faults()

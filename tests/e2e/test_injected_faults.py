@@ -4,7 +4,7 @@ TaskTracker. Each is retried where the table says so, and otherwise ends with th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -54,14 +54,19 @@ def execute(sandbox: Sandbox, output: str, payload: Any) -> ExecutionReport:
     return sandbox.execute(output, sandbox.outputs[output], payload, timeout_seconds=120)
 
 
-def fired(sandbox: Sandbox) -> list[str]:
-    return [hit.target for hit in sandbox.faults_fired()]
+@pytest.fixture
+def fired(sandbox: Sandbox) -> Callable[[Sandbox], list[str]]:
+    """What the faults hit during this test (`faults_fired()` keeps every earlier test's hits too)."""
+    before = len(sandbox.faults_fired())
+    return lambda deployed: [hit.target for hit in deployed.faults_fired()[before:]]
 
 
 # MapFanOut
 
 
-def test_a_throttled_item_function_is_retried_and_every_item_runs(sandbox: Sandbox):
+def test_a_throttled_item_function_is_retried_and_every_item_runs(
+    sandbox: Sandbox, fired: Callable[[Sandbox], list[str]]
+):
     sandbox.inject(Fault.error(ITEM_FUNCTION, "Lambda.TooManyRequestsException", times=1))
     report = run_workflow(sandbox, WORKFLOWS["map-fan-out"], items=["Economics", "Mathematics"])
     assert report.status == "SUCCEEDED", (report.error, report.cause)
@@ -85,7 +90,9 @@ def test_an_item_function_past_its_timeout_is_named_with_sandbox_timedout(sandbo
     assert '"error":"Sandbox.Timedout"' in str(report.cause)
 
 
-def test_a_throttled_list_read_is_retried_and_one_throttled_for_good_fails_with_list_not_read(sandbox: Sandbox):
+def test_a_throttled_list_read_is_retried_and_one_throttled_for_good_fails_with_list_not_read(
+    sandbox: Sandbox, fired: Callable[[Sandbox], list[str]]
+):
     sandbox.inject(Fault.api("dynamodb:GetItem", times=1))
     assert run_workflow(sandbox, WORKFLOWS["map-fan-out"], items=["Economics"]).status == "SUCCEEDED"
     sandbox.clear_faults()
@@ -108,7 +115,7 @@ def test_a_producer_failing_transiently_is_retried_and_the_consumers_run(sandbox
 
 
 def test_a_throttled_iteration_is_retried_and_its_retries_are_the_history_events_the_budget_allows(
-    sandbox: Sandbox,
+    sandbox: Sandbox, fired: Callable[[Sandbox], list[str]]
 ):
     budget = LAMBDA_ITERATOR_HISTORY
     sandbox.inject(Fault.error(PROCESS_FUNCTION, "Lambda.TooManyRequestsException", times=2))
@@ -120,7 +127,9 @@ def test_a_throttled_iteration_is_retried_and_its_retries_are_the_history_events
     assert events <= budget.worst_fixed_events + 3 * budget.worst_events_per_turn
 
 
-def test_an_iteration_throttled_past_its_retries_fails_with_iteration_failed_naming_the_counter(sandbox: Sandbox):
+def test_an_iteration_throttled_past_its_retries_fails_with_iteration_failed_naming_the_counter(
+    sandbox: Sandbox, fired: Callable[[Sandbox], list[str]]
+):
     sandbox.inject(Fault.error(PROCESS_FUNCTION, "Lambda.TooManyRequestsException"))
     report = execute(sandbox, "lambdaIteratorStateMachineArn", {"iterations": 3})
     assert (report.status, report.error) == ("FAILED", "IterationFailed")
@@ -138,7 +147,9 @@ def test_a_throttled_submit_is_retried_and_the_job_is_polled_to_its_end(sandbox:
     assert report.output["status"] == "SUCCEEDED"
 
 
-def test_a_status_check_failing_past_its_retries_fails_with_status_check_failed_naming_the_poll(sandbox: Sandbox):
+def test_a_status_check_failing_past_its_retries_fails_with_status_check_failed_naming_the_poll(
+    sandbox: Sandbox, fired: Callable[[Sandbox], list[str]]
+):
     sandbox.inject(Fault.error(CHECK_FUNCTION, "Lambda.ServiceException"))
     report = execute(sandbox, "jobPollerStateMachineArn", {"durationSeconds": 60})
     assert (report.status, report.error) == ("FAILED", "StatusCheckFailed")
@@ -150,7 +161,9 @@ def test_a_status_check_failing_past_its_retries_fails_with_status_check_failed_
 # RecordTransfer
 
 
-def test_a_throttled_send_is_retried_and_every_record_reaches_the_queue_once_in_order(sandbox: Sandbox):
+def test_a_throttled_send_is_retried_and_every_record_reaches_the_queue_once_in_order(
+    sandbox: Sandbox, fired: Callable[[Sandbox], list[str]]
+):
     sandbox.inject(Fault.api("sqs:SendMessage", times=1))
     report = execute(sandbox, "recordTransferStateMachineArn", {"count": 3})
     assert report.status == "SUCCEEDED", (report.error, report.cause)
@@ -158,7 +171,9 @@ def test_a_throttled_send_is_retried_and_every_record_reaches_the_queue_once_in_
     assert [body["MessageId"] for body in queued_records(sandbox)] == ["MessageNo1", "MessageNo2", "MessageNo3"]
 
 
-def test_a_send_throttled_for_good_fails_with_record_not_sent_naming_the_record(sandbox: Sandbox):
+def test_a_send_throttled_for_good_fails_with_record_not_sent_naming_the_record(
+    sandbox: Sandbox, fired: Callable[[Sandbox], list[str]]
+):
     sandbox.inject(Fault.api("sqs:SendMessage"))
     report = execute(sandbox, "recordTransferStateMachineArn", {"count": 4})
     assert (report.status, report.error) == ("FAILED", "RecordNotSent")
