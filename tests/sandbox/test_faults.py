@@ -18,8 +18,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.support.embedded import TRUST_POLICY, create_state_machine, policy, wait
+from tools.sandbox import cli
 from tools.sandbox.aws import EmbeddedAws
-from tools.sandbox.faults import Fault, FaultRegistry, LambdaServiceError
+from tools.sandbox.faults import Fault, FaultRegistry, LambdaServiceError, parse_spec
 from tools.sandbox.lambda_runtime import FunctionSpec, LambdaRuntime
 from tools.sandbox.scenarios import PROCESS_ITERATION_FUNCTION
 from tools.sandbox.session import Sandbox
@@ -610,3 +611,69 @@ def test_sandbox_inject_throttles_a_deployed_function_which_the_workflows_retry_
     assert [(f.target, f.hit) for f in fired] == [(PROCESS_ITERATION_FUNCTION, 1)]
     assert failed.status == "FAILED" and "ValueError" in f"{failed.error} {failed.cause}"
     assert cleared.status == "SUCCEEDED"
+
+
+# --- the command line -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "fault"),
+    [
+        (
+            "function=lambda-iterator-process-iteration-function,error=ValueError,times=2",
+            Fault.error(PROCESS_ITERATION_FUNCTION, "ValueError", times=2),
+        ),
+        ("function=NAME,error=ImageHostDown,message=host down", Fault.error("NAME", "ImageHostDown", "host down")),
+        ("function=NAME,delay=40", Fault.delay("NAME", 40)),
+        ("function=NAME,crash=oom", Fault.crash("NAME", "oom")),
+        ("action=s3:PutObject,error=throttle,times=3", Fault.api("s3:PutObject", times=3)),
+        (
+            "action=sns:Publish,error=InternalError,fraction=0.5",
+            Fault.api("sns:Publish", "InternalError", fraction=0.5),
+        ),
+        ("action=dynamodb:GetItem", Fault.api("dynamodb:GetItem")),
+    ],
+)
+def test_the_cli_parses_each_kind_of_fault_spec(spec, fault):
+    for command in (["run", "lambda-iterator"], ["serve"]):
+        args = cli._parser().parse_args([*command, "--fault", spec, "--fault", "action=sqs:SendMessage"])
+        assert args.fault == [fault, Fault.api("sqs:SendMessage")]
+    assert parse_spec(fault.describe()) == fault
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ("function=NAME", "exactly one of error=NAME, delay=SECONDS or crash=exit|oom"),
+        ("function=NAME,crash=boom", "crash must be one of exit, oom, not 'boom'"),
+        ("action=s3", "action must be 'service:Operation'"),
+        ("times=2", "give exactly one of function=NAME or action=service:Operation"),
+        ("function=NAME,error=X,times=two", "times=two: not a whole number"),
+        ("function=NAME,error=X,colour=red", "unknown key 'colour'"),
+        ("function=NAME,error", "'error' is not KEY=VALUE"),
+        ("action=s3:PutObject,delay=3", "an action= fault takes error, times, fraction and seed only"),
+        ("function=NAME,delay=1,delay=2", "delay is given twice"),
+        ("action=sns:Publish,fraction=2", "fraction must be in (0, 1]"),
+    ],
+)
+def test_a_bad_fault_spec_is_a_one_line_usage_error_naming_the_problem(spec, problem, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli._parser().parse_args(["run", "lambda-iterator", "--fault", spec])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert exited.value.code == 2
+    assert lines[-1].startswith(f"python -m tools.sandbox run: error: argument --fault: {spec!r}: ")
+    assert problem in lines[-1]
+
+
+@pytest.mark.e2e
+def test_run_with_a_fault_reports_the_faults_that_fired_and_an_unknown_function_is_a_usage_error(capsys):
+    fault = f"function={PROCESS_ITERATION_FUNCTION},error=ValueError,message=bad counter"
+    code = cli.main(["run", "lambda-iterator", "--input", '{"iterations": 1}', "--json", "--fault", fault])
+    report = json.loads(capsys.readouterr().out)
+
+    assert code == 1 and report["status"] == "FAILED"
+    assert [(hit["fault"], hit["target"], hit["hit"]) for hit in report["faultsFired"]] == [
+        (fault, PROCESS_ITERATION_FUNCTION, 1)
+    ]
+    assert cli.main(["run", "lambda-iterator", "--fault", "function=no-such-function,crash=exit"]) == 2
+    assert "no deployed function is named 'no-such-function'" in " ".join(capsys.readouterr().out.split())

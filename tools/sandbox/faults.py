@@ -11,8 +11,8 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 FaultKind = Literal["error", "delay", "crash", "api"]
 CRASH_MODES = ("exit", "oom")
@@ -106,8 +106,9 @@ class Fault:
     def describe(self) -> str:
         """The fault as a `--fault` spec."""
         head = f"function={self.function}" if self.kind != "api" else f"action={self.action}"
+        message = f",message={self.message}" if self.message != Fault.message else ""
         what = {
-            "error": f"error={self.error_name}",
+            "error": f"error={self.error_name}{message}",
             "delay": f"delay={self.seconds:g}",
             "crash": f"crash={self.how}",
             "api": f"error={self.error_name}",
@@ -143,7 +144,8 @@ def action_key(action: str) -> str:
     return ACTION_ALIASES.get(key, key)
 
 
-def _function_key(reference: str) -> str:
+def function_key(reference: str) -> str:
+    """A function reference's name: an ARN (qualified or not) names its function; any other name is itself."""
     parts = reference.split(":")
     if reference.startswith("arn:") and len(parts) >= 7:
         return parts[6]
@@ -188,8 +190,8 @@ class FaultRegistry:
 
     def for_function(self, logical_name: str, *names: str) -> Fault | None:
         """The fault this invocation of the function suffers, if any; `names` are its physical name and ARN."""
-        keys = {logical_name, *names, *(_function_key(name) for name in names)}
-        return self._hit(lambda fault: fault.kind != "api" and _function_key(str(fault.function)) in keys, logical_name)
+        keys = {logical_name, *names, *(function_key(name) for name in names)}
+        return self._hit(lambda fault: fault.kind != "api" and function_key(str(fault.function)) in keys, logical_name)
 
     def for_action(self, action: str) -> Fault | None:
         """The fault this API call (`service:Operation`) suffers, if any."""
@@ -210,3 +212,50 @@ class FaultRegistry:
                 self._fired.append(FiredFault(state.fault, target, time.time(), state.hits))
                 return state.fault
         return None
+
+
+#: The keys of a `--fault` spec.
+SPEC_KEYS = ("function", "action", "error", "message", "delay", "crash", "times", "fraction", "seed")
+
+
+def _number(key: str, value: str, kind: type[int] | type[float]) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{key}={value}: not {'a whole number' if kind is int else 'a number'}") from None
+
+
+def parse_spec(text: str) -> Fault:
+    """A fault from a `--fault` spec: `function=NAME,error=ValueError,times=2`, `action=s3:PutObject,times=3`, ..."""
+    fields: dict[str, str] = {}
+    for part in text.split(","):
+        key, equals, value = (piece.strip() for piece in part.partition("="))
+        if not equals or not key or not value:
+            raise ValueError(f"{part.strip()!r} is not KEY=VALUE")
+        if key not in SPEC_KEYS:
+            raise ValueError(f"unknown key {key!r}; use {', '.join(SPEC_KEYS)}")
+        if key in fields:
+            raise ValueError(f"{key} is given twice")
+        fields[key] = value
+    if ("function" in fields) == ("action" in fields):
+        raise ValueError("give exactly one of function=NAME or action=service:Operation")
+    times = _number("times", fields["times"], int) if "times" in fields else None
+    fraction = _number("fraction", fields["fraction"], float) if "fraction" in fields else None
+    seed = _number("seed", fields["seed"], int) if "seed" in fields else 0
+    if "action" in fields:
+        if {"delay", "crash", "message"} & fields.keys():
+            raise ValueError("an action= fault takes error, times, fraction and seed only")
+        return Fault.api(fields["action"], fields.get("error", THROTTLE), times=times, fraction=fraction, seed=seed)
+    kinds = [key for key in ("error", "delay", "crash") if key in fields]
+    if len(kinds) != 1:
+        raise ValueError("a function= fault takes exactly one of error=NAME, delay=SECONDS or crash=exit|oom")
+    if "message" in fields and kinds != ["error"]:
+        raise ValueError("message= goes with error=")
+    function = fields["function"]
+    if kinds == ["error"]:
+        fault = Fault.error(function, fields["error"], fields.get("message", "injected fault"), times=times)
+    elif kinds == ["delay"]:
+        fault = Fault.delay(function, _number("delay", fields["delay"], float), times=times)
+    else:
+        fault = Fault.crash(function, fields["crash"], times=times)
+    return replace(fault, fraction=fraction, seed=seed) if fraction is not None else fault

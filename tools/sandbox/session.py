@@ -16,7 +16,7 @@ from botocore.client import BaseClient
 from tools.program import PROJECT_ROOT, ProgramRun, run_program
 from tools.sandbox.aws import EmbeddedAws
 from tools.sandbox.engine import SandboxMocks
-from tools.sandbox.faults import Fault, FaultRegistry, FiredFault
+from tools.sandbox.faults import Fault, FaultRegistry, FiredFault, function_key
 from tools.sandbox.gateway import HttpApiGateway
 from tools.sandbox.lambda_runtime import FunctionNotFound, Invocation, LambdaRuntime
 
@@ -90,6 +90,10 @@ def _decode(text: str | None) -> Any:
         return text
 
 
+class UnknownFaultTarget(ValueError):
+    """A function fault names no deployed function, so it could never fire."""
+
+
 class Sandbox:
     """Start with `with Sandbox(overrides={...}) as sandbox:`; the program is deployed on entry.
 
@@ -154,12 +158,25 @@ class Sandbox:
         """Evaluate the program's `__main__.py` with its stack config; every resource lands in the embedded AWS."""
         self.program = run_program(self.mocks, stack=self.stack, overrides=self.overrides, root=self.program_dir)
         self.aws.enforce_iam()
-        self.inject(*self._initial_faults)
-        self._initial_faults = ()
+        initial, self._initial_faults = self._initial_faults, ()
+        self.inject(*initial)
         return self.program
 
     def inject(self, *faults: Fault) -> None:
-        """Make these faults active (with those already injected) until `clear_faults()`."""
+        """Make these faults active (with those already injected) until `clear_faults()`.
+
+        A function fault must name a deployed function (logical name, physical name or ARN), or it could never fire.
+        """
+        if self.program is None:  # not deployed yet: the faults wait, so that deploying is not faulted
+            self._initial_faults += faults
+            return
+        known = {name for spec in self.mocks.functions.values() for name in (spec.logical_name, spec.function_name)}
+        for fault in faults:
+            if fault.kind != "api" and function_key(str(fault.function)) not in known:
+                raise UnknownFaultTarget(
+                    f"{fault.describe()}: no deployed function is named {fault.function!r}; the functions are "
+                    + ", ".join(sorted(spec.logical_name for spec in self.mocks.functions.values()))
+                )
         self.faults.add(*faults)
 
     def clear_faults(self) -> None:
