@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import subprocess
+import sys
 import time
 import uuid
 import zipfile
@@ -15,7 +17,7 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionClosedError
 
 from tests.support.embedded import TRUST_POLICY, create_state_machine, policy, wait
 from tools.sandbox import cli
@@ -23,10 +25,11 @@ from tools.sandbox.aws import EmbeddedAws
 from tools.sandbox.faults import Fault, FaultRegistry, LambdaServiceError, parse_spec
 from tools.sandbox.lambda_runtime import FunctionSpec, LambdaRuntime
 from tools.sandbox.scenarios import PROCESS_ITERATION_FUNCTION
-from tools.sandbox.session import Sandbox
+from tools.sandbox.session import Sandbox, UnknownFaultTarget
 from tools.sandbox.workflows import WORKFLOWS
 
 ACCOUNT = "123456789012"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Handlers of the functions under test; `echo` returns its event with the time it had left.
 APP = """
 import os
@@ -86,24 +89,23 @@ class Functions:
 
 
 @pytest.fixture(scope="module")
-def functions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Functions]:
-    faults = FaultRegistry()
-    runtime = LambdaRuntime(faults=faults)
+def sandbox() -> Iterator[Sandbox]:
+    """The program deployed once: one embedded AWS for the module, as only one can run in a process."""
+    with Sandbox() as deployed:
+        yield deployed
 
-    def invoke(function: str, payload: bytes) -> tuple[bytes, str | None]:
-        result = runtime.invoke(function, payload)
-        return result.payload, result.function_error
 
-    with runtime, EmbeddedAws(lambda_invoker=invoke, faults=faults) as aws:
-        aws.enforce_iam()
-        yield Functions(aws, runtime, _zip(tmp_path_factory.mktemp("faults")))
+@pytest.fixture(scope="module")
+def functions(sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> Functions:
+    """Small functions of our own next to the program's, in the sandbox's Lambda (sharing its fault registry)."""
+    return Functions(sandbox.aws, sandbox.runtime, _zip(tmp_path_factory.mktemp("faults")))
 
 
 @pytest.fixture(autouse=True)
 def no_faults_left(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    if "functions" in request.fixturenames:
-        request.getfixturevalue("functions").aws.faults.clear()
+    if "sandbox" in request.fixturenames:
+        request.getfixturevalue("sandbox").clear_faults()
 
 
 def invoke(functions: Functions, name: str, event: Any = None) -> tuple[dict[str, Any], Any]:
@@ -588,22 +590,19 @@ def test_s3_still_names_the_iam_action_in_its_data_before_authorizing():
 # --- a whole sandbox: Sandbox.inject on the program's own workflows -------------------------------------------
 
 
-@pytest.mark.e2e
-def test_sandbox_inject_throttles_a_deployed_function_which_the_workflows_retry_outlasts():
+def test_sandbox_inject_throttles_a_deployed_function_which_the_workflows_retry_outlasts(sandbox):
     iterator = WORKFLOWS["lambda-iterator"]
-    with Sandbox(faults=[Fault.api("dynamodb:GetItem", times=1)]) as sandbox:
-        assert [fault.action for fault in sandbox.faults.active()] == ["dynamodb:GetItem"], "active once deployed"
-        sandbox.clear_faults()
-        sandbox.inject(Fault.error(PROCESS_ITERATION_FUNCTION, "Lambda.TooManyRequestsException", times=1))
-        arn = sandbox.outputs[iterator.state_machine_output]
+    arn = sandbox.outputs[iterator.state_machine_output]
+    already = len(sandbox.faults_fired())
+    sandbox.inject(Fault.error(PROCESS_ITERATION_FUNCTION, "Lambda.TooManyRequestsException", times=1))
 
-        retried = sandbox.execute(iterator.name, arn, {"iterations": 2})
-        history = sandbox.history(retried.execution_arn)
-        fired = sandbox.faults_fired()
-        sandbox.inject(Fault.error(PROCESS_ITERATION_FUNCTION, "ValueError", message="bad counter"))
-        failed = sandbox.execute(iterator.name, arn, {"iterations": 2})
-        sandbox.clear_faults()
-        cleared = sandbox.execute(iterator.name, arn, {"iterations": 1})
+    retried = sandbox.execute(iterator.name, arn, {"iterations": 2})
+    history = sandbox.history(retried.execution_arn)
+    fired = sandbox.faults_fired()[already:]
+    sandbox.inject(Fault.error(PROCESS_ITERATION_FUNCTION, "ValueError", message="bad counter"))
+    failed = sandbox.execute(iterator.name, arn, {"iterations": 2})
+    sandbox.clear_faults()
+    cleared = sandbox.execute(iterator.name, arn, {"iterations": 1})
 
     assert retried.status == "SUCCEEDED" and retried.output == {"counter": 0}
     errors = [e["taskFailedEventDetails"]["error"] for e in history if e["type"] == "TaskFailed"]
@@ -666,14 +665,78 @@ def test_a_bad_fault_spec_is_a_one_line_usage_error_naming_the_problem(spec, pro
 
 
 @pytest.mark.e2e
-def test_run_with_a_fault_reports_the_faults_that_fired_and_an_unknown_function_is_a_usage_error(capsys):
+def test_run_with_a_fault_reports_the_faults_that_fired():
+    """In a process of its own: the CLI starts its own embedded AWS, and only one can run in a process."""
     fault = f"function={PROCESS_ITERATION_FUNCTION},error=ValueError,message=bad counter"
-    code = cli.main(["run", "lambda-iterator", "--input", '{"iterations": 1}', "--json", "--fault", fault])
-    report = json.loads(capsys.readouterr().out)
+    command = [sys.executable, "-m", "tools.sandbox", "run", "lambda-iterator", "--input", '{"iterations": 1}']
+    ran = subprocess.run([*command, "--json", "--fault", fault], capture_output=True, text=True, cwd=REPO_ROOT)
 
-    assert code == 1 and report["status"] == "FAILED"
+    report = json.loads(ran.stdout)
+    assert ran.returncode == 1 and report["status"] == "FAILED"
     assert [(hit["fault"], hit["target"], hit["hit"]) for hit in report["faultsFired"]] == [
         (fault, PROCESS_ITERATION_FUNCTION, 1)
     ]
+
+
+def test_a_function_fault_naming_no_deployed_function_is_refused_and_a_usage_error_on_the_cli(sandbox, monkeypatch):
+    with pytest.raises(UnknownFaultTarget, match="no deployed function is named 'no-such-function'; the functions are"):
+        sandbox.inject(Fault.crash("no-such-function"))
+    assert sandbox.faults.active() == []
+
+    class Refusing:  # the CLI's Sandbox, refusing its --fault as the real one just did
+        def __init__(self, **kwargs: Any) -> None:
+            self.faults = kwargs["faults"]
+
+        def __enter__(self) -> None:
+            sandbox.inject(*self.faults)
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    monkeypatch.setattr(cli, "Sandbox", Refusing)
     assert cli.main(["run", "lambda-iterator", "--fault", "function=no-such-function,crash=exit"]) == 2
-    assert "no deployed function is named 'no-such-function'" in " ".join(capsys.readouterr().out.split())
+
+
+# --- Lambda.SdkClientException: no answer at all --------------------------------------------------------------
+
+
+def test_sdk_client_exception_drops_the_connection_and_the_task_sees_lambda_sdk_client_exception(functions):
+    name = functions.create("echo")
+    functions.aws.faults.add(Fault.error(name, "Lambda.SdkClientException", times=1))
+    with pytest.raises(ConnectionClosedError):
+        invoke(functions, name)
+    functions.aws.faults.add(Fault.error(name, "Lambda.SdkClientException", times=1))
+    failed = execute(functions.aws, lambda_task_machine(functions, name))
+    assert (failed["status"], failed["error"]) == ("FAILED", "Lambda.SdkClientException")
+    _, body = invoke(functions, name, {"after": 1})
+    assert body["event"] == {"after": 1}
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "Lambda.TooManyRequestsException",
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+    ],
+)
+def test_each_transient_lambda_error_reaches_the_task_by_the_name_the_default_retry_matches(functions, error):
+    name = functions.create("echo")
+    functions.aws.faults.add(Fault.error(name, error))
+    failed = execute(functions.aws, lambda_task_machine(functions, name))
+    assert (failed["status"], failed["error"]) == ("FAILED", error)
+
+
+def test_the_server_still_ignores_a_dropped_connection_and_moto_calls_a_lambda_client_failure_states_runtime():
+    import werkzeug.serving
+    from moto.stepfunctions.parser.asl.component.state.exec import execute_state
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_lambda
+
+    assert '"werkzeug.socket": self.connection' in inspect.getsource(werkzeug.serving.WSGIRequestHandler.make_environ)
+    assert "except connection_dropped_errors as e:" in inspect.getsource(werkzeug.serving.WSGIRequestHandler.run_wsgi)
+    lambda_task = inspect.getsource(state_task_service_lambda)  # the module's text: the method may be patched now
+    assert "elif isinstance(ex, ClientError):" in lambda_task
+    assert "return super()._from_error(env=env, ex=ex)" in lambda_task
+    base = inspect.getsource(execute_state)
+    assert "error_name=StatesErrorName(typ=StatesErrorNameType.StatesRuntime)" in base

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import functools
 import json
+import socket
+import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
+from contextlib import suppress
+from typing import Any, NoReturn
 
 from werkzeug.exceptions import HTTPException
 
-from tools.sandbox.faults import THROTTLE, Fault, FaultRegistry
+from tools.sandbox.faults import THROTTLE, Fault, FaultRegistry, LambdaServiceError
 from tools.sandbox.interpreter import Patch
 
 #: Service (IAM prefix) -> the wire protocol its errors come in.
@@ -55,6 +58,10 @@ KNOWN_STATUSES = {
     "InternalFailure": 500,
     "ServiceException": 500,
 }
+#: The Lambda service error that is no answer at all: the SDK's own exception when the connection fails.
+SDK_CLIENT_EXCEPTION = "SdkClientException"
+#: The connection of the request this server thread is handling, so a fault can drop it unanswered.
+_current = threading.local()
 #: JSON services' `__type` namespace, as their responses spell it.
 JSON_NAMESPACES = {
     "dynamodb": "com.amazonaws.dynamodb.v20120810#",
@@ -136,6 +143,22 @@ def request_action(handler: Any, s3: bool) -> str | None:
     return f"{scope[3]}:{operation}" if operation else None
 
 
+def drop_connection() -> NoReturn:
+    """Close the current request's connection without an answer, as a network failure does."""
+    connection = getattr(_current, "connection", None)
+    if connection is not None:
+        with suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+    raise ConnectionResetError("injected fault: the connection closed before a response")  # werkzeug: say nothing
+
+
+def raise_lambda_service_error(error: LambdaServiceError) -> NoReturn:
+    """Fail the Invoke call: Lambda's JSON error with its status, or (SdkClientException) no response at all."""
+    if error.code == SDK_CLIENT_EXCEPTION:
+        drop_connection()
+    raise api_error("lambda", error.code, error.status, error.message) from None
+
+
 def install(patch: Patch, registry: Callable[[], FaultRegistry]) -> None:
     """Answer a request that an active API fault matches with that fault's error, after IAM allowed it."""
     from moto.core.authorization import ActionAuthenticatorMixin
@@ -146,6 +169,8 @@ def install(patch: Patch, registry: Callable[[], FaultRegistry]) -> None:
     @functools.wraps(original)
     def authorize(handler: Any, iam_request_cls: type, resource: str = "*") -> None:
         original(handler, iam_request_cls, resource)
+        environ = getattr(getattr(handler, "normalized_request", None), "environ", None) or {}
+        _current.connection = environ.get("werkzeug.socket")
         action = request_action(handler, s3=issubclass(iam_request_cls, S3IAMRequest))
         service = action.split(":")[0] if action else ""
         if action is None or service not in PROTOCOLS:
@@ -157,3 +182,26 @@ def install(patch: Patch, registry: Callable[[], FaultRegistry]) -> None:
             raise error
 
     patch(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authorize)
+    _install_sdk_client_errors(patch)
+
+
+def _install_sdk_client_errors(patch: Patch) -> None:
+    """A Lambda task whose Invoke got no response fails with Lambda.SdkClientException, as AWS's SDK client names it;
+    moto's interpreter calls any exception that is not a service's answer States.Runtime (which no Retry matches)."""
+    from botocore.exceptions import HTTPClientError
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
+        StateTaskServiceLambda,
+    )
+
+    original = StateTaskServiceLambda._from_error
+
+    def from_error(task: Any, env: Any, ex: Exception) -> Any:
+        event: Any = original(task, env, ex)
+        if isinstance(ex, HTTPClientError):
+            name = f"Lambda.{SDK_CLIENT_EXCEPTION}"
+            event.error_name = CustomErrorName(name)
+            event.event_details["taskFailedEventDetails"]["error"] = name
+        return event
+
+    patch(StateTaskServiceLambda, "_from_error", from_error)

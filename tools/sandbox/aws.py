@@ -358,7 +358,7 @@ class EmbeddedAws:
             try:
                 result, function_error = sandbox.lambda_invoker(function_name, payload)
             except LambdaServiceError as error:  # an injected service error: the Invoke call itself fails
-                raise api_faults.api_error("lambda", error.code, error.status, error.message) from None
+                api_faults.raise_lambda_service_error(error)
             if function_error:
                 response_headers["x-amz-function-error"] = function_error
             return lambda_limits.limit_response(result, headers, response_headers)
