@@ -160,13 +160,14 @@ def _machine_problems(machine: Any, where: str) -> list[str]:
                 problems += _machine_problems(state[key], f"{at}/{key}")
         for i, branch in enumerate(state.get("Branches", [])):
             problems += _machine_problems(branch, f"{at}/Branches[{i}]")
-    reached, pending = set(), [machine.get("StartAt")]
+    reached: set[Any] = set()
+    pending: list[Any] = [machine.get("StartAt")]
     while pending:
-        name = pending.pop()
-        if name in reached or name not in states or not isinstance(states[name], Mapping):
+        current = pending.pop()
+        if current in reached or current not in states or not isinstance(states[current], Mapping):
             continue
-        reached.add(name)
-        pending += [target for _, target in _targets(states[name])]
+        reached.add(current)
+        pending += [target for _, target in _targets(states[current])]
     problems += [f"UNREACHABLE_STATE: State '{name}' is not reachable at {where}/States/{name}" for name in states
                  if name not in reached]  # fmt: skip
     return problems
