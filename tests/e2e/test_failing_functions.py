@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tools.sandbox.faults import Fault
 from tools.sandbox.session import ExecutionReport, Sandbox
 
 pytestmark = pytest.mark.e2e
@@ -189,8 +190,7 @@ def test_a_run_that_never_finishes_times_out_and_its_task_shows_started_past_its
 
 
 def test_a_work_function_throttled_once_is_retried_and_the_task_is_done(sandbox: Sandbox):
-    faults = pytest.importorskip("tools.sandbox.faults", reason="the sandbox's fault injection (issue 14, part 1)")
-    sandbox.inject(faults.Fault.error("flaky-tasks-work-function", "Lambda.TooManyRequestsException", times=1))
+    sandbox.inject(Fault.error("flaky-tasks-work-function", "Lambda.TooManyRequestsException", times=1))
     try:
         started = _start(sandbox, "taskStarterFunctionName", "elevenses")
         description = sandbox.wait(started["executionArn"], timeout_seconds=60)

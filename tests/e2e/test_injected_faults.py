@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from components.config import LAMBDA_ITERATOR_HISTORY
+from tools.sandbox.faults import Fault
 from tools.sandbox.scenarios import (
     CONSUMER_FUNCTION,
     ITEM_FUNCTION,
@@ -20,9 +21,6 @@ from tools.sandbox.scenarios import (
 )
 from tools.sandbox.session import ExecutionReport, Sandbox
 from tools.sandbox.workflows import WORKFLOWS, run_workflow, start_task
-
-faults = pytest.importorskip("tools.sandbox.faults", reason="the sandbox's fault injection (issue 14, part 1)")
-Fault = faults.Fault
 
 pytestmark = pytest.mark.e2e
 PROCESS_FUNCTION = "lambda-iterator-process-iteration-function"
