@@ -20,7 +20,7 @@ from tools.sandbox.scenarios import (
     task_runs,
 )
 from tools.sandbox.session import ExecutionReport, Sandbox
-from tools.sandbox.workflows import WORKFLOWS, run_workflow, start_task
+from tools.sandbox.workflows import WORKFLOWS, StarterRefused, run_workflow, start_task
 
 pytestmark = pytest.mark.e2e
 PROCESS_FUNCTION = "lambda-iterator-process-iteration-function"
@@ -210,3 +210,34 @@ def test_updates_throttled_for_good_end_with_failure_not_recorded_and_the_task_s
     )
     [run] = task_runs(sandbox, "Supper")
     assert run["Status"] == "STARTED" and int(run["deadline"]) == started["timestamp"] + 3600
+
+
+# The AWS calls the seed handlers make
+
+
+def test_a_job_service_throttled_for_good_fails_with_submit_failed_and_the_throttling(sandbox: Sandbox):
+    sandbox.inject(Fault.api("dynamodb:PutItem"))  # the simulated job service's table
+    report = execute(sandbox, "jobPollerStateMachineArn", {"durationSeconds": 0})
+    assert (report.status, report.error) == ("FAILED", "SubmitFailed")
+    assert str(report.cause).startswith("could not submit the job: ThrottlingException: ")
+    assert "when calling the PutItem operation" in str(report.cause)
+
+
+def test_a_seed_whose_writes_are_throttled_for_good_fails_with_seed_failed_and_sends_nothing(sandbox: Sandbox):
+    sandbox.inject(Fault.api("dynamodb:PutItem"))
+    report = execute(sandbox, "recordTransferStateMachineArn", {"count": 2})
+    assert (report.status, report.error) == ("FAILED", "SeedFailed")
+    assert "ThrottlingException" in str(report.cause)
+    sandbox.clear_faults()
+    assert queued_records(sandbox) == []
+
+
+def test_a_starter_whose_start_execution_is_throttled_for_good_answers_the_throttling_and_starts_nothing(
+    sandbox: Sandbox,
+):
+    sandbox.inject(Fault.api("states:StartExecution"))
+    with pytest.raises(StarterRefused) as refused:
+        start_task(sandbox, {"taskId": "Brunch"})
+    assert refused.value.error_type == "ClientError" and "ThrottlingException" in refused.value.error_message
+    sandbox.clear_faults()
+    assert task_runs(sandbox, "Brunch") == []
