@@ -49,6 +49,13 @@ def definition(*, get_count_fn_arn: str, process_fn_arn: str) -> dict[str, Any]:
                     {"Variable": "$.counter", "NumericEquals": 0, "Next": "Finish"},
                     {"Variable": "$.counter", "NumericGreaterThan": 0, "Next": "ProcessIteration"},
                 ],
+                "Default": "InvalidCounter",
+            },
+            "InvalidCounter": {
+                "Type": "Fail",
+                "Error": "InvalidCounter",
+                "CausePath": "States.Format('the counter must be a whole number >= 0; the count or process function "
+                "returned {}', States.JsonToString($))",
             },
             "ProcessIteration": asl.lambda_task(
                 process_fn_arn,

@@ -116,8 +116,18 @@ def definition(
             ),
             "ForEachRecord": {
                 "Type": "Choice",
-                "Choices": [{"Variable": "$.List[0]", "StringEquals": DONE, "Next": "Finish"}],
+                "Choices": [
+                    # Checked first: a comparison on a missing path would fail the execution with States.Runtime.
+                    {"Variable": "$.List[0]", "IsPresent": False, "Next": "NoRecordKeys"},
+                    {"Variable": "$.List[0]", "StringEquals": DONE, "Next": "Finish"},
+                ],
                 "Default": "ReadRecord",
+            },
+            "NoRecordKeys": {
+                "Type": "Fail",
+                "Error": "SeedFailed",
+                "CausePath": "States.Format('no record key or DONE is left in {}: the seed returns a List of record "
+                f"keys that ends with {DONE}', States.JsonToString($))",
             },
             "ReadRecord": {
                 "Type": "Task",
@@ -209,7 +219,7 @@ def history_events(workflow: dict[str, Any], record_count: int, *, worst_case: b
     states = workflow["States"]
     seed = workflow["StartAt"]
     loop = states[seed]["Next"]
-    finish = states[loop]["Choices"][0]["Next"]
+    finish = next(rule["Next"] for rule in states[loop]["Choices"] if rule.get("StringEquals") == DONE)
     once = EXECUTION_EVENTS + sum(_state_events(states[name], worst_case) for name in (seed, loop, finish))
     per_record = sum(_state_events(states[name], worst_case) for name in _loop_turn(states, loop))
     return once + record_count * per_record

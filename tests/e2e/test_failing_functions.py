@@ -78,6 +78,15 @@ def test_a_failing_iteration_fails_with_iteration_failed_naming_its_counter_and_
     assert counters == [3, 2], "iteration 3 ran, 2 failed, 1 never ran"
 
 
+def test_a_counter_that_is_not_a_number_fails_with_invalid_counter_showing_it(sandbox: Sandbox):
+    report = run(sandbox, "iteratorStateMachineArn", {"iterations": 2, "failAt": 1, "how": "badCounter"})
+    assert (report.status, report.error) == ("FAILED", "InvalidCounter")
+    assert report.cause == (
+        "the counter must be a whole number >= 0; the count or process function returned "
+        '{"iterations":2,"failAt":1,"how":"badCounter","counter":"none left"}'
+    )
+
+
 def test_a_failing_count_fails_with_count_failed_and_its_error(sandbox: Sandbox):
     report = run(sandbox, "iteratorStateMachineArn", {"iterations": 3, "countHow": "raise"})
     assert (report.status, report.error) == ("FAILED", "CountFailed")

@@ -185,3 +185,18 @@ def test_a_record_without_a_message_fails_with_record_not_read_and_the_records_b
         f"record MessageId=Blank in table {table} has no string attribute Message, which is what is sent"
     )
     assert [body["MessageId"] for body in queued_records(empty_queue)] == ["MessageNo1"]
+
+
+def test_a_seed_list_without_done_fails_with_seed_failed_after_sending_its_records(empty_queue: Sandbox):
+    def list_without_done(definition: dict[str, Any]) -> None:
+        seed = {"Type": "Pass", "Result": {"List": ["MessageNo1"]}, "Next": "ForEachRecord"}
+        definition["States"]["SeedRecords"] = seed
+
+    _execute(empty_queue, {"count": 1})  # writes MessageNo1
+    queued_records(empty_queue)
+    report = _execute(empty_queue, {}, _variant(empty_queue, list_without_done))
+
+    assert (report.status, report.error) == ("FAILED", "SeedFailed")
+    assert report.cause == (
+        'no record key or DONE is left in {"List":[]}: the seed returns a List of record keys that ends with DONE'
+    )
