@@ -19,6 +19,8 @@ logger.setLevel(logging.INFO)
 
 #: Step Functions refuses a state output over 256 KiB; inline batches larger than this go to S3 instead.
 MAX_INLINE_PAYLOAD_BYTES = 200 * 1024
+#: What one failed image adds to its batch's result beyond its URL ({"url", "statusCode", "key", "bytes", "error"}).
+FAILURE_RESULT_BYTES = 80
 
 
 def make_batches(request: DownloadRequest, batch_size: int) -> list[dict[str, Any]]:
@@ -41,7 +43,13 @@ def choose_mode(total: int, batches: list[dict[str, Any]], settings: Settings) -
     if total > settings.inline_limit:
         return "distributed"
     too_big = len(json.dumps(batches, separators=(",", ":")).encode()) > MAX_INLINE_PAYLOAD_BYTES
-    return "distributed" if too_big else "inline"
+    # Every failed URL comes back in its batch's result: the Map's output must hold them all, should all fail.
+    worst_results = sum(
+        len(batch["baseUrl"].encode()) + len(path.encode()) + FAILURE_RESULT_BYTES
+        for batch in batches
+        for path in batch["resourcePaths"]
+    )
+    return "distributed" if too_big or worst_results > MAX_INLINE_PAYLOAD_BYTES else "inline"
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:

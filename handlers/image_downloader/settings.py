@@ -34,7 +34,7 @@ class Settings:
     max_retry_after_seconds: float = 10.0
     max_download_seconds: float = 60.0
     max_image_bytes: int = 26_214_400
-    failure_sample: int = 10
+    failure_sample: int = 1000  # every failure of the largest batch (batchSize is at most 1,000)
     failed_url_cap: int = 50
 
 
