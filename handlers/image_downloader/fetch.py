@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -154,8 +155,8 @@ def vet(response: Response, settings: Settings = SETTINGS) -> str:
 
 
 def error_name(error: BaseException) -> str:
-    """OutOfTime (no time left to retry), Timeout or ConnectionError, whichever layer (urllib3's retries, the
-    socket, body streaming) raised it."""
+    """OutOfTime (no time left to retry), IncompleteBody, Timeout or ConnectionError, whichever layer (urllib3's
+    retries, the socket, body streaming) raised it."""
     cause: BaseException | None = error
     for _ in range(_MAX_CAUSE_DEPTH):
         if cause is None:
@@ -165,10 +166,12 @@ def error_name(error: BaseException) -> str:
             continue
         if isinstance(cause, web.OutOfTime):
             return "OutOfTime"
+        if isinstance(cause, (urllib3.exceptions.IncompleteRead, http.client.IncompleteRead)):
+            return "IncompleteBody"  # the connection closed before the body's declared length arrived
         if isinstance(cause, urllib3.exceptions.NewConnectionError):  # a subclass of ConnectTimeoutError
             return "ConnectionError"
         if isinstance(cause, _TIMEOUTS):
             return "Timeout"
-        nested = cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None
+        nested = next((arg for arg in cause.args if isinstance(arg, BaseException)), None)
         cause = nested or cause.__cause__ or cause.__context__
     return "ConnectionError"
