@@ -10,9 +10,11 @@ from validation import resource_url
 
 #: A Fail state's Cause is limited to 32,768 characters.
 MAX_CAUSE_CHARS = 30_000
-#: SNS takes 256 KiB a message, and the message travels in the state payload (256 KiB) with the cause: past this,
-#: the full list goes to a failures object and the message names it.
-MAX_NOTIFICATION_BYTES = 200_000
+#: SNS takes 256 KiB a message, but the message travels in Consolidate's result (a state payload, 256 KiB too) with
+#: the cause and the failed URLs: past this, the full list goes to a failures object and the message names it.
+MAX_NOTIFICATION_BYTES = 150_000
+#: The report's `failedUrls` (the first failed URLs, for a caller reading the output) stay within this.
+MAX_FAILED_URLS_BYTES = 20_000
 #: What a batch whose Lambda failed (crash, out of memory, timeout, throttled) reports for each of its images.
 BATCH_FAILED = "BatchFailed"
 
@@ -146,4 +148,12 @@ def message(tally: Tally, cap: int, failures_object: str | None = None) -> str:
 
 
 def failed_urls(tally: Tally, cap: int) -> list[str]:
-    return [failure.url for failure in tally.failures if failure.url is not None][:cap]
+    """The first `cap` failed URLs, as many as fit in MAX_FAILED_URLS_BYTES."""
+    urls: list[str] = []
+    size = 0
+    for url in (failure.url for failure in tally.failures if failure.url is not None):
+        size += len(url.encode()) + 3
+        if len(urls) == cap or size > MAX_FAILED_URLS_BYTES:
+            break
+        urls.append(url)
+    return urls
