@@ -112,7 +112,7 @@ PUBLISH_RETRY: asl.State = {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1,
 #: A batch that failed on an AWS call (S3 or DynamoDB refusing after the SDK's own retries) runs once more: the
 #: images it stored are skipped the second time.
 BATCH_RETRY: asl.State = {
-    "ErrorEquals": ["ClientError", "RowsNotWritten"],
+    "ErrorEquals": ["StoreFailed", "RowsNotWritten"],
     "IntervalSeconds": 2,
     "MaxAttempts": 1,
     "BackoffRate": 2,

@@ -16,7 +16,7 @@ import records
 import storage
 import urllib3.exceptions
 from botocore.exceptions import BotoCoreError, ClientError
-from errors import DownloadFailed
+from errors import DownloadFailed, StoreFailed
 from keys import object_key
 from settings import SETTINGS
 from validation import parse_request, resource_url
@@ -151,10 +151,16 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     # Rows are written 25 at a time while the downloads go on, each once its image is stored. Leaving closes the
     # download pool first (every fetch done), then `Uploads` (every upload done; the first S3 error is raised),
     # then the row writer (the last rows written, also when an upload failed: stored images keep their rows).
-    with (
-        records.RowWriter(SETTINGS.url_table, clients.dynamodb) as rows,
-        storage.Uploads(request.lambda_concur) as uploads,
-        ThreadPoolExecutor(max_workers=request.lambda_concur, thread_name_prefix="download") as pool,
-    ):
-        results = list(pool.map(lambda url: download_one(url, uploads, rows, batch_ends), urls))
+    try:
+        with (
+            records.RowWriter(SETTINGS.url_table, clients.dynamodb) as rows,
+            storage.Uploads(request.lambda_concur) as uploads,
+            ThreadPoolExecutor(max_workers=request.lambda_concur, thread_name_prefix="download") as pool,
+        ):
+            results = list(pool.map(lambda url: download_one(url, uploads, rows, batch_ends), urls))
+    except ClientError as error:  # one name the state machine retries and reports, whatever the service's code
+        code = error.response.get("Error", {}).get("Code", "unknown")
+        raise StoreFailed(f"{error.operation_name} failed with {code}: {error}") from error
+    except BotoCoreError as error:
+        raise StoreFailed(f"{type(error).__name__}: {error}") from error
     return summary(results, SETTINGS.failure_sample, len(stored))
