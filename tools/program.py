@@ -217,12 +217,16 @@ class PreviewMocks(pulumi.runtime.Mocks):
 
     def __init__(self, region: str = "us-east-1", account: str = ACCOUNT_ID) -> None:
         self.region, self.account = region, account
+        from tools.sandbox.rules import RoleLimits
+
+        self.role_limits = RoleLimits()
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         name = physical_name(args)
         from tools.sandbox.rules import check_resource  # AWS's deploy-time rules, as the sandbox applies them
 
         check_resource(args.typ, args.name, name, args.inputs)
+        self.role_limits.check(args.typ, args.name, args.inputs)
         state = dict(args.inputs)
         state.setdefault(NAME_INPUTS.get(args.typ, "name"), name)
         arn_format = ARN_FORMATS.get(args.typ)

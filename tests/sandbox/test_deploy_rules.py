@@ -209,3 +209,56 @@ def test_a_program_declaring_a_role_name_one_character_too_long_stops_with_the_r
     for engine in (PreviewMocks(), sandbox_mocks):
         with pytest.raises(DeployRuleError, match=f"IAM role name '{logical}-[0-9a-f]{{7}}': 1..64 characters, not 65"):
             run_program(engine, root=tmp_path)
+
+
+def test_a_roles_inline_policies_of_10240_characters_together_deploy_and_one_more_is_refused(mocks):
+    """IAM holds all of a role's inline policies together to 10,240 characters, not each one."""
+    _, role = mocks.new_resource(_args("aws:iam/role:Role", "two-policies", {"assumeRolePolicy": TRUST_POLICY}))
+    role_name = str(role["name"])
+    first = {"role": role_name, "policy": _policy_of(6_000)}
+    mocks.new_resource(_args("aws:iam/rolePolicy:RolePolicy", "first", first))
+    mocks.new_resource(
+        _args("aws:iam/rolePolicy:RolePolicy", "second", {"role": role_name, "policy": _policy_of(4_240)})
+    )
+    with pytest.raises(DeployRuleError) as refused:
+        mocks.new_resource(
+            _args("aws:iam/rolePolicy:RolePolicy", "third", {"role": role_name, "policy": _policy_of(200)})
+        )
+    message = str(refused.value)
+    assert "'third'" in message and repr(role_name) in message
+    assert "at most 10,240 characters together, not 10,440" in message
+    _, other = mocks.new_resource(_args("aws:iam/role:Role", "other-role", {"assumeRolePolicy": TRUST_POLICY}))
+    other_policy = {"role": str(other["name"]), "policy": _policy_of(6_000)}
+    mocks.new_resource(_args("aws:iam/rolePolicy:RolePolicy", "others", other_policy))  # another role's budget
+
+
+def _trust_policy_of(characters: int) -> str:
+    statement = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    base = {"Version": "2012-10-17", "Statement": [statement], "Id": ""}
+    base["Id"] = "i" * (characters - len(json.dumps(base, separators=(",", ":"))))
+    return json.dumps(base, indent=2)
+
+
+def test_a_trust_policy_of_2048_characters_deploys_and_2049_is_refused(mocks):
+    mocks.new_resource(_args("aws:iam/role:Role", "trusting", {"assumeRolePolicy": _trust_policy_of(2_048)}))
+    with pytest.raises(DeployRuleError, match=r"trust policy is at most 2,048 characters .*, not 2,049"):
+        mocks.new_resource(_args("aws:iam/role:Role", "too-trusting", {"assumeRolePolicy": _trust_policy_of(2_049)}))
+
+
+@pytest.mark.parametrize(("timeout", "deploys"), [(50, True), (30_000, True), (49, False), (30_001, False)])
+def test_an_http_api_integration_timeout_outside_50_to_30000_ms_is_refused(mocks, timeout, deploys):
+    _, api = mocks.new_resource(_args("aws:apigatewayv2/api:Api", "timed", {"protocolType": "HTTP"}))
+    inputs = {
+        "apiId": str(api.get("id") or api["name"]),
+        "integrationType": "AWS_PROXY",
+        "integrationSubtype": "StepFunctions-StartExecution",
+        "payloadFormatVersion": "1.0",
+        "requestParameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:m"},
+        "timeoutMilliseconds": timeout,
+    }
+    integration = _args("aws:apigatewayv2/integration:Integration", "start", inputs)
+    if deploys:
+        mocks.new_resource(integration)
+    else:
+        with pytest.raises(DeployRuleError, match=rf"timeoutMilliseconds is 50\.\.30,000 .*, not {timeout:,}"):
+            mocks.new_resource(integration)

@@ -10,7 +10,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from tests.support.embedded import create_role, create_state_machine, distributed_map, policy, run
+from tests.support.embedded import create_role, create_state_machine, distributed_map, policy, run, wait
 from tools.sandbox.aws import EmbeddedAws
 from tools.sandbox.engine import RECORDED_NOT_EMULATED, SandboxMocks
 from tools.sandbox.gateway import HttpApiGateway
@@ -107,24 +107,21 @@ def test_http_api_access_logs_are_not_written(aws):
     assert logs.describe_log_streams(logGroupName="/api/access")["logStreams"] == []
 
 
-def test_sqs_and_sns_tasks_denied_by_iam_fail_with_names_aws_does_not_use(aws):
-    """moto answers a denied SQS call with IAM's XML AccessDenied, and its SNS task trips over the answer."""
-    url = aws.client("sqs").create_queue(QueueName="task-denied")["QueueUrl"]
-    topic = aws.client("sns").create_topic(Name="task-denied")["TopicArn"]
-    denied = policy("dynamodb:GetItem")
-    tasks = {
-        "sqs:sendMessage": ({"QueueUrl": url, "MessageBody": "x"}, "SQS.SdkClientException"),
-        "sns:publish": ({"TopicArn": topic, "Message": "x"}, "States.Runtime"),
-    }
-    for action, (parameters, error) in tasks.items():
-        task = {"Type": "Task", "Resource": f"arn:aws:states:::{action}", "Parameters": parameters, "End": True}
-        described = run(aws, {"StartAt": "Call", "States": {"Call": task}}, role_policy=denied)
-        assert (described["status"], described["error"]) == ("FAILED", error), action
-
-
 def test_an_sns_topic_maximum_message_size_above_256_kib_is_not_honoured(aws):
     """AWS lets a topic take up to 1 MiB when its MaximumMessageSize says so; moto refuses above 256 KiB."""
     sns = aws.client("sns")
     topic = sns.create_topic(Name="large-payloads", Attributes={"MaximumMessageSize": "1048576"})["TopicArn"]
     with pytest.raises(ClientError, match="Message too long"):
         sns.publish(TopicArn=topic, Message="x" * 300_000)
+
+
+def test_get_execution_history_answers_every_event_at_once_oldest_first(aws):
+    """moto ignores maxResults, nextToken and reverseOrder: a caller paging the history gets it whole."""
+    loop = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Pass", "End": True}}}
+    arn = create_state_machine(aws, loop)
+    execution_arn = aws.client("stepfunctions").start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    wait(aws, execution_arn)
+    page = aws.client("stepfunctions").get_execution_history(
+        executionArn=execution_arn, maxResults=2, reverseOrder=True
+    )
+    assert [event["id"] for event in page["events"]] == [1, 2, 3, 4, 5, 6] and "nextToken" not in page

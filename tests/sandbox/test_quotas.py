@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from tests.support.embedded import create_role, create_state_machine, document_o
 from tools.sandbox.aws import EmbeddedAws
 from tools.sandbox.gateway import HttpApiGateway
 from tools.sandbox.lambda_runtime import FunctionSpec, LambdaRuntime
-from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
+from tools.sandbox.quotas import HTTP_API_PAYLOAD_BYTES, STATES_PAYLOAD_BYTES
 
 PASS = {"StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": True}}}
 TOO_LARGE = (
@@ -93,6 +94,53 @@ def test_the_http_api_integration_starts_an_input_at_the_limit_and_refuses_one_b
     assert accepted.status_code == 200 and accepted.json()["executionArn"].startswith("arn:aws:states:")
     assert refused.status_code == 400
     assert "ValidationException" in refused.json()["message"] and TOO_LARGE in refused.json()["message"]
+
+
+def test_the_http_api_takes_a_body_of_10_mb_and_refuses_one_byte_more_with_413_starting_nothing(aws, echo):
+    _http_api(aws, echo)
+    gateway = HttpApiGateway(aws).start()
+    try:
+        at_limit = requests.post(f"{gateway.url}echo", data=b"x" * HTTP_API_PAYLOAD_BYTES, timeout=60)
+        over = requests.post(f"{gateway.url}echo", data=b"x" * (HTTP_API_PAYLOAD_BYTES + 1), timeout=60)
+    finally:
+        gateway.stop()
+    assert at_limit.status_code == 400 and "ValidationException" in at_limit.json()["message"], "StartExecution's"
+    assert (over.status_code, over.json()) == (413, {"message": "Request Entity Too Large"})
+
+
+def test_an_integration_past_its_timeout_is_answered_503_service_unavailable(aws, echo, monkeypatch):
+    gateway_api = aws.client("apigatewayv2")
+    api_id = gateway_api.create_api(Name="slow-api", ProtocolType="HTTP")["ApiId"]
+    integration = gateway_api.create_integration(
+        ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationSubtype="StepFunctions-StartExecution",
+        CredentialsArn=create_role(aws, "apigateway", policy("states:StartExecution")),
+        RequestParameters={"StateMachineArn": echo, "Input": "$request.body"}, PayloadFormatVersion="1.0",
+        TimeoutInMillis=300,
+    )  # fmt: skip
+    gateway_api.create_route(
+        ApiId=api_id, RouteKey="POST /slow", AuthorizationType="NONE",
+        Target=f"integrations/{integration['IntegrationId']}",
+    )  # fmt: skip
+    gateway_api.create_stage(
+        ApiId=api_id, StageName="$default",
+        DefaultRouteSettings={"ThrottlingBurstLimit": 10, "ThrottlingRateLimit": 100.0},
+    )  # fmt: skip
+    gateway = HttpApiGateway(aws).start()
+    integrate = gateway._integrate
+    delays = iter([0.0, 1.0])
+
+    def slow(route, body):  # the integration's service answering late, as a throttled StartExecution may
+        time.sleep(next(delays))
+        return integrate(route, body)
+
+    monkeypatch.setattr(gateway, "_integrate", slow)
+    try:
+        prompt = requests.post(f"{gateway.url}slow", data=b"{}", timeout=30)
+        late = requests.post(f"{gateway.url}slow", data=b"{}", timeout=30)
+    finally:
+        gateway.stop()
+    assert prompt.status_code == 200 and prompt.json()["executionArn"]
+    assert (late.status_code, late.json()) == (503, {"message": "Service Unavailable"})
 
 
 def test_a_lambda_starting_an_execution_one_byte_over_gets_the_validation_exception(aws, echo, tmp_path: Path):
@@ -317,3 +365,54 @@ def test_a_signed_lambda_invoke_without_a_payload_passes_the_signature_check(aws
     with pytest.raises(ClientError) as refused:
         states.invoke(FunctionName="absent")  # signed, authorized, then not found: no such function here
     assert refused.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_sqs_and_sns_tasks_denied_by_iam_fail_with_the_names_aws_gives_and_access_denied_in_the_cause(aws):
+    url = aws.client("sqs").create_queue(QueueName="task-denied")["QueueUrl"]
+    topic = aws.client("sns").create_topic(Name="task-denied")["TopicArn"]
+    denied = policy("dynamodb:GetItem")
+    tasks = {
+        "sqs:sendMessage": (
+            {"QueueUrl": url, "MessageBody": "x"}, "SQS.AmazonSQSException",
+            "(Service: AmazonSQS; Status Code: 403; Error Code: AccessDenied; ",
+        ),
+        "sns:publish": (
+            {"TopicArn": topic, "Message": "x"}, "SNS.AuthorizationErrorException",
+            "(Service: AmazonSNS; Status Code: 403; Error Code: AuthorizationError; ",
+        ),
+    }  # fmt: skip
+    for action, (parameters, error, cause) in tasks.items():
+        task = {"Type": "Task", "Resource": f"arn:aws:states:::{action}", "Parameters": parameters, "End": True}
+        described = run(aws, {"StartAt": "Call", "States": {"Call": task}}, role_policy=denied)
+        assert (described["status"], described["error"]) == ("FAILED", error), action
+        assert (
+            cause in described["cause"]
+            and f"is not authorized to perform: {action.split(':')[0]}:" in (described["cause"])
+        ), action
+
+
+def test_callers_denied_by_sqs_and_sns_get_access_denied_and_authorization_error_naming_the_resource(aws):
+    url = aws.client("sqs").create_queue(QueueName="caller-denied")["QueueUrl"]
+    topic = aws.client("sns").create_topic(Name="caller-denied")["TopicArn"]
+    credentials = aws.role_credentials(create_role(aws, "lambda", policy("dynamodb:GetItem")))
+    calls = {
+        "AccessDenied": (lambda: aws.client("sqs", credentials).send_message(QueueUrl=url, MessageBody="x")),
+        "AuthorizationError": (lambda: aws.client("sns", credentials).publish(TopicArn=topic, Message="x")),
+    }
+    for code, call in calls.items():
+        with pytest.raises(ClientError) as refused:
+            call()
+        response = refused.value.response
+        assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == (code, 403)
+        assert response["Error"]["Message"].endswith(":caller-denied"), "names the queue or topic"
+
+
+def test_a_missing_queue_fails_the_sqs_task_with_sqs_own_exception_name(aws):
+    url = aws.client("sqs").create_queue(QueueName="soon-gone")["QueueUrl"]
+    aws.client("sqs").delete_queue(QueueUrl=url)
+    task = {
+        "Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage",
+        "Parameters": {"QueueUrl": url, "MessageBody": "x"}, "End": True,
+    }  # fmt: skip
+    described = run(aws, {"StartAt": "Call", "States": {"Call": task}})
+    assert (described["status"], described["error"]) == ("FAILED", "SQS.QueueDoesNotExistException")

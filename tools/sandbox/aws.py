@@ -7,7 +7,12 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   by name: the clients the Step Functions interpreter calls services with. moto signs them with a fixed fake key;
   we sign them with credentials of the execution's role, so the state machine role is enforced as in AWS.
 - `moto.awslambda.models.LambdaBackend.invoke`: moto runs functions in Docker, which we lack; we run the
-  deployed zip in `LambdaRuntime` worker processes.
+  deployed zip in `LambdaRuntime` worker processes, holding requests and responses to Lambda's 6 MB limits.
+- `moto.stepfunctions.models.StateMachine.__init__`, `EventManager.add_event`, `Environment.__init__` and
+  `Program.eval` (`execution_limits.install`): a Standard execution's 25,000 history events and an Express
+  execution's 5 minutes; moto ran every Express execution as a Standard one.
+- `moto.awslambda.responses.sys`: moto refused any response whose `sys.getsizeof` passed 6,000,000, short of
+  Lambda's 6,291,556 bytes (`lambda_limits.install`).
 - `moto.iam.access_control.IAMRequestBase.__init__`: moto names the checked action after the API operation
   (`lambda:Invoke`); IAM's name is `lambda:InvokeFunction`. And moto re-signs a bodyless request with its parsed
   parameters as the body, so every signed GET (and a bodyless POST, e.g. an Invoke without a payload) would fail;
@@ -72,7 +77,7 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from tools.sandbox import access_denied, dynamodb, interpreter
+from tools.sandbox import access_denied, dynamodb, interpreter, lambda_limits
 from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
@@ -342,12 +347,14 @@ class EmbeddedAws:
                 return original_invoke(backend, function_name, qualifier, body, headers, response_headers)
             backend.get_function(function_name, qualifier)  # ResourceNotFoundException for an unknown function
             payload = body.encode() if isinstance(body, str) else (body or b"{}")
+            lambda_limits.check_request(payload, headers)
             result, function_error = sandbox.lambda_invoker(function_name, payload)
             if function_error:
                 response_headers["x-amz-function-error"] = function_error
-            return result
+            return lambda_limits.limit_response(result, headers, response_headers)
 
         self._patch_attr(LambdaBackend, "invoke", invoke)
+        lambda_limits.install(self._patch_attr)
 
         original_init = access_control.IAMRequestBase.__init__
 

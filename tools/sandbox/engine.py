@@ -15,7 +15,7 @@ import pulumi
 from tools.program import NAME_INPUTS
 from tools.sandbox.aws import ACCOUNT_ID, REGION, EmbeddedAws, SandboxError
 from tools.sandbox.lambda_runtime import FunctionSpec, LambdaRuntime
-from tools.sandbox.rules import check_resource
+from tools.sandbox.rules import RoleLimits, check_resource
 
 #: Types the program may register that the embedded AWS records but does not emulate, each with the reason.
 RECORDED_NOT_EMULATED: dict[str, str] = {
@@ -91,6 +91,7 @@ class SandboxMocks(pulumi.runtime.Mocks):
         self.created: list[CreatedResource] = []
         self.functions: dict[str, FunctionSpec] = {}
         self._lock = threading.Lock()
+        self.role_limits = RoleLimits()
         self._creators: dict[str, Callable[[pulumi.runtime.MockResourceArgs, str], dict[str, Any]]] = {
             "aws:sns/topic:Topic": self._topic,
             "aws:dynamodb/table:Table": self._table,
@@ -125,6 +126,7 @@ class SandboxMocks(pulumi.runtime.Mocks):
         explicit = args.inputs.get(NAME_INPUTS.get(args.typ, "name"))
         name = str(explicit) if explicit else auto_name(args.name)
         check_resource(args.typ, args.name, name, args.inputs)
+        self.role_limits.check(args.typ, args.name, args.inputs)
         creator = self._creators.get(args.typ)
         if creator is not None:
             state = {**args.inputs, **creator(args, name)}

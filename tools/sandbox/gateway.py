@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as IntegrationTimedOut
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from tools.sandbox import quotas as q
 from tools.sandbox.aws import ACCOUNT_ID, REGION, EmbeddedAws
 
 HOST = "127.0.0.1"
@@ -59,6 +62,8 @@ class HttpApiGateway:
         self.aws = aws
         gateway = self
         self._buckets: dict[str, _TokenBucket] = {}
+        #: Integrations run here, so that one past its timeout is answered 503 while it runs on.
+        self._integrations = ThreadPoolExecutor(max_workers=32, thread_name_prefix="http-api-integration")
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
@@ -85,10 +90,20 @@ class HttpApiGateway:
         if self._thread.is_alive():  # shutdown() waits for serve_forever, which never ran if start() did not
             self._server.shutdown()
         self._server.server_close()
+        self._integrations.shutdown(wait=False, cancel_futures=True)
 
     # request handling
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         length = int(request.headers.get("Content-Length") or 0)
+        if length > q.HTTP_API_PAYLOAD_BYTES:  # refused unread and before any route or authorization
+            remaining = length
+            while remaining > 0:  # drained, so that the client reads the answer, not a connection reset
+                chunk = request.rfile.read(min(1 << 20, remaining))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+            request.close_connection = True
+            return self._reply(request, 413, {"message": "Request Entity Too Large"})
         body = request.rfile.read(length) if length else b""
         path = urlsplit(request.path).path
         route = self._find_route(request.command, path)
@@ -101,7 +116,12 @@ class HttpApiGateway:
         bucket = self._buckets.setdefault(f"{route.api_id}/{route.stage}", _TokenBucket(route.burst, route.rate))
         if not bucket.take():
             return self._reply(request, 429, {"message": "Too Many Requests"})
-        status, payload = self._integrate(route, body)
+        timeout = int(route.integration.get("TimeoutInMillis") or q.HTTP_API_INTEGRATION_TIMEOUT_MS[1]) / 1000
+        call = self._integrations.submit(self._integrate, route, body)
+        try:
+            status, payload = call.result(timeout=timeout)
+        except IntegrationTimedOut:  # the integration may still finish; the caller is answered all the same
+            status, payload = 503, {"message": "Service Unavailable"}
         self._reply(request, status, payload)
 
     def _find_route(self, method: str, path: str) -> _Route | None:

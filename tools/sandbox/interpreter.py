@@ -28,7 +28,10 @@ EXCEED_TOLERATED_FAILURES_CAUSE = "The specified tolerated failure threshold was
 SERVICE_ERRORS = {
     "dynamodb": ("DynamoDB", "DynamoDB.AmazonDynamoDBException"),
     "lambda": ("Lambda", "Lambda.AWSLambdaException"),
+    "sqs": ("SQS", "SQS.AmazonSQSException"),
 }
+#: The service names in a task failure's cause, as AWS's SDK for Java writes them.
+SERVICE_CAUSE_NAMES = {"sqs": "AmazonSQS"}
 DYNAMODB_GENERIC_ERROR = SERVICE_ERRORS["dynamodb"][1]
 
 
@@ -46,18 +49,37 @@ def within_payload_quota(value: Any) -> bool:
 
 
 @cache
-def modeled_errors(service: str) -> frozenset[str]:
-    """A service's own exception names (its API model's error shapes); the others get its SDK's base exception."""
+def modeled_errors(service: str) -> dict[str, str]:
+    """A service's own exceptions (its API model's error shapes), by shape name and by wire code; the others get
+    its SDK's base exception."""
     import botocore.session
 
     model = botocore.session.get_session().get_service_model(service)
-    return frozenset(shape.name for shape in model.error_shapes)
+    names = {shape.name: shape.name for shape in model.error_shapes}
+    for shape in model.error_shapes:
+        names.setdefault(str(shape.metadata.get("error", {}).get("code", shape.name)), shape.name)
+    return names
 
 
 def service_error_name(service: str, code: str) -> str:
-    """The error a state machine's task sees for a service's error code, as AWS names it."""
+    """The error a state machine's task sees for a service's error code, as AWS names it: after the exception
+    classes of AWS's SDK for Java, which end in "Exception" (SQS's QueueDoesNotExist is QueueDoesNotExistException)."""
     prefix, generic = SERVICE_ERRORS[service]
-    return f"{prefix}.{code}" if code in modeled_errors(service) else generic
+    shape = modeled_errors(service).get(code)
+    if not shape:
+        return generic
+    return f"{prefix}.{shape if shape.endswith('Exception') else shape + 'Exception'}"
+
+
+def service_error_cause(service: str, error: Any) -> str:
+    """A failed task's cause as AWS's SDK for Java words it: the message, then service, status, code, request."""
+    response = error.response
+    metadata = response.get("ResponseMetadata", {})
+    return (
+        f"{response['Error'].get('Message', '')} (Service: {SERVICE_CAUSE_NAMES[service]}; Status Code: "
+        f"{metadata.get('HTTPStatusCode')}; Error Code: {response['Error'].get('Code')}; Request ID: "
+        f"{metadata.get('RequestId', '')}; Proxy: null)"
+    )
 
 
 def dynamodb_error_name(code: str) -> str:
@@ -103,6 +125,9 @@ def install(patch: Patch) -> None:
     _install_service_error_names(patch)
     _install_child_execution_input(patch)
     _install_tolerated_failures(patch)
+    from tools.sandbox import execution_limits
+
+    execution_limits.install(patch)
 
 
 def _failure(env: Any, error: str, cause: str) -> Exception:
@@ -236,8 +261,12 @@ def _install_service_error_names(patch: Patch) -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
         StateTaskServiceLambda,
     )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs import (
+        StateTaskServiceSqs,
+    )
 
-    for service, task_class in (("dynamodb", StateTaskServiceDynamoDB), ("lambda", StateTaskServiceLambda)):
+    tasks = (("dynamodb", StateTaskServiceDynamoDB), ("lambda", StateTaskServiceLambda), ("sqs", StateTaskServiceSqs))
+    for service, task_class in tasks:
         original = task_class._from_error
 
         def from_error(task: Any, env: Any, ex: Exception, _original: Any = original, _service: str = service) -> Any:
@@ -245,9 +274,12 @@ def _install_service_error_names(patch: Patch) -> None:
                 return ex.failure_event  # moto made the DynamoDB task's States.DataLimitExceeded an unnamed error
             event: Any = _original(task, env, ex)
             if isinstance(ex, ClientError):
-                name = service_error_name(_service, str(ex.response["Error"]["Code"]))
+                error = ex.response["Error"]  # a query-compatible service (SQS) also gives its shape's name
+                name = service_error_name(_service, str(error.get("QueryErrorCode") or error["Code"]))
                 event.error_name = CustomErrorName(name)
                 event.event_details["taskFailedEventDetails"]["error"] = name
+                if _service in SERVICE_CAUSE_NAMES:  # moto gave the bare message
+                    event.event_details["taskFailedEventDetails"]["cause"] = service_error_cause(_service, ex)
             return event
 
         patch(task_class, "_from_error", from_error)

@@ -22,6 +22,9 @@ SERVICES = "tests/sandbox/test_service_limits.py"
 RULES = "tests/sandbox/test_deploy_rules.py"
 GAPS = "tests/sandbox/test_divergences.py"
 DISTRIBUTED = "tests/sandbox/test_distributed_map_limits.py"
+LAMBDA = "tests/sandbox/test_lambda_payload_limits.py"
+EXECUTION = "tests/sandbox/test_execution_limits.py"
+SQS_SNS_DENIED = "test_sqs_and_sns_tasks_denied_by_iam_fail_with_the_names_aws_gives_and_access_denied_in_the_cause"
 NAMES = f"{RULES}::test_the_longest_auto_name_aws_takes_deploys_and_one_more_character_is_refused"
 
 
@@ -85,9 +88,15 @@ LEDGER: tuple[Limit, ...] = (
     Limit("Execution output of a string", "JSON text (\"done\" quoted)", False,
           f"{GAPS}::test_a_string_execution_output_is_not_json_encoded",
           "differs: moto's DescribeExecution output is the bare string"),
-    Limit("Execution history", "25,000 events", False, None,
-          "not enforced: moto keeps every event; the config's maxRecords, maxPolls and maxIterations keep the "
-          "workflows under it"),
+    Limit("Execution history", f"{q.STATES_HISTORY_EVENTS:,} events (Standard)", True,
+          f"{EXECUTION}::test_a_standard_execution_of_the_limit_in_events_succeeds_and_one_more_turn_fails_with_states_runtime",
+          "event 25,000 is ExecutionFailed, States.Runtime, AWS's cause (moto kept every event)"),
+    Limit("Express execution duration", f"{q.EXPRESS_DURATION_SECONDS // 60} minutes", True,
+          f"{EXECUTION}::test_an_express_execution_past_its_duration_limit_times_out_and_a_standard_one_does_not",
+          "timed out as by TimeoutSeconds; moto also ran every Express execution as a Standard one"),
+    Limit("GetExecutionHistory paging", "maxResults, nextToken and reverseOrder", False,
+          f"{GAPS}::test_get_execution_history_answers_every_event_at_once_oldest_first",
+          "differs: moto answers every event at once, oldest first"),
     # error names
     Limit("DynamoDB task error names", "DynamoDB.<code> for DynamoDB's modeled exceptions, else "
           "DynamoDB.AmazonDynamoDBException", True,
@@ -100,9 +109,12 @@ LEDGER: tuple[Limit, ...] = (
           "Lambda.AWSLambdaException", True,
           f"{QUOTAS}::test_a_lambda_task_denied_by_iam_fails_with_aws_lambda_exception_and_access_denied_in_the_cause",
           "AccessDenied was Lambda.403 with IAM's XML as the cause; a denied caller gets AccessDeniedException"),
-    Limit("SQS and SNS task errors when IAM denies", "AWS's exception names, as for DynamoDB and Lambda", False,
-          f"{GAPS}::test_sqs_and_sns_tasks_denied_by_iam_fail_with_names_aws_does_not_use",
-          "differs: SQS.SdkClientException (IAM's XML as the cause) and States.Runtime (SNS)"),
+    Limit("SQS and SNS task errors when IAM denies", "SQS.AmazonSQSException and SNS.AuthorizationErrorException",
+          True, f"{QUOTAS}::{SQS_SNS_DENIED}",
+          "the cause names the action, status 403 and code; moto said SQS.SdkClientException and States.Runtime"),
+    Limit("SQS and SNS access denied", "AccessDenied (SQS) and AuthorizationError (SNS), HTTP 403", True,
+          f"{QUOTAS}::test_callers_denied_by_sqs_and_sns_get_access_denied_and_authorization_error_naming_the_resource",
+          "naming the queue or topic; SQS callers read error code 403 before"),
     Limit("Lambda Invoke without a payload, SigV4-signed", "invokes the function with no payload", True,
           f"{QUOTAS}::test_a_signed_lambda_invoke_without_a_payload_passes_the_signature_check",
           "moto re-signed a bodyless POST with its parsed parameters and refused it: SignatureDoesNotMatch"),
@@ -151,7 +163,14 @@ LEDGER: tuple[Limit, ...] = (
     Limit("SNS topic name", f"{q.SNS_TOPIC_NAME_CHARACTERS} characters", True, NAMES, "refused at deploy"),
     Limit("Inline role policy", f"{q.IAM_ROLE_POLICY_CHARACTERS:,} characters, white space not counted", True,
           f"{RULES}::test_an_inline_role_policy_of_10240_characters_deploys_and_10241_is_refused",
-          "per policy document: several inline policies of one role are not added up"),
+          "refused at deploy"),
+    Limit("A role's inline policies together", f"{q.IAM_ROLE_POLICY_CHARACTERS:,} characters", True,
+          f"{RULES}::test_a_roles_inline_policies_of_10240_characters_together_deploy_and_one_more_is_refused",
+          "refused at deploy, naming the role and the policy that passes it"),
+    Limit("Role trust policy", f"{q.IAM_TRUST_POLICY_CHARACTERS:,} characters (default quota)", True,
+          f"{RULES}::test_a_trust_policy_of_2048_characters_deploys_and_2049_is_refused", "refused at deploy"),
+    Limit("HTTP API integration timeoutMilliseconds", "50..30,000", True,
+          f"{RULES}::test_an_http_api_integration_timeout_outside_50_to_30000_ms_is_refused", "refused at deploy"),
     Limit("State machine definition", f"{q.STATE_MACHINE_DEFINITION_BYTES:,} bytes (1 MB)", True,
           f"{RULES}::test_a_definition_of_1_mb_deploys_and_one_byte_more_is_refused", "refused at deploy"),
     Limit("Lambda .zip package", "50 MB zipped, 250 MB unzipped", True,
@@ -162,6 +181,20 @@ LEDGER: tuple[Limit, ...] = (
     Limit("Log retention", "1, 3, 5, 7, 14, 30, 60, 90, ... 3653 days", True,
           f"{RULES}::test_a_log_retention_cloudwatch_accepts_deploys_and_one_it_does_not_is_refused",
           "refused at deploy"),
+    # Lambda and the HTTP API
+    Limit("Lambda synchronous request", f"{q.LAMBDA_SYNC_REQUEST_BYTES:,} bytes (6 MB)", True,
+          f"{LAMBDA}::test_a_synchronous_request_of_6_mib_is_invoked_and_one_byte_more_is_refused_before_the_function_runs",
+          "RequestEntityTooLargeException, HTTP 413, AWS's message; the function does not run"),
+    Limit("Lambda synchronous response", f"{q.LAMBDA_SYNC_RESPONSE_BYTES:,} bytes (6 MB + 100)", True,
+          f"{LAMBDA}::test_a_response_of_6_mib_and_100_bytes_is_returned_and_one_byte_more_is_a_response_size_function_error",
+          "the function error Function.ResponseSizeTooLarge, also as a Lambda task's error (moto refused "
+          "responses past 6,000,000 bytes)"),
+    Limit("HTTP API payload", f"{q.HTTP_API_PAYLOAD_BYTES:,} bytes (10 MB)", True,
+          f"{QUOTAS}::test_the_http_api_takes_a_body_of_10_mb_and_refuses_one_byte_more_with_413_starting_nothing",
+          "413 Request Entity Too Large, before any route or integration"),
+    Limit("HTTP API integration timeout", "the integration's timeoutMilliseconds, at most 30 s", True,
+          f"{QUOTAS}::test_an_integration_past_its_timeout_is_answered_503_service_unavailable",
+          "503 Service Unavailable; the integration runs on, as in AWS"),
     # recorded, not emulated
     Limit("CloudWatch alarms", "evaluated on metrics", False,
           f"{GAPS}::test_alarms_are_recorded_and_never_created_or_evaluated",

@@ -7,6 +7,11 @@ from __future__ import annotations
 # (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html) gives `input`
 # "Length Constraints: Maximum length of 262144", in UTF-8 bytes.
 STATES_PAYLOAD_BYTES = 256 * 1024
+# Same page ("Maximum execution history size": 25,000 events in a single state machine execution history; "If the
+# execution history reaches this quota the execution fails"), for Standard workflows; "Maximum execution time" of an
+# Express workflow: 5 minutes.
+STATES_HISTORY_EVENTS = 25_000
+EXPRESS_DURATION_SECONDS = 300
 
 # https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html ("Item size": "The maximum
 # item size in DynamoDB is 400 KB, which includes both attribute name binary length (UTF-8 length) and attribute
@@ -35,6 +40,8 @@ SNS_MESSAGE_BYTES = 256 * 1024
 # CreateRole (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html): pattern [\w+=,.@-]+.
 IAM_ROLE_NAME_CHARACTERS = 64
 IAM_ROLE_POLICY_CHARACTERS = 10_240
+# Same page ("Role trust policy length": 2,048 characters by default, adjustable to 4,096).
+IAM_TRUST_POLICY_CHARACTERS = 2_048
 # https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html (FunctionName: "If you specify only the
 # function name, it is limited to 64 characters in length", pattern [a-zA-Z0-9-_]+).
 LAMBDA_FUNCTION_NAME_CHARACTERS = 64
@@ -70,3 +77,23 @@ DYNAMODB_TABLE_NAME_CHARACTERS = (3, 255)
 # https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html (Name: up to 256 characters, alphanumeric,
 # hyphens and underscores; a FIFO topic's name ends in `.fifo`).
 SNS_TOPIC_NAME_CHARACTERS = 256
+
+# --- the HTTP API ----------------------------------------------------------------------------------------------
+
+# https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html ("Payload size": 10 MB, not
+# adjustable; "Maximum integration timeout": 30 seconds, not adjustable), and the CreateIntegration reference
+# (https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-integrations.html, timeoutInMillis:
+# "between 50 and 30,000 milliseconds ... default timeout is 30 seconds for HTTP APIs").
+HTTP_API_PAYLOAD_BYTES = 10 * 1024 * 1024
+HTTP_API_INTEGRATION_TIMEOUT_MS = (50, 30_000)
+
+# --- Lambda invocations ----------------------------------------------------------------------------------------
+
+# https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html ("Invocation payload (request and
+# response)": 6 MB each for synchronous invocations). The Invoke reference
+# (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html) gives HTTP 413 for a request over it; on the wire
+# the code is RequestEntityTooLargeException, "Request must be smaller than 6291456 bytes for the InvokeFunction
+# operation". A response may be 100 bytes longer (6,291,556); over that the invocation answers a function error of
+# type Function.ResponseSizeTooLarge.
+LAMBDA_SYNC_REQUEST_BYTES = 6 * 1024 * 1024
+LAMBDA_SYNC_RESPONSE_BYTES = 6 * 1024 * 1024 + 100

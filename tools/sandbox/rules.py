@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -139,12 +140,47 @@ def _document_rules(typ: str, inputs: Mapping[str, Any]) -> list[str]:
         if variables and size > q.LAMBDA_ENVIRONMENT_BYTES:
             limit = q.LAMBDA_ENVIRONMENT_BYTES
             broken.append(f"environment variables are at most {limit:,} bytes together, not {size:,}")
+    if typ == "aws:iam/role:Role" and inputs.get("assumeRolePolicy") is not None:
+        size = _policy_characters(inputs["assumeRolePolicy"])
+        if size > q.IAM_TRUST_POLICY_CHARACTERS:
+            limit = q.IAM_TRUST_POLICY_CHARACTERS
+            broken.append(f"a role trust policy is at most {limit:,} characters (the default quota), not {size:,}")
+    if typ == "aws:apigatewayv2/integration:Integration" and inputs.get("timeoutMilliseconds") is not None:
+        low, high = q.HTTP_API_INTEGRATION_TIMEOUT_MS
+        timeout = inputs["timeoutMilliseconds"]
+        if not low <= timeout <= high:
+            broken.append(f"timeoutMilliseconds is {low:,}..{high:,} for an HTTP API integration, not {timeout:,}")
     if typ == "aws:cloudwatch/logGroup:LogGroup" and inputs.get("retentionInDays") not in (None, 0):
         days = inputs["retentionInDays"]
         if days not in q.LOG_RETENTION_DAYS:
             allowed = ", ".join(str(value) for value in q.LOG_RETENTION_DAYS)
             broken.append(f"retentionInDays {days:g} is not a CloudWatch Logs retention period ({allowed})")
     return broken
+
+
+class RoleLimits:
+    """The rules that span resources: a role's inline policies together are held to IAM's role policy size.
+
+    Each mocks engine keeps one, since Pulumi registers a role's policies as resources of their own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        #: role name -> {inline policy's logical name: its characters}
+        self._inline: dict[str, dict[str, int]] = {}
+
+    def check(self, typ: str, logical_name: str, inputs: Mapping[str, Any]) -> None:
+        if typ != "aws:iam/rolePolicy:RolePolicy" or inputs.get("policy") is None or not inputs.get("role"):
+            return
+        role, size = str(inputs["role"]), _policy_characters(inputs["policy"])
+        with self._lock:
+            policies = self._inline.setdefault(role, {})
+            total = size + sum(chars for name, chars in policies.items() if name != logical_name)
+            if total > q.IAM_ROLE_POLICY_CHARACTERS:
+                raise DeployRuleError(
+                    f"{typ} {logical_name!r}: AWS would refuse it: the inline policies of role {role!r} are at most "
+                    f"{q.IAM_ROLE_POLICY_CHARACTERS:,} characters together, not {total:,} (IAM's LimitExceeded)"
+                )
+            policies[logical_name] = size
 
 
 def check_resource(typ: str, logical_name: str, physical_name: str, inputs: Mapping[str, Any]) -> None:
