@@ -464,6 +464,8 @@ class ImageDownloader(pulumi.ComponentResource):
             "INLINE_LIMIT": str(settings.inline_limit),
             "MAP_MODE": settings.map_mode,
             "MAX_IMAGE_BYTES": str(settings.max_image_bytes),
+            # Batches end by the execution's deadline (less the report's time), so it ends in its own words.
+            "EXECUTION_TIMEOUT_SECONDS": str(settings.execution_timeout_seconds),
         }
         batch = PythonFunction(
             f"{name}-batch",

@@ -59,15 +59,19 @@ def _stored_row(url: str, key: str, body: fetch.CappedBody, content_type: str) -
     return records.row(url, key, body.bytes_read, content_type, downloaded_at)
 
 
-def batch_deadline(context: Any) -> float | None:
-    """When this batch's downloads must end (time.monotonic): the Lambda's remaining time less the reserve; None
-    without a Lambda context (a direct call)."""
+def batch_deadline(context: Any, finish_by: Any = None) -> float | None:
+    """When this batch's downloads must end (time.monotonic): the Lambda's remaining time less the reserve, and
+    no later than the batch's `finishBy` (epoch seconds: the execution's own deadline, less the time its report
+    needs); None with neither (a direct call)."""
+    deadlines: list[float] = []
     remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
-    if remaining_ms is None:
-        return None
-    remaining = remaining_ms() / 1000
-    reserve = min(MAX_RESERVE_SECONDS, max(MIN_RESERVE_SECONDS, remaining * RESERVE_SHARE))
-    return time.monotonic() + remaining - reserve
+    if remaining_ms is not None:
+        remaining = remaining_ms() / 1000
+        reserve = min(MAX_RESERVE_SECONDS, max(MIN_RESERVE_SECONDS, remaining * RESERVE_SHARE))
+        deadlines.append(time.monotonic() + remaining - reserve)
+    if type(finish_by) in (int, float):
+        deadlines.append(time.monotonic() + (finish_by - time.time()))
+    return min(deadlines, default=None)
 
 
 def _store(
@@ -144,7 +148,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     """{"baseUrl", "resourcePaths", "lambdaConcur"} -> {"succeeded", "failed", "alreadyStored", "bytes",
     "failures": [...]}; it returns before the Lambda's deadline, whatever its hosts do."""
     request = parse_request(event, SETTINGS)
-    batch_ends = batch_deadline(context)
+    batch_ends = batch_deadline(context, event.get("finishBy"))
     urls = [resource_url(request.base_url, path) for path in request.resource_paths]
     stored = already_stored(urls)
     urls = [url for url in urls if url not in stored]

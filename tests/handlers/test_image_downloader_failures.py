@@ -160,3 +160,42 @@ def test_when_the_url_table_cannot_be_read_a_rerun_fetches_everything_again(
 
     assert (result["succeeded"], result["alreadyStored"], result["failed"]) == (2, 0, 0)
     assert host.requests - before == 2 and len(object_keys(aws)) == 2 and len(rows(aws)) == 2
+
+
+def test_batches_carry_the_executions_deadline_less_the_time_its_report_needs(load: Load) -> None:
+    handlers = load(EXECUTION_TIMEOUT_SECONDS="100")
+
+    before = time.time()
+    result = handlers.batch.handler(flags_event("https://h.example", FLAGS, 5), None)
+
+    deadlines = {batch["finishBy"] for batch in result["batches"]}
+    assert len(deadlines) == 1 and before + 89.99 <= deadlines.pop() <= time.time() + 90.01, "100 s less 10 s"
+
+
+def test_a_batch_started_after_the_executions_deadline_fetches_nothing_and_is_out_of_time(
+    load: Load, aws: SimpleNamespace, host: ImageServer
+) -> None:
+    handlers = load(**LOCAL)
+    before = host.requests
+    event = {**flags_event(f"{host.url}/data/flags", FLAGS[:3]), "finishBy": time.time() - 1}
+
+    result = handlers.download.handler(event, LambdaContext(60))
+
+    assert set(errors(result).values()) == {"OutOfTime"} and result["failed"] == 3
+    assert host.requests == before and object_keys(aws) == []
+
+
+def test_a_slow_host_stops_at_the_executions_deadline_well_before_the_lambdas(
+    load: Load, aws: SimpleNamespace, host: ImageServer
+) -> None:
+    handlers = load(**LOCAL)
+    event = {
+        **flags_event(f"{host.url}/data/flags", ["fault-slow-30/ad/ad.gif", "ae/ae.gif"]),
+        "finishBy": time.time() + 1.5,
+    }
+
+    started = time.monotonic()
+    result = handlers.download.handler(event, LambdaContext(60))
+
+    assert time.monotonic() - started < 2.5
+    assert errors(result) == {"fault-slow-30/ad/ad.gif": "OutOfTime"} and result["succeeded"] == 1
