@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint typecheck unit deps clean bench
+.PHONY: demo test lint typecheck unit deps clean bench bench-load
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,15 @@ unit: deps
 
 test: lint typecheck unit
 
-# Throughput, state transitions per item, scale and program cost: prints the tables, writes bench/results.json.
+# Throughput, state transitions per item, scale, program cost and load held: prints the tables, writes
+# bench/results.json (`$(PY) -m tools.bench --skip load` leaves the load scenarios out).
 bench: $(VENV)/.installed
 	$(PY) -m tools.bench
+
+# Load held alone: many executions at once through the public entry points; writes bench/load.json, which the
+# README's "Load held" section is generated from (`$(PY) -m tools.bench.load --write`).
+bench-load: $(VENV)/.installed
+	$(PY) -m tools.bench.load
 
 clean:
 	rm -rf $(VENV) node_modules build .pytest_cache .mypy_cache .ruff_cache

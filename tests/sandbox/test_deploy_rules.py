@@ -262,3 +262,60 @@ def test_an_http_api_integration_timeout_outside_50_to_30000_ms_is_refused(mocks
     else:
         with pytest.raises(DeployRuleError, match=rf"timeoutMilliseconds is 50\.\.30,000 .*, not {timeout:,}"):
             mocks.new_resource(integration)
+
+
+INVALID_DEFINITIONS = {
+    "missing StartAt": (
+        {"StartAt": "Missing", "States": {"Only": {"Type": "Pass", "End": True}}},
+        "MISSING_TRANSITION_TARGET: Missing 'StartAt' target: Missing at /StartAt",
+    ),
+    "missing Next": (
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nowhere"}}},
+        "MISSING_TRANSITION_TARGET: Missing 'Next' target: Nowhere at /States/A/Next",
+    ),
+    "neither Next nor End": (
+        {"StartAt": "A", "States": {"A": {"Type": "Pass"}}},
+        "SCHEMA_VALIDATION_FAILED: /States/A must have exactly one of Next and End",
+    ),
+    "unreachable": (
+        {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}, "B": {"Type": "Pass", "End": True}}},
+        "UNREACHABLE_STATE: State 'B' is not reachable at /States/B",
+    ),
+    "a Map's missing Catch target": (
+        {
+            "StartAt": "M",
+            "States": {
+                "M": {
+                    "Type": "Map",
+                    "ItemProcessor": {
+                        "StartAt": "T",
+                        "States": {
+                            "T": {
+                                "Type": "Task",
+                                "Resource": "arn:aws:states:::lambda:invoke",
+                                "End": True,
+                                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Gone"}],
+                            }
+                        },
+                    },
+                    "End": True,
+                }
+            },
+        },
+        "MISSING_TRANSITION_TARGET: Missing 'Catch[0].Next' target: Gone at "
+        "/States/M/ItemProcessor/States/T/Catch[0].Next",
+    ),
+    "not JSON": ("{", "INVALID_JSON_DESCRIPTION"),
+}
+
+
+@pytest.mark.parametrize("case", list(INVALID_DEFINITIONS))
+def test_a_definition_create_state_machine_would_refuse_is_refused_at_deploy_naming_the_problem(mocks, case):
+    """moto's parser took all of these but the last; AWS answers InvalidDefinition."""
+    definition, problem = INVALID_DEFINITIONS[case]
+    text = definition if isinstance(definition, str) else json.dumps(definition)
+    with pytest.raises(DeployRuleError) as refused:
+        mocks.new_resource(
+            _args("aws:sfn/stateMachine:StateMachine", "bad-def", {"definition": text, "roleArn": _role_arn(mocks)})
+        )
+    assert "InvalidDefinition" in str(refused.value) and problem in str(refused.value)

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.bench import program_cost, render, results, scale, throughput, transitions
+from tools.bench import load, program_cost, render, results, scale, throughput, transitions
 from tools.bench.child_history import ChildHistories
+from tools.bench.load_scenarios import QUICK, LoadSettings
 from tools.program import PROJECT_ROOT
 from tools.sandbox.session import Sandbox
 
 OUTPUT = PROJECT_ROOT / "bench" / "results.json"
-PARTS = ("throughput", "transitions", "scale", "program")
+PARTS = ("throughput", "transitions", "scale", "program", "load")
 #: map-fan-out's knobs for the measurement: 40 items at a time and a 1 s Wait instead of 2 s keep it short; the
 #: transitions do not depend on them (the Wait state is there as long as waitDurationSeconds > 0).
 FAN_OUT_OVERRIDES = {"maxConcurrency": "40", "waitDurationSeconds": "1", "timeoutDurationSeconds": "3600"}
@@ -34,6 +35,7 @@ class Plan:
     scale_sizes: list[int]
     scale_timeout_seconds: float
     evaluation_repeats: int
+    load: LoadSettings
 
 
 def _sizes(text: str) -> tuple[int, ...]:
@@ -84,6 +86,7 @@ def plan(options: argparse.Namespace) -> Plan:
         scale_sizes=scale.scale_sizes(options.scale_sizes or ((30,) if quick else scale.DEFAULT_SIZES), scale_max),
         scale_timeout_seconds=options.scale_timeout,
         evaluation_repeats=1 if quick else 2,
+        load=QUICK if quick else LoadSettings(),
     )
 
 
@@ -142,6 +145,8 @@ def run(plan: Plan, skip: Sequence[str]) -> dict[str, Any]:
         measurement = throughput.measure(plan.throughput)
         document["throughput"] = results.throughput_json(measurement, plan.throughput)
     _sandbox_parts(plan, skip, document, deploys)
+    if "load" not in skip:  # in a sandbox of its own (`python -m tools.bench.load` runs only this part)
+        document["load"] = load.run(plan.load)
     if "programCost" in document:
         document["programCost"]["deploySeconds"] = {name: round(seconds, 2) for name, seconds in deploys.items()}
     document["targets"] = results.targets(document)

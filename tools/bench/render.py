@@ -166,6 +166,61 @@ def _program(document: dict[str, Any]) -> Section:
     return Section(f"Program cost ({document['resources']} resources)", ["what", "seconds"], rows)
 
 
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def load_section(document: dict[str, Any]) -> Section:
+    """The load scenarios: what the callers were answered, then what Step Functions lists (see load_outcome.py)."""
+    rows = [
+        [
+            row["scenario"],
+            row["entryPoint"],
+            str(row["attempts"]),
+            str(row["accepted"]),
+            str(row["refused"]),
+            f"{row['executions']} ({row['expectedExecutions']})",
+            str(row["succeeded"]),
+            str(row["failed"]),
+            str(row["lost"]),
+            _seconds(row["p50Seconds"]),
+            _seconds(row["p99Seconds"]),
+        ]
+        for row in document["scenarios"]
+    ]
+    headers = ["scenario", "entry point", "calls", "accepted", "refused (429)", "executions (expected)"]
+    headers += ["succeeded", "failed", "lost", "p50 s", "p99 s"]
+    notes = [_load_note(row) for row in document["scenarios"]]
+    broken = [check for check in document["checks"] if not check["held"]]
+    if broken:
+        notes += [f"BROKEN: {check['scenario']}: {check['invariant']}." for check in broken]
+    else:
+        notes.append(f"Invariants: all {len(document['checks'])} held (tools/bench/load_outcome.py lists them).")
+    return Section("Load held: calls at once to the public entry points, in one sandbox", headers, rows, notes)
+
+
+def _load_note(row: dict[str, Any]) -> str:
+    errors = f", {row['errors']} other answers ({', '.join(row['errorKinds'])})" if row["errors"] else ""
+    if row["scenario"] == "image-downloader":
+        return (
+            f"image-downloader: the stage's throttle is a burst of {row['burstLimit']} and a rate of "
+            f"{row['rateLimit']:g} per second; the sandbox's gateway answered the {row['attempts']} requests within "
+            f"{row['answeringSeconds']:.1f} s, in which the throttle admits at most {row['mostTheThrottleAdmits']}. "
+            f"It admitted {row['accepted']}; {row['refused']} were refused with 429 and started nothing"
+            f"{errors}; {row['imagesStored']} images stored for {row['succeeded']} succeeded requests."
+        )
+    if row["scenario"] == "task-tracker":
+        return (
+            f"task-tracker: {row['attempts']} starts over {row['taskIds']} task ids answered with "
+            f"{row['acknowledgedExecutions']} distinct executions{errors}; {row['tasksDone']} tasks recorded one "
+            f"run, DONE; a run is its work, a {row.get('workSeconds', '?')} s Wait."
+        )
+    return (
+        f"{row['scenario']}: {row['attempts']} starts, {row['acknowledgedExecutions']} executions{errors}; each "
+        f"waits {row.get('waitSeconds', '?')} s before each of its {row.get('items', '?')} items, one at a time."
+    )
+
+
 def _targets(checks: list[dict[str, Any]]) -> Section:
     rows = [[check["target"], f"{check['value']:g}", "met" if check["met"] else "MISSED"] for check in checks]
     return Section("Targets", ["target", "value", ""], rows)
@@ -182,6 +237,8 @@ def sections(results: dict[str, Any]) -> list[Section]:
         found.append(_scale(results["scale"]))
     if "programCost" in results:
         found.append(_program(results["programCost"]))
+    if "load" in results:
+        found.append(load_section(results["load"]))
     found.append(_targets(results.get("targets", [])))
     return found
 
@@ -195,10 +252,10 @@ def _machine_line(results: dict[str, Any]) -> str:
     )
 
 
-def markdown(results: dict[str, Any]) -> str:
-    """Markdown tables, one per section, headed by the machine and date."""
+def markdown(results: dict[str, Any], only: Sequence[Section] | None = None) -> str:
+    """Markdown tables, one per section (or only those given), headed by the machine and date."""
     lines = [f"Measured {_machine_line(results)}.", ""]
-    for section in sections(results):
+    for section in sections(results) if only is None else only:
         lines += [f"**{section.title}**", "", "| " + " | ".join(section.headers) + " |"]
         lines.append("| " + " | ".join("---" for _ in section.headers) + " |")
         lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in section.rows]
@@ -209,13 +266,15 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def print_tables(results: dict[str, Any], console: Console | None = None) -> None:
+def print_tables(
+    results: dict[str, Any], console: Console | None = None, only: Sequence[Section] | None = None
+) -> None:
     if console is None:
         console = Console()
         if not console.is_terminal:
             console = Console(width=200)  # a log or a pipe: no wrapping at 80 columns
     console.print(f"[bold]sfn-patterns benchmark[/bold]: {_machine_line(results)}")
-    for section in sections(results):
+    for section in sections(results) if only is None else only:
         table = Table(title=section.title, title_justify="left")
         for header in section.headers:
             table.add_column(header)

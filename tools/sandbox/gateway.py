@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from botocore.client import BaseClient
+
 from tools.sandbox import quotas as q
 from tools.sandbox.aws import ACCOUNT_ID, REGION, EmbeddedAws
 
@@ -55,6 +57,13 @@ class _TokenBucket:
             return True
 
 
+class _Server(ThreadingHTTPServer):
+    #: socketserver's listen backlog is 5: connections arriving together past it were reset by the kernel,
+    #: where API Gateway answers every request (429 beyond the stage's throttle). Capped by net.core.somaxconn.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 class HttpApiGateway:
     """Listens on 127.0.0.1:<port>; `url` is every stage's invoke URL in the sandbox."""
 
@@ -64,6 +73,8 @@ class HttpApiGateway:
         self._buckets: dict[str, _TokenBucket] = {}
         #: Integrations run here, so that one past its timeout is answered 503 while it runs on.
         self._integrations = ThreadPoolExecutor(max_workers=32, thread_name_prefix="http-api-integration")
+        self._clients: dict[tuple[str, str], BaseClient] = {}
+        self._clients_lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
@@ -74,8 +85,7 @@ class HttpApiGateway:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # the access log is the stage's, in the embedded CloudWatch; keep the console for reports
 
-        self._server = ThreadingHTTPServer((HOST, port), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server((HOST, port), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -124,26 +134,42 @@ class HttpApiGateway:
             status, payload = 503, {"message": "Service Unavailable"}
         self._reply(request, status, payload)
 
+    def _client(self, service: str, role_arn: str | None = None) -> BaseClient:
+        """One client per service and role, made on first use: a boto3 client is thread-safe, and making one per
+        request cost each request some 10 ms of CPU alone, and far more when many arrive together."""
+        with self._clients_lock:
+            key = (service, role_arn or "")
+            if key not in self._clients:
+                credentials = self.aws.role_credentials(role_arn) if role_arn else None
+                self._clients[key] = self.aws.client(service, credentials)
+            return self._clients[key]
+
     def _find_route(self, method: str, path: str) -> _Route | None:
-        client = self.aws.client("apigatewayv2")
-        for api in client.get_apis()["Items"]:
-            stages = client.get_stages(ApiId=api["ApiId"])["Items"]
-            stage = next((s for s in stages if s["StageName"] == "$default"), None)
+        """The route of a `$default` stage matching the request, read from the embedded API Gateway's own
+        records: asking its API for them took four calls per request, most of a request's time when many came."""
+        from moto.apigatewayv2.models import apigatewayv2_backends
+
+        for api in list(apigatewayv2_backends[ACCOUNT_ID][REGION].apis.values()):
+            stage = api.stages.get("$default")
             if stage is None:
                 continue
-            for route in client.get_routes(ApiId=api["ApiId"])["Items"]:
-                if route["RouteKey"] in (f"{method} {path}", f"ANY {path}"):
-                    integration_id = route.get("Target", "").removeprefix("integrations/")
-                    integration = client.get_integration(ApiId=api["ApiId"], IntegrationId=integration_id)
-                    settings = stage.get("DefaultRouteSettings") or {}
+            for route in list(api.routes.values()):
+                if route.route_key in (f"{method} {path}", f"ANY {path}"):
+                    integration = api.integrations.get((route.target or "").removeprefix("integrations/"))
+                    settings = stage.default_route_settings or {}
                     return _Route(
-                        api_id=api["ApiId"],
+                        api_id=api.api_id,
                         stage="$default",
-                        route_key=route["RouteKey"],
-                        authorization=route.get("AuthorizationType", "NONE"),
-                        integration=integration,
-                        burst=int(settings.get("ThrottlingBurstLimit") or 0),
-                        rate=float(settings.get("ThrottlingRateLimit") or 0),
+                        route_key=route.route_key,
+                        authorization=route.authorization_type or "NONE",
+                        integration={
+                            "IntegrationSubtype": getattr(integration, "integration_subtype", None),
+                            "RequestParameters": getattr(integration, "request_parameters", None),
+                            "CredentialsArn": getattr(integration, "credentials_arn", None),
+                            "TimeoutInMillis": getattr(integration, "timeout_in_millis", None),
+                        },
+                        burst=int(settings.get("throttlingBurstLimit") or 0),
+                        rate=float(settings.get("throttlingRateLimit") or 0),
                     )
         return None
 
@@ -176,10 +202,11 @@ class HttpApiGateway:
         integration = route.integration
         if integration.get("IntegrationSubtype") != "StepFunctions-StartExecution":
             return 500, {"message": f"the sandbox does not forward {integration.get('IntegrationSubtype')!r}"}
+        if not integration.get("CredentialsArn"):
+            return 500, {"message": "the integration has no credentials (a role for API Gateway to assume)"}
         parameters = integration.get("RequestParameters") or {}
         document = body.decode("utf-8", "replace") if parameters.get("Input") == "$request.body" else "{}"
-        credentials = self.aws.role_credentials(integration["CredentialsArn"])
-        states = self.aws.client("stepfunctions", credentials)
+        states = self._client("stepfunctions", integration["CredentialsArn"])
         try:
             started = states.start_execution(stateMachineArn=parameters["StateMachineArn"], input=document)
         except Exception as error:

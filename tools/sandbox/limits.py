@@ -173,6 +173,10 @@ LEDGER: tuple[Limit, ...] = (
           f"{RULES}::test_an_http_api_integration_timeout_outside_50_to_30000_ms_is_refused", "refused at deploy"),
     Limit("State machine definition", f"{q.STATE_MACHINE_DEFINITION_BYTES:,} bytes (1 MB)", True,
           f"{RULES}::test_a_definition_of_1_mb_deploys_and_one_byte_more_is_refused", "refused at deploy"),
+    Limit("State machine definition structure", "InvalidDefinition: StartAt, Next, Catch and Default targets, "
+          "Next or End, reachable states", True,
+          f"{RULES}::test_a_definition_create_state_machine_would_refuse_is_refused_at_deploy_naming_the_problem",
+          "refused at deploy with AWS's diagnostic codes; moto's parser took them"),
     Limit("Lambda .zip package", "50 MB zipped, 250 MB unzipped", True,
           f"{RULES}::test_a_lambda_package_over_50_mb_zipped_or_250_mb_unzipped_is_refused",
           "refused at deploy (layers are not counted: the program has none)"),

@@ -119,6 +119,69 @@ def _archive_sizes(code: Any) -> tuple[int, int] | None:
         return Path(path).stat().st_size, sum(entry.file_size for entry in archive.infolist())
 
 
+#: States that end a branch by their type: they take neither Next nor End.
+TERMINAL_TYPES = frozenset({"Choice", "Succeed", "Fail"})
+STATE_TYPES = frozenset({"Task", "Pass", "Wait", "Choice", "Succeed", "Fail", "Parallel", "Map"})
+
+
+def _targets(state: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(where, state name) of every transition a state declares."""
+    found = [("Next", state["Next"])] if "Next" in state else []
+    found += [(f"Choices[{i}].Next", rule["Next"]) for i, rule in enumerate(state.get("Choices", [])) if "Next" in rule]
+    found += [("Default", state["Default"])] if "Default" in state else []
+    found += [(f"Catch[{i}].Next", catcher["Next"]) for i, catcher in enumerate(state.get("Catch", []))]
+    return found
+
+
+def _machine_problems(machine: Any, where: str) -> list[str]:
+    """What CreateStateMachine's validation reports for one state machine (or a Map's or Parallel's own), in its
+    words: MISSING_TRANSITION_TARGET, SCHEMA_VALIDATION_FAILED, UNREACHABLE_STATE. A structural subset of what
+    AWS checks (the test suite also runs every definition through asl-validator); moto's parser checks none of it."""
+    if not isinstance(machine, Mapping) or not isinstance(machine.get("States"), Mapping) or not machine["States"]:
+        return [f"SCHEMA_VALIDATION_FAILED: {where or '/'} needs States, an object of at least one state"]
+    states: Mapping[str, Any] = machine["States"]
+    problems: list[str] = []
+    if machine.get("StartAt") not in states:
+        problems.append(
+            f"MISSING_TRANSITION_TARGET: Missing 'StartAt' target: {machine.get('StartAt')} at {where}/StartAt"
+        )
+    for name, state in states.items():
+        at = f"{where}/States/{name}"
+        if not isinstance(state, Mapping) or state.get("Type") not in STATE_TYPES:
+            problems.append(f"SCHEMA_VALIDATION_FAILED: {at}/Type is not a state type")
+            continue
+        if state["Type"] not in TERMINAL_TYPES and ("Next" in state) == bool(state.get("End")):
+            problems.append(f"SCHEMA_VALIDATION_FAILED: {at} must have exactly one of Next and End")
+        for field, target in _targets(state):
+            if target not in states:
+                problems.append(f"MISSING_TRANSITION_TARGET: Missing '{field}' target: {target} at {at}/{field}")
+        for key in ("ItemProcessor", "Iterator"):
+            if key in state:
+                problems += _machine_problems(state[key], f"{at}/{key}")
+        for i, branch in enumerate(state.get("Branches", [])):
+            problems += _machine_problems(branch, f"{at}/Branches[{i}]")
+    reached: set[Any] = set()
+    pending: list[Any] = [machine.get("StartAt")]
+    while pending:
+        current = pending.pop()
+        if current in reached or current not in states or not isinstance(states[current], Mapping):
+            continue
+        reached.add(current)
+        pending += [target for _, target in _targets(states[current])]
+    problems += [f"UNREACHABLE_STATE: State '{name}' is not reachable at {where}/States/{name}" for name in states
+                 if name not in reached]  # fmt: skip
+    return problems
+
+
+def definition_problems(definition: str) -> list[str]:
+    """Why CreateStateMachine would answer InvalidDefinition for this definition text; [] when it would not."""
+    try:
+        machine = json.loads(definition)
+    except ValueError as error:
+        return [f"INVALID_JSON_DESCRIPTION: {error}"]
+    return _machine_problems(machine, "")
+
+
 def _document_rules(typ: str, inputs: Mapping[str, Any]) -> list[str]:
     broken: list[str] = []
     if typ == "aws:iam/rolePolicy:RolePolicy" and inputs.get("policy") is not None:
@@ -129,6 +192,9 @@ def _document_rules(typ: str, inputs: Mapping[str, Any]) -> list[str]:
         size = len(inputs["definition"].encode("utf-8"))
         if size > q.STATE_MACHINE_DEFINITION_BYTES:
             broken.append(f"a definition is at most {q.STATE_MACHINE_DEFINITION_BYTES:,} bytes (1 MB), not {size:,}")
+        problems = definition_problems(inputs["definition"])
+        if problems:
+            broken.append(f"InvalidDefinition: Invalid State Machine Definition: '{'; '.join(problems[:5])}'")
     if typ == "aws:lambda/function:Function":
         zipped, unzipped = _archive_sizes(inputs.get("code")) or (0, 0)
         if zipped > q.LAMBDA_ZIPPED_BYTES:
