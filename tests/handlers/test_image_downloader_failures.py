@@ -199,3 +199,21 @@ def test_a_slow_host_stops_at_the_executions_deadline_well_before_the_lambdas(
 
     assert time.monotonic() - started < 2.5
     assert errors(result) == {"fault-slow-30/ad/ad.gif": "OutOfTime"} and result["succeeded"] == 1
+
+
+def test_consolidate_reports_each_image_of_a_failed_batch_with_the_batchs_error(load: Load) -> None:
+    base = "https://images.example.com/data/flags"
+    results = [
+        {"failedBatch": {"error": "Sandbox.Timedout", "baseUrl": base, "resourcePaths": ["ad/ad.gif", "ae/ae.gif"]}},
+        {"succeeded": 2, "failed": 0, "alreadyStored": 1, "bytes": 86, "failures": []},
+    ]
+
+    report = load().consolidate.handler({"results": results, "execution": "run-1"}, None)
+
+    assert (report["succeeded"], report["failed"], report["alreadyStored"]) == (2, 2, 1)
+    assert report["message"].splitlines() == [
+        "2 of 4 images failed to download.",
+        f"BatchFailed (Sandbox.Timedout): {base}/ad/ad.gif",
+        f"BatchFailed (Sandbox.Timedout): {base}/ae/ae.gif",
+    ]
+    assert report["notification"] == report["message"] and report["failuresObject"] is None
