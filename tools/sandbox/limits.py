@@ -25,6 +25,7 @@ DISTRIBUTED = "tests/sandbox/test_distributed_map_limits.py"
 LAMBDA = "tests/sandbox/test_lambda_payload_limits.py"
 EXECUTION = "tests/sandbox/test_execution_limits.py"
 SQS_SNS_DENIED = "test_sqs_and_sns_tasks_denied_by_iam_fail_with_the_names_aws_gives_and_access_denied_in_the_cause"
+FAULTS = "tests/sandbox/test_faults.py"
 NAMES = f"{RULES}::test_the_longest_auto_name_aws_takes_deploys_and_one_more_character_is_refused"
 
 
@@ -109,6 +110,9 @@ LEDGER: tuple[Limit, ...] = (
           "Lambda.AWSLambdaException", True,
           f"{QUOTAS}::test_a_lambda_task_denied_by_iam_fails_with_aws_lambda_exception_and_access_denied_in_the_cause",
           "AccessDenied was Lambda.403 with IAM's XML as the cause; a denied caller gets AccessDeniedException"),
+    Limit("Lambda task whose Invoke gets no response", "Lambda.SdkClientException (the SDK client's own error)", True,
+          f"{FAULTS}::test_sdk_client_exception_drops_the_connection_and_the_task_sees_lambda_sdk_client_exception",
+          "moto named it States.Runtime, which no Retry on the transient Lambda errors matches"),
     Limit("SQS and SNS task errors when IAM denies", "SQS.AmazonSQSException and SNS.AuthorizationErrorException",
           True, f"{QUOTAS}::{SQS_SNS_DENIED}",
           "the cause names the action, status 403 and code; moto said SQS.SdkClientException and States.Runtime"),
