@@ -377,15 +377,18 @@ def test_404_is_not_found_and_leaves_no_object_and_no_row(load: Load, server: HT
     assert list(rows(aws)) == [f"{base_url}/ad/ad.gif"]  # rows for successes only
 
 
-def test_a_rerun_overwrites_the_same_keys_and_rows(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
+def test_a_rerun_keeps_the_same_keys_and_rows_and_fetches_nothing_again(
+    load: Load, server: HTTPServer, aws: SimpleNamespace
+) -> None:
     handlers = load(**LOCAL)
     event = flags_event(serve_flags(server, FLAGS[:4]), FLAGS[:4])
 
     handlers.download.handler(event, None)
     first = sorted(object_keys(aws))
-    handlers.download.handler(event, None)
+    again = handlers.download.handler(event, None)
 
     assert sorted(object_keys(aws)) == first and len(first) == 4 and len(rows(aws)) == 4
+    assert (again["succeeded"], again["alreadyStored"]) == (4, 4) and hits(server, "/data/flags/ad/ad.gif") == 1
 
 
 def test_failures_are_sampled_but_counts_stay_exact(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
