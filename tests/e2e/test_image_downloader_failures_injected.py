@@ -58,8 +58,7 @@ def failed_lines(result: Run, reason: str) -> list[str]:
     ("fault", "error"),
     [
         (Fault.crash(DOWNLOAD, how="exit", times=1), "Runtime.ExitError"),
-        # The sandbox ends a worker killed for its memory as Runtime.ExitError (AWS: Runtime.OutOfMemory).
-        (Fault.crash(DOWNLOAD, how="oom", times=1), "Runtime.ExitError"),
+        (Fault.crash(DOWNLOAD, how="oom", times=1), "Runtime.OutOfMemory"),
         (Fault.delay(DOWNLOAD, 6, times=1), "Sandbox.Timedout"),
         (Fault.error(DOWNLOAD, "RuntimeError", "disk full", times=1), "RuntimeError"),
     ],
