@@ -77,6 +77,12 @@ def put_json(key: str, document: Any) -> None:
     )
 
 
+def put_text(key: str, text: str, content_type: str) -> None:
+    clients.s3().put_object(
+        Bucket=images_bucket(), Key=key, Body=text.encode(), ContentType=content_type, ServerSideEncryption=ENCRYPTION
+    )
+
+
 def put_json_file(key: str, file: Any) -> None:
     """Upload a JSON document from a file, in parts when it is large (a million paths' batches)."""
     clients.s3().upload_fileobj(

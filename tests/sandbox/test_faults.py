@@ -332,8 +332,11 @@ def test_a_delay_past_the_timeout_times_out_as_a_real_timeout_does(functions):
     assert "Task timed out after 0.50 seconds" in functions.runtime.log_text(name)
 
 
-@pytest.mark.parametrize(("how", "status"), [("exit", "exit status 1"), ("oom", "signal: killed")])
-def test_a_crash_kills_the_worker_which_the_pool_replaces(functions, how, status):
+@pytest.mark.parametrize(
+    ("how", "status", "error"),
+    [("exit", "exit status 1", "Runtime.ExitError"), ("oom", "signal: killed", "Runtime.OutOfMemory")],
+)
+def test_a_crash_kills_the_worker_which_the_pool_replaces(functions, how, status, error):
     name = functions.create("echo")
     _, warm = invoke(functions, name)
     functions.aws.faults.add(Fault.crash(name, how=how, times=1))
@@ -342,18 +345,18 @@ def test_a_crash_kills_the_worker_which_the_pool_replaces(functions, how, status
     _, after = invoke(functions, name)
 
     assert response["FunctionError"] == "Unhandled"
-    assert crashed["errorType"] == "Runtime.ExitError"
+    assert crashed["errorType"] == error
     assert crashed["errorMessage"].startswith("RequestId: ")
     assert crashed["errorMessage"].endswith(f"Error: Runtime exited with error: {status}")
     assert after["pid"] != warm["pid"], "the next invocation ran in a new worker"
     assert warm["pid"] not in functions.runtime.worker_pids()
 
 
-def test_a_crash_fails_a_state_machine_task_with_runtime_exit_error(functions):
+def test_an_out_of_memory_crash_fails_a_state_machine_task_with_runtime_out_of_memory(functions):
     name = functions.create("echo")
     functions.aws.faults.add(Fault.crash(name, how="oom"))
     failed = execute(functions.aws, lambda_task_machine(functions, name))
-    assert (failed["status"], failed["error"]) == ("FAILED", "Runtime.ExitError")
+    assert (failed["status"], failed["error"]) == ("FAILED", "Runtime.OutOfMemory")
     assert "Runtime exited with error: signal: killed" in failed["cause"]
 
 

@@ -244,7 +244,10 @@ class _FunctionPool:
             assert worker is not None
             status = worker.exit_status()
             message = f"RequestId: {request_id} Error: Runtime exited with error: {status}"
-            result = _error_result({"errorType": "Runtime.ExitError", "errorMessage": message})
+            # Lambda names an environment it killed for its memory Runtime.OutOfMemory; other deaths ExitError
+            out_of_memory = fault is not None and fault.kind == "crash" and fault.how == "oom"
+            error_type = "Runtime.OutOfMemory" if out_of_memory else "Runtime.ExitError"
+            result = _error_result({"errorType": error_type, "errorMessage": message})
         finally:
             self._release(worker, keep)
         return result, started

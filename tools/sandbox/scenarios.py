@@ -131,12 +131,12 @@ def _subscribe_failures_inbox(sandbox: Sandbox) -> None:
 
 
 def stored_images(sandbox: Sandbox) -> list[str]:
-    """Keys of the downloaded images (the request, batch and result files the workflow keeps are left out)."""
+    """Keys of the downloaded images (the request, batch, result and failures files the workflow keeps are left out)."""
     s3 = sandbox.client("s3")
     bucket = sandbox.outputs["imagesBucketName"]
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
     keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
-    return sorted(k for k in keys if not k.startswith(("batches/", "results/", "requests/")))
+    return sorted(k for k in keys if not k.startswith(("batches/", "results/", "requests/", "failures/")))
 
 
 def recorded_urls(sandbox: Sandbox) -> dict[str, str]:
