@@ -76,7 +76,7 @@ def test_an_item_function_killed_out_of_memory_is_named_and_the_other_items_run(
     sandbox.inject(Fault.crash(ITEM_FUNCTION, how="oom", times=1))
     report = run_workflow(sandbox, WORKFLOWS["map-fan-out"], items=["Economics"])
     assert (report.status, report.error) == ("FAILED", "ItemsFailed")
-    assert '"index":0,"item":"Economics","error":"Runtime.ExitError"' in str(report.cause)
+    assert '"index":0,"item":"Economics","error":"Runtime.OutOfMemory"' in str(report.cause)
     assert "signal: killed" in str(report.cause)
 
 
