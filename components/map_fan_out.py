@@ -130,6 +130,18 @@ def _tolerance_states(settings: MapFanOutSettings) -> dict[str, asl.State]:
     }
 
 
+def _list_rules(path: str, list_state: str, refused: str) -> list[dict[str, Any]]:
+    """Choice rules: no value at `path`, or one that is a string, number, boolean or null, goes to `refused` (the
+    Map would fail the execution with States.Runtime); anything else to the Map. (The missing check comes first:
+    a type test on a missing path fails the Choice itself.)"""
+    scalar = [{"Variable": path, test: True} for test in ("IsString", "IsNumeric", "IsBoolean", "IsNull")]
+    return [
+        {"Variable": path, "IsPresent": False, "Next": refused},
+        {"Or": scalar, "Next": refused},
+        {"Variable": path, "IsPresent": True, "Next": list_state},
+    ]
+
+
 def _literal(text: str) -> str:
     """`text` inside a States.Format template: its quotes, braces and backslashes escaped."""
     return "".join("\\" + char if char in "'{}\\" else char for char in text)
@@ -212,13 +224,13 @@ def lambda_definition(
             ),
             "ListProduced?": {
                 "Type": "Choice",
-                "Choices": [{"Variable": "$.list", "IsPresent": True, "Next": "IterateOverList"}],
+                "Choices": _list_rules("$.list", "IterateOverList", "NoListProduced"),
                 "Default": "NoListProduced",
             },
             "NoListProduced": {
                 "Type": "Fail",
                 "Error": "ListNotProduced",
-                "CausePath": "States.Format('the producer returned {}, which has no field list (a list of items)', "
+                "CausePath": "States.Format('the producer returned {}, whose field list is not a list of items', "
                 "States.JsonToString($))",
             },
             "ListNotProduced": {
@@ -243,13 +255,14 @@ def input_definition(
         "States": {
             "ItemsGiven?": {
                 "Type": "Choice",
-                "Choices": [{"Variable": items_path, "IsPresent": True, "Next": "ProcessItems"}],
+                "Choices": _list_rules(items_path, "ProcessItems", "InvalidInput"),
                 "Default": "InvalidInput",
             },
             "InvalidInput": {
                 "Type": "Fail",
                 "Error": "InvalidInput",
                 "Cause": f"{items_path}: the execution input has no list of items there",
+                "Comment": "A missing value, or a string, number, boolean or null where the list should be",
             },
             "ProcessItems": _process_items(fn_arn, settings, items_path, item_state, "WithinTolerance?"),
             **_tolerance_states(settings),

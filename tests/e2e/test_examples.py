@@ -89,6 +89,8 @@ def test_an_input_without_the_orders_fails_with_invalid_input_naming_the_path(fa
     assert (report.status, report.error) == ("FAILED", "InvalidInput")
     assert report.cause == "$.orders: the execution input has no list of items there"
     assert report.invocations == []
+    report = fan_out.execute("score-orders", fan_out.outputs["stateMachineArn"], {"orders": "o-1"})
+    assert (report.status, report.error) == ("FAILED", "InvalidInput"), "a string where the list should be"
 
 
 def _wait_for(sandbox: Sandbox, task_id: str, status: str) -> dict:

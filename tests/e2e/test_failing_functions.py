@@ -55,8 +55,11 @@ def test_items_whose_function_times_out_crashes_or_raises_are_each_named_and_the
 def test_a_producer_that_returns_no_list_fails_with_list_not_produced_showing_what_it_returned(sandbox: Sandbox):
     report = run(sandbox, "producerStateMachineArn", {"items": ["a"]})
     assert (report.status, report.error) == ("FAILED", "ListNotProduced")
-    assert report.cause == 'the producer returned {"items":["a"]}, which has no field list (a list of items)'
+    assert report.cause == 'the producer returned {"items":["a"]}, whose field list is not a list of items'
     assert calls(report, "flaky-producer-log-item") == []
+    report = run(sandbox, "producerStateMachineArn", {"list": "apple, pear"})
+    assert (report.status, report.error) == ("FAILED", "ListNotProduced")
+    assert report.cause == 'the producer returned {"list":"apple, pear"}, whose field list is not a list of items'
 
 
 # LambdaIterator
