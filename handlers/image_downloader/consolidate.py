@@ -51,9 +51,9 @@ def failures_key(event: dict[str, Any], context: Any) -> str:
 
 
 def write_failures(key: str, total: tally.Tally) -> str:
-    """Every failure, one JSON object a line ({"url", "error"}), in the images bucket; returns its s3:// URL."""
-    lines = "".join(json.dumps(failure.record(), separators=(",", ":")) + "\n" for failure in total.failures)
-    storage.put_text(key, lines, "application/x-ndjson")
+    """Every failure, one JSON object a line ({"url", "error"}), in the images bucket, uploaded from the tally's spool
+    file (in parts when it is large); returns its s3:// URL."""
+    storage.put_file(key, total.failures_file(), "application/x-ndjson")
     return f"s3://{storage.images_bucket()}/{key}"
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 from errors import InvalidInput
 from validation import resource_url
@@ -36,13 +38,41 @@ class Failure:
 
 @dataclass
 class Tally:
-    """Exact counts, and every failure whose details reached us."""
+    """Exact counts; the first failures, as many as one notification lists; and every failure whose details reached
+    us, one JSON line each in a spool file (a Lambda's /tmp), so that memory holds no more than one message's worth
+    however many images fail."""
 
     succeeded: int = 0
     failed: int = 0
     already_stored: int = 0
     size: int = 0
     failures: list[Failure] = field(default_factory=list)
+    #: Failures whose details reached us (a batch may send only a sample of its own).
+    reported: int = 0
+    #: The bytes every reported failure's line takes in a notification.
+    listed_bytes: int = 0
+    spool: IO[bytes] | None = None
+    _listing_full: bool = False
+
+    def add_failure(self, failure: Failure) -> None:
+        self.reported += 1
+        line_bytes = len(failure.line().encode()) + 1
+        if not self._listing_full and self.listed_bytes + line_bytes <= MAX_NOTIFICATION_BYTES:
+            self.failures.append(failure)
+        else:
+            self._listing_full = True
+        self.listed_bytes += line_bytes
+        if self.spool is None:
+            self.spool = tempfile.TemporaryFile("w+b")  # noqa: SIM115 - kept open until the report is written
+        self.spool.write(json.dumps(failure.record(), separators=(",", ":")).encode() + b"\n")
+
+    def failures_file(self) -> IO[bytes]:
+        """Every reported failure as JSON lines ({"url", "error"} or {"batch", "error"}), from the start."""
+        if self.spool is None:
+            self.spool = tempfile.TemporaryFile("w+b")  # noqa: SIM115
+        self.spool.flush()
+        self.spool.seek(0)
+        return self.spool
 
 
 def _count(result: dict[str, Any], name: str, where: str, default: int | None = None) -> int:
@@ -83,17 +113,18 @@ def add_download_result(tally: Tally, result: Any, where: str) -> None:
         if not (isinstance(failure, dict) and isinstance(failure.get("url"), str)):
             raise InvalidInput(f"{where}.failures[{index}]: expected an object with a url")
         url = failure["url"]
-        tally.failures.append(Failure(str(failure.get("error") or "Failed"), url, url))
+        tally.add_failure(Failure(str(failure.get("error") or "Failed"), url, url))
 
 
 def add_failed_batch(tally: Tally, error: str, urls: list[str] | None, subject: str) -> None:
     """A batch that returned nothing: all its URLs failed with the batch's error, or (URLs unknown) it counts once."""
     if urls is None:
         tally.failed += 1
-        tally.failures.append(Failure(error, subject, None))
+        tally.add_failure(Failure(error, subject, None))
         return
     tally.failed += len(urls)
-    tally.failures.extend(Failure(error, url, url) for url in urls)
+    for url in urls:
+        tally.add_failure(Failure(error, url, url))
 
 
 def _images(count: int) -> str:
@@ -126,7 +157,7 @@ def _listing(tally: Tally, limit: int, cap: int, more: str) -> str:
 
 
 def _rest(tally: Tally, failures_object: str | None, elsewhere: str) -> str:
-    if len(tally.failures) < tally.failed:  # batches sent a sample (FAILURE_SAMPLE below their size)
+    if tally.reported < tally.failed:  # batches sent a sample (FAILURE_SAMPLE below their size)
         return "the download function logs every URL"
     return f"every failed URL is in {failures_object}" if failures_object else elsewhere
 
@@ -138,8 +169,7 @@ def notification(tally: Tally, failures_object: str | None) -> str:
 
 
 def fits_one_notification(tally: Tally) -> bool:
-    size = len(headline(tally).encode()) + 200
-    return size + sum(len(failure.line().encode()) + 1 for failure in tally.failures) <= MAX_NOTIFICATION_BYTES
+    return len(headline(tally).encode()) + 200 + tally.listed_bytes <= MAX_NOTIFICATION_BYTES
 
 
 def message(tally: Tally, cap: int, failures_object: str | None = None) -> str:
