@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tools.sandbox.image_server import ImageServer, flag_gif, flag_response
-from tools.sandbox.scenarios import recorded_urls, stored_images
+from tools.sandbox.scenarios import empty_images, recorded_urls, stored_images, subscribe_failures_inbox
 from tools.sandbox.session import ExecutionReport, Sandbox
 from tools.sandbox.workflows import WORKFLOWS, run_workflow
 
@@ -49,19 +49,6 @@ class Run:
         return self.report.cause or ""
 
 
-def subscribe_inbox(sandbox: Sandbox) -> str:
-    sqs = sandbox.client("sqs")
-    url = str(sqs.create_queue(QueueName=INBOX)["QueueUrl"])
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sandbox.client("sns").subscribe(
-        TopicArn=sandbox.outputs["downloadFailuresTopicArn"],
-        Protocol="sqs",
-        Endpoint=arn,
-        Attributes={"RawMessageDelivery": "true"},
-    )
-    return url
-
-
 def notifications(sandbox: Sandbox) -> list[str]:
     """The messages the failures topic delivered since the last call (the inbox is emptied)."""
     sqs = sandbox.client("sqs")
@@ -87,7 +74,7 @@ def run(sandbox: Sandbox, paths: list[str], **request: Any) -> Run:
 def sandbox_with(images: SwitchableImages, **overrides: str) -> Iterator[Sandbox]:
     with Sandbox(overrides={**WORKFLOW.sandbox_overrides, **overrides}) as sandbox:
         sandbox.shared("images", lambda: ImageServer(respond=images))
-        subscribe_inbox(sandbox)
+        subscribe_failures_inbox(sandbox, INBOX)
         yield sandbox
 
 
@@ -104,12 +91,7 @@ def deployed(images: SwitchableImages) -> Iterator[Sandbox]:
 @pytest.fixture
 def fresh(deployed: Sandbox, images: SwitchableImages) -> Sandbox:
     """The module's sandbox with an empty bucket and url table, every flag served."""
-    bucket, table = deployed.outputs["imagesBucketName"], deployed.outputs["imageUrlTableName"]
-    s3, dynamodb = deployed.client("s3"), deployed.client("dynamodb")
-    for key in [item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]:
-        s3.delete_object(Bucket=bucket, Key=key)
-    for url in recorded_urls(deployed):
-        dynamodb.delete_item(TableName=table, Key={"url": {"S": url}})
+    empty_images(deployed)
     images.missing.clear()
     images.asked.clear()
     return deployed
@@ -243,7 +225,7 @@ def test_an_execution_short_of_time_ends_downloads_failed_out_of_time_instead_of
         }
     ) as sandbox:
         sandbox.shared("images", lambda: ImageServer(respond=images))
-        subscribe_inbox(sandbox)
+        subscribe_failures_inbox(sandbox, INBOX)
 
         result = run(sandbox, ["fault-slow-30/ad/ad.gif", "ae/ae.gif", "af/af.gif", "ag/ag.gif"])
 

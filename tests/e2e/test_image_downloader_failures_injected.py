@@ -18,7 +18,7 @@ from tests.e2e.test_image_downloader_failures import (
     sandbox_with,
 )
 from tools.sandbox.faults import Fault
-from tools.sandbox.scenarios import recorded_urls, stored_images
+from tools.sandbox.scenarios import empty_images, stored_images
 from tools.sandbox.session import Sandbox
 from tools.sandbox.workflows import WorkflowInputError, run_workflow
 from tools.sandbox.workflows import _start_through_the_api as start_through_the_api  # the sandbox's signed POST
@@ -40,12 +40,7 @@ def deployed() -> Iterator[Sandbox]:
 def fresh(deployed: Sandbox) -> Iterator[Sandbox]:
     """No faults, an empty bucket and url table."""
     deployed.clear_faults()
-    bucket, table = deployed.outputs["imagesBucketName"], deployed.outputs["imageUrlTableName"]
-    s3, dynamodb = deployed.client("s3"), deployed.client("dynamodb")
-    for key in [item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]:
-        s3.delete_object(Bucket=bucket, Key=key)
-    for url in recorded_urls(deployed):
-        dynamodb.delete_item(TableName=table, Key={"url": {"S": url}})
+    empty_images(deployed)
     yield deployed
     deployed.clear_faults()
 
