@@ -14,7 +14,7 @@ import pulumi
 from .image_downloader import ImageDownloaderArgs
 from .job_poller import JobPollerArgs
 from .lambda_iterator import LambdaIteratorArgs
-from .map_fan_out import MapFanOutArgs
+from .map_fan_out import MAX_TOLERATED_FAILURES, MapFanOutArgs
 from .parts import WorkflowOptions
 from .record_transfer import RecordTransferArgs
 from .settings import (
@@ -84,6 +84,7 @@ class Settings:
         return MapFanOutSettings(
             max_concurrency=0, wait_duration_seconds=0,
             timeout_duration_seconds=self.map_fan_out.timeout_duration_seconds,
+            tolerated_failures=self.map_fan_out.tolerated_failures,
         )  # fmt: skip
 
 
@@ -178,6 +179,12 @@ def load_settings(values: Mapping[str, str | None]) -> Settings:
             MapFanOutSettings.timeout_duration_seconds,
             lambda k, r: _integer(k, r, 1, MAX_EXECUTION_SECONDS),
         ),
+        tolerated_failures=_read(
+            values,
+            "toleratedItemFailures",
+            MapFanOutSettings.tolerated_failures,
+            lambda k, r: _integer(k, r, 0, MAX_TOLERATED_FAILURES),
+        ),
     )
     return Settings(
         common=common,
@@ -264,6 +271,10 @@ def load_image_downloader_settings(values: Mapping[str, str | None]) -> ImageDow
     return settings
 
 
+def _with_retries(events: int, retry_events: int) -> str:
+    return f"{events} ({events + retry_events} if every Retry is taken)" if retry_events else str(events)
+
+
 def _loop_turns(key: str, raw: str, budget: HistoryBudget) -> int:
     high = budget.max_turns
     try:
@@ -272,8 +283,10 @@ def _loop_turns(key: str, raw: str, budget: HistoryBudget) -> int:
         if raw.strip().isdigit() and int(raw) > high:
             raise ConfigError(
                 key,
-                f"{int(raw)} is out of range; use 1..{high}: each turn of the loop records {budget.events_per_turn} "
-                f"history events ({budget.turn}) on top of {budget.fixed_events} outside it, and Step Functions "
+                f"{int(raw)} is out of range; use 1..{high}: each turn of the loop records "
+                f"{_with_retries(budget.events_per_turn, budget.retry_events_per_turn)} history events "
+                f"({budget.turn}) on top of {_with_retries(budget.fixed_events, budget.fixed_retry_events)} outside "
+                "it, and Step Functions "
                 f"fails an execution whose history passes {HISTORY_EVENT_LIMIT:,} events",
             ) from None
         raise error from None
@@ -319,14 +332,27 @@ def load_record_transfer_settings(values: Mapping[str, str | None]) -> RecordTra
 
 def load_task_tracker_settings(values: Mapping[str, str | None]) -> TaskTrackerSettings:
     """The TaskTracker's key: the work's length, which a Standard execution's one-year limit bounds."""
-    return TaskTrackerSettings(
+    settings = TaskTrackerSettings(
         work_seconds=_read(
             values,
             "workSeconds",
             TaskTrackerSettings.work_seconds,
             lambda k, r: _integer(k, r, 0, MAX_EXECUTION_SECONDS),
-        )
+        ),
+        timeout_seconds=_read(
+            values,
+            "taskTimeoutSeconds",
+            TaskTrackerSettings.timeout_seconds,
+            lambda k, r: _integer(k, r, 1, MAX_EXECUTION_SECONDS),
+        ),
     )
+    if settings.timeout_seconds <= settings.work_seconds:
+        raise ConfigError(
+            "taskTimeoutSeconds",
+            f"{settings.timeout_seconds} is not more than workSeconds ({settings.work_seconds}): every run would "
+            "time out; raise taskTimeoutSeconds or lower workSeconds",
+        )
+    return settings
 
 
 #: Every project config key, for `__main__.py` to read and tests to check against Pulumi.dev.yaml.
@@ -341,6 +367,7 @@ CONFIG_KEYS = (
     "maxConcurrency",
     "waitDurationSeconds",
     "timeoutDurationSeconds",
+    "toleratedItemFailures",
     # ImageDownloader
     "transitionDays",
     "notificationEmail",
@@ -367,6 +394,7 @@ CONFIG_KEYS = (
     # RecordTransfer and TaskTracker
     "maxRecords",
     "workSeconds",
+    "taskTimeoutSeconds",
 )
 
 
@@ -394,6 +422,7 @@ def _fan_out_args(
         max_concurrency=knobs.max_concurrency,
         wait_duration_seconds=knobs.wait_duration_seconds,
         timeout_duration_seconds=knobs.timeout_duration_seconds,
+        tolerated_failures=knobs.tolerated_failures,
     )
 
 
@@ -457,5 +486,7 @@ def record_transfer_args(settings: Settings, alarm_topic_arn: pulumi.Input[str])
 
 def task_tracker_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> TaskTrackerArgs:
     return TaskTrackerArgs(
-        **workflow_options(settings.common, alarm_topic_arn), work_seconds=settings.task_tracker.work_seconds
+        **workflow_options(settings.common, alarm_topic_arn),
+        work_seconds=settings.task_tracker.work_seconds,
+        task_timeout_seconds=settings.task_tracker.timeout_seconds,
     )

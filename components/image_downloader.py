@@ -18,6 +18,8 @@ BATCHES_PREFIX = "batches/"
 #: Request files (`resourcesFile`) live here; the batch Lambda may read this prefix alone.
 REQUESTS_PREFIX = "requests/"
 RESULTS_PREFIX = "results/"
+#: Every failed URL of an execution whose failures do not fit one notification: `failures/<execution>.jsonl`.
+FAILURES_PREFIX = "failures/"
 #: The tutorial's HTTP API route, as the seed's scripts call it.
 ROUTE_KEY = "POST /downloads"
 
@@ -99,19 +101,94 @@ def image_downloader_settings(check: Checker) -> ImageDownloaderSettings:
     )
 
 
-def _download_task(download_fn_arn: str, timeout_seconds: int) -> asl.State:
+#: The errors an execution can end with (its README section says when): its own words, never a raw platform error.
+INVALID_INPUT = "InvalidInput"
+DOWNLOADS_FAILED = "DownloadsFailed"
+DOWNLOADS_INCOMPLETE = "DownloadsIncomplete"
+#: Terminal errors a Catch on States.ALL does not match; only a catcher that names them does.
+TERMINAL_ERRORS = ["States.DataLimitExceeded", "States.Runtime"]
+#: A publish to the failures topic is tried again on any error (throttled, KMS), 1 s, 2 s, 4 s apart.
+PUBLISH_RETRY: asl.State = {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}
+#: A batch that failed on an AWS call (S3 or DynamoDB refusing after the SDK's own retries) runs once more: the
+#: images it stored are skipped the second time.
+BATCH_RETRY: asl.State = {
+    "ErrorEquals": ["StoreFailed", "RowsNotWritten"],
+    "IntervalSeconds": 2,
+    "MaxAttempts": 1,
+    "BackoffRate": 2,
+}
+FAILED_BATCH_NOTE = "the images already stored are kept and recorded; rerunning the same request fetches the rest"
+
+
+def _catch_all(next_state: str, result_path: str | None = None) -> list[asl.State]:
+    """Every error, the terminal ones too, to `next_state` (with the error at `result_path`, or as the input)."""
+    catchers = [
+        {"ErrorEquals": TERMINAL_ERRORS, "Next": next_state},
+        {"ErrorEquals": ["States.ALL"], "Next": next_state},
+    ]
+    if result_path is not None:
+        for catcher in catchers:
+            catcher["ResultPath"] = result_path
+    return catchers
+
+
+def _download_iteration(start: str, download_fn_arn: str, timeout_seconds: int) -> dict[str, Any]:
+    """One batch: the download Lambda, or, when it fails anyway (crash, out of memory, timeout, throttled), a
+    result that reports each of the batch's images failed with the batch's error."""
+    caught = f"{start}Failed"
     # A batch's own counts only: per-URL results stay in the Lambda's log, so the payload stays small.
-    return asl.lambda_task(
+    task = asl.lambda_task(
         download_fn_arn,
         TimeoutSeconds=timeout_seconds + 5,
         ResultSelector={
             "succeeded.$": "$.Payload.succeeded",
             "failed.$": "$.Payload.failed",
+            "alreadyStored.$": "$.Payload.alreadyStored",
             "bytes.$": "$.Payload.bytes",
             "failures.$": "$.Payload.failures",
         },
         OutputPath=None,
     )
+    task["Retry"].append(dict(BATCH_RETRY))
+    task["Catch"] = _catch_all(caught, "$.batchError")
+    failed_batch = {
+        "Type": "Pass",
+        "Parameters": {
+            "failedBatch": {
+                "error.$": "$.batchError.Error",
+                "baseUrl.$": "$.baseUrl",
+                "resourcePaths.$": "$.resourcePaths",
+            }
+        },
+        "End": True,
+    }
+    return {"StartAt": start, "States": {start: task, caught: failed_batch}}
+
+
+def _incomplete(state: str) -> asl.State:
+    """Word what failed in `state` (its caught error is the input) for the failures topic and the cause."""
+    return {
+        "Type": "Pass",
+        "Parameters": {
+            "message.$": (
+                f"States.Format('Image downloads did not complete: {state} failed with {{}}: {{}}. "
+                f"{FAILED_BATCH_NOTE.capitalize()}.', $.Error, $.Cause)"
+            )
+        },
+        "Next": "NotifyIncomplete",
+    }
+
+
+def _publish(topic_arn: str, subject: str, message_path: str, next_state: str, caught: str) -> asl.State:
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sns:publish",
+        "Parameters": {"TopicArn": topic_arn, "Subject": subject, "Message.$": message_path},
+        "ResultPath": None,
+        "Retry": [dict(PUBLISH_RETRY)],
+        "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.notifyError", "Next": caught}],
+        "Next": next_state,
+    }
 
 
 def definition(
@@ -123,14 +200,31 @@ def definition(
     topic_arn: str,
     settings: ImageDownloaderSettings,
 ) -> dict[str, Any]:
-    """Validate and batch -> inline or distributed Map of downloads -> consolidate -> notify and fail, or succeed."""
-    download = _download_task(download_fn_arn, settings.download_timeout_seconds)
+    """Validate and batch -> inline or distributed Map of downloads -> consolidate -> notify and fail, or succeed.
+    Whatever fails on the way ends in one of the workflow's own errors, notified unless the request was invalid."""
+    timeout = settings.download_timeout_seconds
+    validate = asl.lambda_task(batch_fn_arn, next_state="ChooseMapMode")
+    validate["Catch"] = [
+        {"ErrorEquals": [INVALID_INPUT], "Next": "DescribeInvalidInput"},
+        *_catch_all("ValidateAndBatchFailed"),
+    ]
+    report = {"execution.$": "$$.Execution.Name"}
+    consolidate = asl.lambda_task(consolidate_fn_arn, next_state="AllSucceeded")
+    consolidate["Catch"] = _catch_all("ConsolidateFailed")
     return {
         "Comment": "ImageDownloader: concurrent, SSRF-safe image downloads into a private bucket",
         "StartAt": "ValidateAndBatch",
         "TimeoutSeconds": settings.execution_timeout_seconds,
         "States": {
-            "ValidateAndBatch": asl.lambda_task(batch_fn_arn, next_state="ChooseMapMode"),
+            "ValidateAndBatch": validate,
+            # The handler's message alone ("lambdaConcur: must be from 1 to 32, got 33"), not the Lambda's JSON.
+            "DescribeInvalidInput": {
+                "Type": "Pass",
+                "Parameters": {"cause.$": "States.StringToJson($.Cause)"},
+                "Next": INVALID_INPUT,
+            },
+            INVALID_INPUT: {"Type": "Fail", "Error": INVALID_INPUT, "CausePath": "$.cause.errorMessage"},
+            "ValidateAndBatchFailed": _incomplete("ValidateAndBatch"),
             "ChooseMapMode": {
                 "Type": "Choice",
                 "Choices": [{"Variable": "$.mode", "StringEquals": "distributed", "Next": "DownloadDistributed"}],
@@ -142,12 +236,13 @@ def definition(
                 "MaxConcurrency": min(settings.download_concurrency, 40),
                 "ItemProcessor": {
                     "ProcessorConfig": {"Mode": "INLINE"},
-                    "StartAt": "DownloadBatch",
-                    "States": {"DownloadBatch": download},
+                    **_download_iteration("DownloadBatch", download_fn_arn, timeout),
                 },
-                "ResultSelector": {"results.$": "$"},
+                "ResultSelector": {"results.$": "$", **report},
+                "Catch": _catch_all("DownloadInlineFailed"),
                 "Next": "Consolidate",
             },
+            "DownloadInlineFailed": _incomplete("DownloadInline"),
             "DownloadDistributed": {
                 "Type": "Map",
                 "ItemReader": {
@@ -160,33 +255,48 @@ def definition(
                     },
                 },
                 "MaxConcurrency": settings.download_concurrency,
+                # Each batch's failure is caught in its child; one that fails anyway is counted by Consolidate
+                # from the ResultWriter's FAILED file, not by failing every other batch's run.
+                "ToleratedFailurePercentage": 100.0,  # a float: moto refuses a whole number (sandbox limits)
                 "ItemProcessor": {
                     "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
                     # State names are unique across the whole definition, nested ones included.
-                    "StartAt": "DownloadChildBatch",
-                    "States": {"DownloadChildBatch": download},
+                    **_download_iteration("DownloadChildBatch", download_fn_arn, timeout),
                 },
                 "ResultWriter": {
                     "Resource": "arn:aws:states:::s3:putObject",
                     "Parameters": {"Bucket": bucket_name, "Prefix": RESULTS_PREFIX.rstrip("/")},
                 },
-                "ResultSelector": {"resultWriter.$": "$.ResultWriterDetails"},
+                "ResultSelector": {"resultWriter.$": "$.ResultWriterDetails", **report},
+                "Catch": _catch_all("DownloadDistributedFailed"),
                 "Next": "Consolidate",
             },
-            "Consolidate": asl.lambda_task(consolidate_fn_arn, next_state="AllSucceeded"),
+            "DownloadDistributedFailed": _incomplete("DownloadDistributed"),
+            "Consolidate": consolidate,
+            "ConsolidateFailed": _incomplete("Consolidate"),
             "AllSucceeded": {
                 "Type": "Choice",
                 "Choices": [{"Variable": "$.allSucceeded", "BooleanEquals": True, "Next": "Done"}],
                 "Default": "NotifyFailures",
             },
-            "NotifyFailures": {
-                "Type": "Task",
-                "Resource": "arn:aws:states:::sns:publish",
-                "Parameters": {"TopicArn": topic_arn, "Subject": "Image downloads failed", "Message.$": "$.message"},
-                "ResultPath": None,
-                "Next": "DownloadsFailed",
+            "NotifyFailures": _publish(
+                topic_arn, "Image downloads failed", "$.notification", DOWNLOADS_FAILED, "NotNotified"
+            ),
+            "NotNotified": {
+                "Type": "Pass",
+                "Parameters": {
+                    "message.$": (
+                        "States.Format('{}\n(The failures topic could not be notified: {}.)', "
+                        "$.message, $.notifyError.Error)"
+                    )
+                },
+                "Next": DOWNLOADS_FAILED,
             },
-            "DownloadsFailed": {"Type": "Fail", "Error": "DownloadsFailed", "CausePath": "$.message"},
+            DOWNLOADS_FAILED: {"Type": "Fail", "Error": DOWNLOADS_FAILED, "CausePath": "$.message"},
+            "NotifyIncomplete": _publish(
+                topic_arn, "Image downloads did not complete", "$.message", DOWNLOADS_INCOMPLETE, DOWNLOADS_INCOMPLETE
+            ),
+            DOWNLOADS_INCOMPLETE: {"Type": "Fail", "Error": DOWNLOADS_INCOMPLETE, "CausePath": "$.message"},
             "Done": {"Type": "Succeed"},
         },
     }
@@ -354,6 +464,8 @@ class ImageDownloader(pulumi.ComponentResource):
             "INLINE_LIMIT": str(settings.inline_limit),
             "MAP_MODE": settings.map_mode,
             "MAX_IMAGE_BYTES": str(settings.max_image_bytes),
+            # Batches end by the execution's deadline (less the report's time), so it ends in its own words.
+            "EXECUTION_TIMEOUT_SECONDS": str(settings.execution_timeout_seconds),
         }
         batch = PythonFunction(
             f"{name}-batch",
@@ -383,7 +495,8 @@ class ImageDownloader(pulumi.ComponentResource):
                     lambda a: [
                         # Images over 8 MB go up in parts; a TooLarge download aborts its upload.
                         policies.allow("StoreImages", ["s3:PutObject", "s3:AbortMultipartUpload"], [f"{a[0]}/*"]),
-                        policies.allow("RecordImages", ["dynamodb:BatchWriteItem"], [a[1]]),
+                        # A rerun reads which images are recorded (stored) already, and fetches only the rest.
+                        policies.allow("RecordImages", ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"], [a[1]]),
                     ]
                 ),
             ),
@@ -396,7 +509,11 @@ class ImageDownloader(pulumi.ComponentResource):
                 environment=environment, timeout_seconds=300,
                 description="Adds up the batches' results and writes the failure message",
                 statements=self.bucket.arn.apply(
-                    lambda arn: [policies.allow("ReadResults", ["s3:GetObject"], [f"{arn}/{RESULTS_PREFIX}*"])]
+                    lambda arn: [
+                        policies.allow("ReadResults", ["s3:GetObject"], [f"{arn}/{RESULTS_PREFIX}*"]),
+                        # Too many failures for one notification: the full list goes to failures/<execution>.jsonl.
+                        policies.allow("WriteFailures", ["s3:PutObject"], [f"{arn}/{FAILURES_PREFIX}*"]),
+                    ]
                 ),
             ),
             opts=child,

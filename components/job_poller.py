@@ -8,7 +8,7 @@ import pulumi
 
 from . import asl, policies
 from .parts import Checker, HandlerSpec, WorkflowOptions, alarm_topic_arn, component_options, lambda_part, own_handler
-from .settings import JOB_POLLER_HISTORY, MAX_EXECUTION_SECONDS, JobPollerSettings
+from .settings import JOB_POLLER_HISTORY, LOOP_RETRY_ATTEMPTS, MAX_EXECUTION_SECONDS, JobPollerSettings
 from .stateful import data_table
 from .workflow import Workflow, WorkflowArgs
 
@@ -62,6 +62,22 @@ def invalid_input_states() -> dict[str, asl.State]:
     }
 
 
+#: The transient-error Retry of a Lambda inside a loop: fewer attempts, as each is paid for in every turn's history.
+LOOP_LAMBDA_RETRY: asl.State = {**asl.LAMBDA_RETRY, "MaxAttempts": LOOP_RETRY_ATTEMPTS}
+
+
+def catch_as(state: str, result_path: str | None = "$") -> list[dict[str, Any]]:
+    """Any error left after the Retry goes to `state`, the error at `result_path` (`$`: the state becomes it)."""
+    return [{"ErrorEquals": ["States.ALL"], "ResultPath": result_path, "Next": state}]
+
+
+def failed_call(error: str, what: str, *arguments: str, at: str = "$") -> asl.State:
+    """A Fail naming what failed (`what`, a States.Format template of `arguments`) and the error caught at `at`."""
+    template = f"{what}: {{}}: {{}}"
+    fields = ", ".join([*arguments, f"{at}.Error", f"{at}.Cause"])
+    return {"Type": "Fail", "Error": error, "CausePath": f"States.Format('{template}', {fields})"}
+
+
 def catch_invalid_input() -> list[dict[str, Any]]:
     """The Catch that sends a handler's InvalidInput to the explaining Pass and the InvalidInput Fail.
 
@@ -86,7 +102,7 @@ def definition(*, submit_fn_arn: str, check_fn_arn: str, settings: JobPollerSett
                 next_state="WaitForJob",
                 ResultSelector={"job.$": "$.Payload", "polls": 0},
                 OutputPath=None,
-                Catch=catch_invalid_input(),
+                Catch=[*catch_invalid_input(), *catch_as("SubmitFailed")],
             ),
             "WaitForJob": {"Type": "Wait", "Seconds": interval, "Next": "CheckJobStatus"},
             "CheckJobStatus": asl.lambda_task(
@@ -96,6 +112,8 @@ def definition(*, submit_fn_arn: str, check_fn_arn: str, settings: JobPollerSett
                 ResultSelector={"Payload.$": "$.Payload"},
                 ResultPath="$.check",
                 OutputPath=None,
+                Retry=[dict(LOOP_LAMBDA_RETRY)],
+                Catch=catch_as("StatusCheckFailed", "$.error"),
             ),
             "CountPoll": {
                 "Type": "Pass",
@@ -114,7 +132,12 @@ def definition(*, submit_fn_arn: str, check_fn_arn: str, settings: JobPollerSett
                 ],
                 "Default": "UnknownJobStatus",
             },
-            "GetFinalJobStatus": asl.lambda_task(check_fn_arn, next_state="JobSucceeded", Parameters=check_job),
+            "GetFinalJobStatus": asl.lambda_task(
+                check_fn_arn,
+                next_state="JobSucceeded",
+                Parameters=check_job,
+                Catch=catch_as("FinalStatusCheckFailed", "$.error"),
+            ),
             "JobSucceeded": {"Type": "Succeed"},
             "JobFailed": {"Type": "Fail", "Error": "JobFailed", "CausePath": "$.check.reason"},
             "PollLimitExceeded": {
@@ -129,6 +152,21 @@ def definition(*, submit_fn_arn: str, check_fn_arn: str, settings: JobPollerSett
                 "CausePath": "States.Format('check-status returned {}; its status must be one of "
                 f"{', '.join(JOB_STATUSES)}', States.JsonToString($.check))",
             },
+            "SubmitFailed": failed_call("SubmitFailed", "could not submit the job"),
+            "StatusCheckFailed": failed_call(
+                "StatusCheckFailed",
+                "status check {} of job {} failed",
+                "States.MathAdd($.polls, 1)",
+                "States.JsonToString($.job)",
+                at="$.error",
+            ),
+            "FinalStatusCheckFailed": failed_call(
+                "StatusCheckFailed",
+                "the final status check of job {} (after it SUCCEEDED at check {}) failed",
+                "States.JsonToString($.job)",
+                "$.polls",
+                at="$.error",
+            ),
             **invalid_input_states(),
         },
     }

@@ -7,7 +7,7 @@ from typing import Any, NotRequired
 import pulumi
 
 from . import asl, policies
-from .job_poller import catch_invalid_input, invalid_input_states  # both fail bad input alike
+from .job_poller import LOOP_LAMBDA_RETRY, catch_as, catch_invalid_input, failed_call, invalid_input_states
 from .parts import Checker, HandlerSpec, WorkflowOptions, alarm_topic_arn, component_options, lambda_part, own_handler
 from .settings import LAMBDA_ITERATOR_HISTORY, LambdaIteratorSettings
 from .workflow import Workflow, WorkflowArgs
@@ -41,7 +41,7 @@ def definition(*, get_count_fn_arn: str, process_fn_arn: str) -> dict[str, Any]:
         "StartAt": "GetIterationCount",
         "States": {
             "GetIterationCount": asl.lambda_task(
-                get_count_fn_arn, next_state="LoopCompleted?", Catch=catch_invalid_input()
+                get_count_fn_arn, next_state="LoopCompleted?", Catch=[*catch_invalid_input(), *catch_as("CountFailed")]
             ),
             "LoopCompleted?": {
                 "Type": "Choice",
@@ -49,9 +49,25 @@ def definition(*, get_count_fn_arn: str, process_fn_arn: str) -> dict[str, Any]:
                     {"Variable": "$.counter", "NumericEquals": 0, "Next": "Finish"},
                     {"Variable": "$.counter", "NumericGreaterThan": 0, "Next": "ProcessIteration"},
                 ],
+                "Default": "InvalidCounter",
             },
-            "ProcessIteration": asl.lambda_task(process_fn_arn, next_state="LoopCompleted?"),
+            "InvalidCounter": {
+                "Type": "Fail",
+                "Error": "InvalidCounter",
+                "CausePath": "States.Format('the counter must be a whole number >= 0; the count or process function "
+                "returned {}', States.JsonToString($))",
+            },
+            "ProcessIteration": asl.lambda_task(
+                process_fn_arn,
+                next_state="LoopCompleted?",
+                Retry=[dict(LOOP_LAMBDA_RETRY)],
+                Catch=catch_as("IterationFailed", "$.error"),
+            ),
             "Finish": {"Type": "Succeed"},
+            "CountFailed": failed_call("CountFailed", "could not get the iteration count"),
+            "IterationFailed": failed_call(
+                "IterationFailed", "the iteration at counter {} failed", "$.counter", at="$.error"
+            ),
             **invalid_input_states(),
         },
     }

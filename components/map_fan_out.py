@@ -12,6 +12,7 @@ from .parts import Checker, HandlerSpec, WorkflowOptions, alarm_topic_arn, compo
 from .references import table_arn
 from .settings import INLINE_MAP_MAX_CONCURRENCY, MAX_EXECUTION_SECONDS, MapFanOutSettings
 from .stateful import data_table
+from .task_tracker import DYNAMODB_RETRY
 from .workflow import Workflow, WorkflowArgs
 
 #: The table holds each list in one item: partition key `listName`, the list in attribute `items`.
@@ -52,23 +53,103 @@ class MapFanOutArgs(WorkflowOptions):
     """Seconds each iteration waits before running its item (default 2; 0: no wait)."""
     timeout_duration_seconds: NotRequired[int]
     """Seconds the whole execution may run (default 60)."""
+    tolerated_failures: NotRequired[int]
+    """How many items may fail (their function failing for good, timing out or crashing) with the execution still
+    succeeding, its output listing them; one more fails it with ItemsFailed (default 0, 0..1000000)."""
 
 
-def _process_items(fn_arn: str, settings: MapFanOutSettings, items_path: str, item_state: str) -> asl.State:
+#: A failed item's record in the Map's results: its place in the list, the item, and its error.
+FAILED_ITEM_KEY = "itemFailed"
+#: The most failed items the ItemsFailed cause lists (the execution's output lists them all).
+CAUSE_FAILURES_LISTED = 10
+#: The most tolerated failures an arg or config key may give: more than any list the Map can carry holds.
+MAX_TOLERATED_FAILURES = 1_000_000
+
+
+def _process_items(
+    fn_arn: str, settings: MapFanOutSettings, items_path: str, item_state: str, next_state: str
+) -> asl.State:
+    """The Map: each iteration gets `{"index", "item"}`; an item whose function fails for good (after the
+    transient-error Retry) ends its own iteration with a failure record, and the other items go on."""
     states: dict[str, asl.State] = {}
     start = item_state
     if settings.wait_duration_seconds > 0:
         states["Wait"] = {"Type": "Wait", "Seconds": settings.wait_duration_seconds, "Next": item_state}
         start = "Wait"
-    states[item_state] = asl.lambda_task(fn_arn)
+    states[item_state] = asl.lambda_task(
+        fn_arn,
+        Parameters={"FunctionName": fn_arn, "Payload.$": "$.item"},
+        Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "ItemFailed"}],
+    )
+    states["ItemFailed"] = {
+        "Type": "Pass",
+        "Comment": "The item's result says which item failed and why; the Map goes on with the others",
+        "Parameters": {
+            FAILED_ITEM_KEY: {
+                "index.$": "$.index",
+                "item.$": "$.item",
+                "error.$": "$.error.Error",
+                "cause.$": "$.error.Cause",
+            }
+        },
+        "End": True,
+    }
     return {
         "Type": "Map",
         "Comment": "One iteration per item; MaxConcurrency 0 means no limit",
         "ItemsPath": items_path,
+        "ItemSelector": {"index.$": "$$.Map.Item.Index", "item.$": "$$.Map.Item.Value"},
         "MaxConcurrency": settings.max_concurrency,
         "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": start, "States": states},
-        "End": True,
+        "ResultSelector": {"results.$": "$", "failures.$": f"$[*].{FAILED_ITEM_KEY}"},
+        "Next": next_state,
     }
+
+
+def _tolerance_states(settings: MapFanOutSettings) -> dict[str, asl.State]:
+    """More failed items than tolerated fail the execution with ItemsFailed, listing them; else it succeeds
+    with every item's result and the failures. (Done in the definition, not with ToleratedFailureCount, which
+    an inline Map does not take.)"""
+    tolerated = settings.tolerated_failures
+    return {
+        "WithinTolerance?": {
+            "Type": "Choice",
+            "Comment": f"Failure number {tolerated + 1} is one more than tolerated ({tolerated})",
+            "Choices": [{"Variable": f"$.failures[{tolerated}]", "IsPresent": True, "Next": "ItemsFailed"}],
+            "Default": "Done",
+        },
+        "Done": {"Type": "Succeed"},
+        "ItemsFailed": {
+            "Type": "Fail",
+            "Error": "ItemsFailed",
+            "CausePath": f"States.Format('{{}} of {{}} items failed, more than the {tolerated} tolerated; the first "
+            f"{CAUSE_FAILURES_LISTED} (index, item, error, cause): {{}}', States.ArrayLength($.failures), "
+            f"States.ArrayLength($.results), States.JsonToString(States.ArrayGetItem("
+            f"States.ArrayPartition($.failures, {CAUSE_FAILURES_LISTED}), 0)))",
+        },
+    }
+
+
+def _list_rules(path: str, list_state: str, refused: str) -> list[dict[str, Any]]:
+    """Choice rules: no value at `path`, or one that is a string, number, boolean or null, goes to `refused` (the
+    Map would fail the execution with States.Runtime); anything else to the Map. (The missing check comes first:
+    a type test on a missing path fails the Choice itself.)"""
+    scalar = [{"Variable": path, test: True} for test in ("IsString", "IsNumeric", "IsBoolean", "IsNull")]
+    return [
+        {"Variable": path, "IsPresent": False, "Next": refused},
+        {"Or": scalar, "Next": refused},
+        {"Variable": path, "IsPresent": True, "Next": list_state},
+    ]
+
+
+def _literal(text: str) -> str:
+    """`text` inside a States.Format template: its quotes, braces and backslashes escaped."""
+    return "".join("\\" + char if char in "'{}\\" else char for char in text)
+
+
+def _catch_as(fail_state: str) -> list[dict[str, Any]]:
+    """Any error (after the state's Retry) replaces the state with `{Error, Cause}` and goes to `fail_state`."""
+    return [{"ErrorEquals": ["States.ALL"], "ResultPath": "$", "Next": fail_state}]
 
 
 def table_definition(
@@ -96,6 +177,8 @@ def table_definition(
                     "Key": {key_attribute: {"S": list_name}},
                     "ConsistentRead": True,
                 },
+                "Retry": [dict(DYNAMODB_RETRY)],
+                "Catch": _catch_as("ListNotRead"),
                 "Next": "ListFound",
             },
             "ListFound": {
@@ -109,10 +192,20 @@ def table_definition(
                 "Cause": f"table {table_name} has no item {key_attribute}={list_name!r} with a list "
                 f"'{items_attribute}'; load one with tools/load_ddb.py",
             },
+            "ListNotRead": {
+                "Type": "Fail",
+                "Error": "ListNotRead",
+                "CausePath": f"States.Format('could not read the list {_literal(f'{key_attribute}={list_name}')} "
+                f"from table {_literal(table_name)}: {{}}: {{}}', $.Error, $.Cause)",
+            },
             "ToPlainJson": asl.lambda_task(
-                unmarshal_fn_arn, payload={"items.$": f"$.Item.{items_attribute}.L"}, next_state="ProcessItems"
+                unmarshal_fn_arn,
+                payload={"items.$": f"$.Item.{items_attribute}.L"},
+                next_state="ProcessItems",
+                Catch=_catch_as("ListNotRead"),
             ),
-            "ProcessItems": _process_items(fn_arn, settings, "$.items", item_state),
+            "ProcessItems": _process_items(fn_arn, settings, "$.items", item_state, "WithinTolerance?"),
+            **_tolerance_states(settings),
         },
     }
 
@@ -126,8 +219,27 @@ def lambda_definition(
         "StartAt": "ProduceList",
         "TimeoutSeconds": settings.timeout_duration_seconds,
         "States": {
-            "ProduceList": asl.lambda_task(producer_fn_arn, next_state="IterateOverList"),
-            "IterateOverList": _process_items(fn_arn, settings, "$.list", item_state),
+            "ProduceList": asl.lambda_task(
+                producer_fn_arn, next_state="ListProduced?", Catch=_catch_as("ListNotProduced")
+            ),
+            "ListProduced?": {
+                "Type": "Choice",
+                "Choices": _list_rules("$.list", "IterateOverList", "NoListProduced"),
+                "Default": "NoListProduced",
+            },
+            "NoListProduced": {
+                "Type": "Fail",
+                "Error": "ListNotProduced",
+                "CausePath": "States.Format('the producer returned {}, whose field list is not a list of items', "
+                "States.JsonToString($))",
+            },
+            "ListNotProduced": {
+                "Type": "Fail",
+                "Error": "ListNotProduced",
+                "CausePath": "States.Format('the producer failed: {}: {}', $.Error, $.Cause)",
+            },
+            "IterateOverList": _process_items(fn_arn, settings, "$.list", item_state, "WithinTolerance?"),
+            **_tolerance_states(settings),
         },
     }
 
@@ -138,9 +250,23 @@ def input_definition(
     """The list is in the execution input: a Map runs the function per item at `items_path`."""
     return {
         "Comment": "MapFanOut: a list from the execution input, one Lambda per item",
-        "StartAt": "ProcessItems",
+        "StartAt": "ItemsGiven?",
         "TimeoutSeconds": settings.timeout_duration_seconds,
-        "States": {"ProcessItems": _process_items(fn_arn, settings, items_path, item_state)},
+        "States": {
+            "ItemsGiven?": {
+                "Type": "Choice",
+                "Choices": _list_rules(items_path, "ProcessItems", "InvalidInput"),
+                "Default": "InvalidInput",
+            },
+            "InvalidInput": {
+                "Type": "Fail",
+                "Error": "InvalidInput",
+                "Cause": f"{items_path}: the execution input has no list of items there",
+                "Comment": "A missing value, or a string, number, boolean or null where the list should be",
+            },
+            "ProcessItems": _process_items(fn_arn, settings, items_path, item_state, "WithinTolerance?"),
+            **_tolerance_states(settings),
+        },
     }
 
 
@@ -167,6 +293,9 @@ class MapFanOut(pulumi.ComponentResource):
             ),
             timeout_duration_seconds=check.integer(
                 "timeout_duration_seconds", defaults.timeout_duration_seconds, 1, MAX_EXECUTION_SECONDS
+            ),
+            tolerated_failures=check.integer(
+                "tolerated_failures", defaults.tolerated_failures, 0, MAX_TOLERATED_FAILURES
             ),
         )
         source = check.choice("item_source", "table", ITEM_SOURCES)

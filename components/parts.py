@@ -80,6 +80,51 @@ class ArgError(ValueError):
         self.field = field
 
 
+#: Each component's Lambda part with the longest name: its function's name is "<component name>-<part>-function"
+#: plus Pulumi's 8-character auto-name suffix ("-" and 7 hex digits), and Lambda takes 64 characters at most
+#: (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html). That is each component's tightest name
+#: limit; its IAM roles, state machine, log groups, queues, tables, topics and bucket take longer names.
+LONGEST_PART = {
+    "MapFanOut": "to-plain-json",
+    "LambdaIterator": "process-iteration",
+    "JobPoller": "submit-job",
+    "RecordTransfer": "seed-records",
+    "TaskTracker": "start-task",
+    "ImageDownloader": "consolidate",
+}
+LAMBDA_NAME_CHARACTERS = 64
+AUTO_NAME_SUFFIX_CHARACTERS = len("-0123abc")
+#: The characters every component's resources take in their names: S3 (ImageDownloader's bucket) takes lowercase
+#: only, Lambda no dots, SQS and SNS no dots either.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+LOWERCASE_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def longest_name(component: str) -> int:
+    """The longest name `component` takes: its longest Lambda's auto-name is then exactly 64 characters."""
+    part = f"-{LONGEST_PART[component]}-function"
+    return LAMBDA_NAME_CHARACTERS - AUTO_NAME_SUFFIX_CHARACTERS - len(part)
+
+
+def check_name(component: str, name: str) -> None:
+    """Refuse, before any resource exists, a name whose resources AWS would refuse: too long, or other characters."""
+    if not isinstance(name, str) or not name:
+        raise ArgError(component, str(name), "name", "must be a non-empty string")
+    lowercase = component == "ImageDownloader"  # its bucket is named after it
+    pattern = LOWERCASE_NAME_PATTERN if lowercase else NAME_PATTERN
+    if not pattern.fullmatch(name):
+        what = "lowercase letters, digits and -" if lowercase else "letters, digits and -"
+        raise ArgError(component, name, "name", f"use {what}, starting with a letter or digit")
+    if component in LONGEST_PART and len(name) > longest_name(component):
+        longest = longest_name(component)
+        part = LONGEST_PART[component]
+        raise ArgError(
+            component, name, "name",
+            f"is {len(name)} characters; at most {longest}, so that its Lambda '{name}-{part}-function' and "
+            f"Pulumi's 8-character suffix fit Lambda's {LAMBDA_NAME_CHARACTERS}",
+        )  # fmt: skip
+
+
 def _fields(args_type: type) -> tuple[set[str], set[str]]:
     required: frozenset[str] = getattr(args_type, "__required_keys__", frozenset())
     optional: frozenset[str] = getattr(args_type, "__optional_keys__", frozenset())
@@ -91,6 +136,7 @@ class Checker:
 
     def __init__(self, component: str, name: str, args: Mapping[str, Any] | None, args_type: type) -> None:
         self.component, self.name = component, name
+        check_name(component, name)
         if args is None:
             args = {}
         if not isinstance(args, Mapping):

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from . import asl, policies
+from .job_poller import catch_as, failed_call, invalid_input_states
 from .parts import Checker, HandlerSpec, WorkflowOptions, alarm_topic_arn, component_options, lambda_part, own_handler
 from .references import queue_arn, queue_name, table_arn
 from .settings import RECORD_TRANSFER_HISTORY, CommonSettings, RecordTransferSettings
@@ -30,7 +31,15 @@ DYNAMODB_TRANSIENT_ERRORS = [
     "DynamoDB.ThrottlingException",
     "DynamoDB.InternalServerError",
 ]
-SQS_ERRORS = ["SQS.SdkClientException", "SQS.AmazonSQSException"]
+#: SQS's throttling (its own and KMS's, for an encrypted queue) and its SDK's transient and unmodeled errors.
+SQS_ERRORS = [
+    "SQS.RequestThrottledException",
+    "SQS.KmsThrottledException",
+    "SQS.SdkClientException",
+    "SQS.AmazonSQSException",
+]
+#: The error the seed handler raises for a bad execution input.
+SEED_INVALID_EVENT = "InvalidEvent"
 #: One retry per call: every attempt costs history events, and the loop's budget is spent per record (maxRecords).
 LOOP_RETRY_ATTEMPTS = 1
 
@@ -47,8 +56,9 @@ class RecordTransferArgs(WorkflowOptions):
 
     seed_handler: NotRequired[HandlerSpec]
     """Your function that gets the execution input and returns `{"List": [key, ..., "DONE"]}`, the keys of the
-    records to send in order; it is given TABLE_NAME and MAX_RECORDS, and may PutItem in the table. Default: the
-    seed's, which writes `{"count": n}` records MessageNo1..n."""
+    records to send in order; it is given TABLE_NAME and MAX_RECORDS, and may PutItem in the table; an exception
+    class named InvalidEvent fails the execution with InvalidInput and its message. Default: the seed's, which
+    writes `{"count": n}` records MessageNo1..n."""
     seed_function_arn: NotRequired[pulumi.Input[str]]
     """An existing seed function, instead of one built here."""
     table_name: NotRequired[pulumi.Input[str]]
@@ -73,8 +83,11 @@ def definition(
 ) -> dict[str, Any]:
     """Seed the records, then for each key until DONE: read its record, send it to the queue, pop the key.
 
-    A FIFO queue (URL ending in `.fifo`) gets one message group per execution and a deduplication id per record.
+    A FIFO queue (URL ending in `.fifo`) gets one message group per execution and a deduplication id per record,
+    derived from its key and message: a retried send, or a rerun within SQS's 5-minute deduplication interval,
+    sends each record once. Whatever still fails ends the execution naming the record.
     """
+    key_of_head = f"{key_attribute}={{}}"
     send_parameters: dict[str, Any] = {
         "QueueUrl": queue_url,
         "MessageBody": {
@@ -87,17 +100,34 @@ def definition(
         # name need not be, so both ids are hashes. A retried send is deduplicated.
         send_parameters["MessageGroupId.$"] = "States.Hash($$.Execution.Id, 'SHA-256')"
         send_parameters["MessageDeduplicationId.$"] = (
-            "States.Hash(States.Format('{}/{}', $$.Execution.Id, $.List[0]), 'SHA-256')"
+            "States.Hash(States.Format('{}/{}', $.List[0], $.Record.Item.Message.S), 'SHA-256')"
         )
     return {
         "Comment": "RecordTransfer: seed DynamoDB records, then send each one, in order, to an SQS FIFO queue",
         "StartAt": "SeedRecords",
         "States": {
-            "SeedRecords": asl.lambda_task(seed_fn_arn, next_state="ForEachRecord"),
+            "SeedRecords": asl.lambda_task(
+                seed_fn_arn,
+                next_state="ForEachRecord",
+                Catch=[
+                    {"ErrorEquals": [SEED_INVALID_EVENT], "ResultPath": "$", "Next": "ReadInvalidInput"},
+                    *catch_as("SeedFailed"),
+                ],
+            ),
             "ForEachRecord": {
                 "Type": "Choice",
-                "Choices": [{"Variable": "$.List[0]", "StringEquals": DONE, "Next": "Finish"}],
+                "Choices": [
+                    # Checked first: a comparison on a missing path would fail the execution with States.Runtime.
+                    {"Variable": "$.List[0]", "IsPresent": False, "Next": "NoRecordKeys"},
+                    {"Variable": "$.List[0]", "StringEquals": DONE, "Next": "Finish"},
+                ],
                 "Default": "ReadRecord",
+            },
+            "NoRecordKeys": {
+                "Type": "Fail",
+                "Error": "SeedFailed",
+                "CausePath": "States.Format('no record key or DONE is left in {}: the seed returns a List of record "
+                f"keys that ends with {DONE}', States.JsonToString($))",
             },
             "ReadRecord": {
                 "Type": "Task",
@@ -110,12 +140,34 @@ def definition(
                 },
                 "ResultPath": "$.Record",
                 "Retry": [_retry(DYNAMODB_TRANSIENT_ERRORS)],
+                "Catch": catch_as("RecordNotRead", "$.error"),
                 "Next": "RecordFound",
             },
             "RecordFound": {
                 "Type": "Choice",
-                "Choices": [{"Variable": "$.Record.Item", "IsPresent": True, "Next": "SendRecord"}],
+                "Choices": [
+                    {
+                        "And": [
+                            {"Variable": "$.Record.Item", "IsPresent": True},
+                            {"Variable": "$.Record.Item.Message.S", "IsPresent": True},
+                        ],
+                        "Next": "SendRecord",
+                    },
+                    {"Variable": "$.Record.Item", "IsPresent": True, "Next": "RecordHasNoMessage"},
+                ],
                 "Default": "RecordNotFound",
+            },
+            "RecordNotRead": failed_call(
+                "RecordNotRead",
+                f"could not read record {key_of_head} from table {table_name}",
+                "$.List[0]",
+                at="$.error",
+            ),
+            "RecordHasNoMessage": {
+                "Type": "Fail",
+                "Error": "RecordNotRead",
+                "CausePath": f"States.Format('record {key_of_head} in table {table_name} has no string attribute "
+                "Message, which is what is sent', $.List[0])",
             },
             "RecordNotFound": {
                 "Type": "Fail",
@@ -128,8 +180,17 @@ def definition(
                 "Parameters": send_parameters,
                 "ResultPath": None,
                 "Retry": [_retry(SQS_ERRORS)],
+                "Catch": catch_as("RecordNotSent", "$.error"),
                 "Next": "PopRecord",
             },
+            "RecordNotSent": failed_call(
+                "RecordNotSent",
+                f"could not send record {key_of_head} to {queue_url}; the records before it were sent",
+                "$.List[0]",
+                at="$.error",
+            ),
+            "SeedFailed": failed_call("SeedFailed", "could not seed the records"),
+            **invalid_input_states(),  # the seed's InvalidEvent, with its message
             "PopRecord": {"Type": "Pass", "Parameters": {"List.$": "$.List[1:]"}, "Next": "ForEachRecord"},
             "Finish": {"Type": "Succeed"},
         },
@@ -158,7 +219,7 @@ def history_events(workflow: dict[str, Any], record_count: int, *, worst_case: b
     states = workflow["States"]
     seed = workflow["StartAt"]
     loop = states[seed]["Next"]
-    finish = states[loop]["Choices"][0]["Next"]
+    finish = next(rule["Next"] for rule in states[loop]["Choices"] if rule.get("StringEquals") == DONE)
     once = EXECUTION_EVENTS + sum(_state_events(states[name], worst_case) for name in (seed, loop, finish))
     per_record = sum(_state_events(states[name], worst_case) for name in _loop_turn(states, loop))
     return once + record_count * per_record

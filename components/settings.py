@@ -54,11 +54,12 @@ class CommonSettings:
 
 @dataclass(frozen=True)
 class MapFanOutSettings:
-    """The MapFanOut tutorial's three knobs."""
+    """The MapFanOut tutorial's three knobs, and how many failed items an execution tolerates."""
 
     max_concurrency: int = 1
     wait_duration_seconds: int = 2
     timeout_duration_seconds: int = 60
+    tolerated_failures: int = 0
 
 
 @dataclass(frozen=True)
@@ -96,17 +97,47 @@ class HistoryBudget:
     fixed_events: int
     events_per_turn: int
     turn: str  # what one turn records, for the message
+    #: What the Retries may add at most: outside the loop, and in each turn.
+    fixed_retry_events: int = 0
+    retry_events_per_turn: int = 0
+
+    @property
+    def worst_fixed_events(self) -> int:
+        return self.fixed_events + self.fixed_retry_events
+
+    @property
+    def worst_events_per_turn(self) -> int:
+        return self.events_per_turn + self.retry_events_per_turn
 
     @property
     def max_turns(self) -> int:
-        """The most loop turns whose worst-case history stays below HISTORY_EVENT_LIMIT."""
-        return (HISTORY_EVENT_LIMIT - 1 - self.fixed_events) // self.events_per_turn
+        """The most loop turns whose worst-case history (every Retry taken) stays below HISTORY_EVENT_LIMIT."""
+        return (HISTORY_EVENT_LIMIT - 1 - self.worst_fixed_events) // self.worst_events_per_turn
 
 
-# Counted from the definitions in components/job_poller.py and components/lambda_iterator.py (a unit test
-# derives them from the definitions, an e2e test counts them in the sandbox's execution history).
-JOB_POLLER_HISTORY = HistoryBudget(14, 11, "Wait 2 + check-status Task 5 + CountPoll Pass 2 + Choice 2")
-LAMBDA_ITERATOR_HISTORY = HistoryBudget(11, 7, "Choice 2 + process Task 5")
+#: A retried Lambda attempt adds TaskScheduled, TaskStarted and TaskFailed to the history.
+RETRY_EVENTS = 3
+#: Attempts of the transient-error Retry outside a loop (asl.LAMBDA_RETRY) and inside one, where every retry is
+#: paid for in each turn's history budget.
+LAMBDA_RETRY_ATTEMPTS = 6
+LOOP_RETRY_ATTEMPTS = 2
+
+# Counted from the definitions in components/job_poller.py and components/lambda_iterator.py with every Retry
+# taken (a unit test derives them from the definitions, an e2e test counts the retry-free history in the sandbox).
+JOB_POLLER_HISTORY = HistoryBudget(
+    14,
+    11,
+    "Wait 2 + check-status Task 5 + CountPoll Pass 2 + Choice 2",
+    fixed_retry_events=2 * RETRY_EVENTS * LAMBDA_RETRY_ATTEMPTS,  # the submit and the final check
+    retry_events_per_turn=RETRY_EVENTS * LOOP_RETRY_ATTEMPTS,
+)
+LAMBDA_ITERATOR_HISTORY = HistoryBudget(
+    11,
+    7,
+    "Choice 2 + process Task 5",
+    fixed_retry_events=RETRY_EVENTS * LAMBDA_RETRY_ATTEMPTS,  # the count
+    retry_events_per_turn=RETRY_EVENTS * LOOP_RETRY_ATTEMPTS,
+)
 
 
 @dataclass(frozen=True)
@@ -144,6 +175,8 @@ class RecordTransferSettings:
 
 @dataclass(frozen=True)
 class TaskTrackerSettings:
-    """How long the task tracker's stand-in work (a Wait) takes."""
+    """How long the task tracker's stand-in work (a Wait) takes, and how long a run may take in all."""
 
     work_seconds: int = 30
+    #: A run still going after this times out (TIMED_OUT), its task left STARTED past its `deadline`.
+    timeout_seconds: int = 3600

@@ -17,6 +17,8 @@ from .workflow import Workflow, WorkflowArgs
 #: The tutorial's Tasks table: one item per run of a task, keyed by the task and its start time (Unix seconds).
 TASK_KEY_ATTRIBUTE = "taskId"
 TIME_KEY_ATTRIBUTE = "timestamp"
+#: When a STARTED run times out (Unix seconds): its start `timestamp` plus the execution's TimeoutSeconds.
+DEADLINE_ATTRIBUTE = "deadline"
 #: DynamoDB's throttling and transient server errors, as the optimized integration names them.
 DYNAMODB_TRANSIENT_ERRORS = [
     "DynamoDB.ProvisionedThroughputExceededException",
@@ -51,6 +53,9 @@ class TaskTrackerArgs(WorkflowOptions):
     table_name: NotRequired[pulumi.Input[str]]
     """An existing tasks table (partition key `taskId`, a string; sort key `timestamp`, a number); default: a
     table of the component's own."""
+    task_timeout_seconds: NotRequired[int]
+    """Seconds a run may take in all (default 3600; more than work_seconds): past it the execution times out and
+    its task stays STARTED with a `deadline` (Unix seconds) in the past, which is how a run never finished shows."""
 
 
 def _update(
@@ -79,6 +84,7 @@ def definition(*, table_name: str, settings: TaskTrackerSettings, work_fn_arn: s
     """Record the run STARTED, do the work (a Wait, or `work_fn_arn`), record it DONE; any failure is recorded
     FAILED, then fails."""
     record_failure = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailed"}]
+    run = "task {} (run at {})"
     finished_at = {"S.$": "$$.State.EnteredTime"}
     work: asl.State = {
         "Type": "Wait",
@@ -100,13 +106,22 @@ def definition(*, table_name: str, settings: TaskTrackerSettings, work_fn_arn: s
     return {
         "Comment": "TaskTracker: a task's run recorded STARTED, then DONE after the work, or FAILED with the error",
         "StartAt": "RecordStarted",
+        "TimeoutSeconds": settings.timeout_seconds,
         "States": {
             "RecordStarted": {
                 "Type": "Task",
                 "Resource": "arn:aws:states:::dynamodb:putItem",
                 "Parameters": {
                     "TableName": table_name,
-                    "Item": {**RUN_KEY, "Status": {"S": "STARTED"}, "executionArn": {"S.$": "$$.Execution.Id"}},
+                    "Item": {
+                        **RUN_KEY,
+                        "Status": {"S": "STARTED"},
+                        "executionArn": {"S.$": "$$.Execution.Id"},
+                        # Past this a STARTED run has timed out: it will never be DONE or FAILED.
+                        DEADLINE_ATTRIBUTE: {
+                            "N.$": f"States.Format('{{}}', States.MathAdd($.timestamp, {settings.timeout_seconds}))"
+                        },
+                    },
                     # Another run's item is never overwritten (the starter gives every run a later timestamp).
                     "ConditionExpression": f"attribute_not_exists({TASK_KEY_ATTRIBUTE})",
                 },
@@ -144,9 +159,22 @@ def definition(*, table_name: str, settings: TaskTrackerSettings, work_fn_arn: s
                     ":error": {"S.$": "$.error.Error"},
                     ":cause": {"S.$": "$.error.Cause"},
                 },
+                Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.recordError", "Next": "FailureNotRecorded"}],
                 Next="TaskFailed",
             ),
-            "TaskFailed": {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"},
+            "TaskFailed": {
+                "Type": "Fail",
+                "Error": "TaskFailed",
+                "CausePath": f"States.Format('{run} failed, recorded FAILED: {{}}: {{}}', $.taskId, $.timestamp, "
+                "$.error.Error, $.error.Cause)",
+            },
+            "FailureNotRecorded": {
+                "Type": "Fail",
+                "Error": "FailureNotRecorded",
+                "CausePath": f"States.Format('{run} failed ({{}}: {{}}) and recording it FAILED failed too, so the "
+                "task may still show STARTED: {}: {}', $.taskId, $.timestamp, $.error.Error, $.error.Cause, "
+                "$.recordError.Error, $.recordError.Cause)",
+            },
             "RunAlreadyRecorded": {
                 "Type": "Fail",
                 "Error": "RunAlreadyRecorded",
@@ -174,8 +202,17 @@ class TaskTracker(pulumi.ComponentResource):
         if work_given and check.given("work_seconds"):
             raise check.error("work_seconds", f"is the stand-in Wait's length; with {work_given} there is no Wait")
         settings = TaskTrackerSettings(
-            work_seconds=check.integer("work_seconds", TaskTrackerSettings.work_seconds, 0, MAX_EXECUTION_SECONDS)
+            work_seconds=check.integer("work_seconds", TaskTrackerSettings.work_seconds, 0, MAX_EXECUTION_SECONDS),
+            timeout_seconds=check.integer(
+                "task_timeout_seconds", TaskTrackerSettings.timeout_seconds, 1, MAX_EXECUTION_SECONDS
+            ),
         )
+        if not work_given and settings.timeout_seconds <= settings.work_seconds:
+            raise check.error(
+                "task_timeout_seconds",
+                f"{settings.timeout_seconds} is not more than work_seconds ({settings.work_seconds}): every run "
+                "would time out",
+            )
         super().__init__("sfn-patterns:index:TaskTracker", name, None, component_options(opts, check.tags()))
         child = pulumi.ResourceOptions(parent=self)
         self.table = None

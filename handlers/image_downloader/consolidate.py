@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 import map_results
+import storage
 import tally
 from errors import InvalidInput
 from settings import SETTINGS
@@ -14,6 +15,8 @@ from validation import json_type
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
+
+FAILURES_PREFIX = "failures/"
 
 
 def _from_inline(results: Any) -> tally.Tally:
@@ -39,8 +42,24 @@ def _from_result_writer(details: Any) -> tally.Tally:
     return total
 
 
+def failures_key(event: dict[str, Any], context: Any) -> str:
+    """`failures/<execution name>.jsonl` (the request id when the event names no execution)."""
+    name = event.get("execution")
+    if not isinstance(name, str) or not name or "/" in name:
+        name = str(getattr(context, "aws_request_id", None) or "unnamed")
+    return f"{FAILURES_PREFIX}{name}.jsonl"
+
+
+def write_failures(key: str, total: tally.Tally) -> str:
+    """Every failure, one JSON object a line ({"url", "error"}), in the images bucket, uploaded from the tally's spool
+    file (in parts when it is large); returns its s3:// URL."""
+    storage.put_file(key, total.failures_file(), "application/x-ndjson")
+    return f"s3://{storage.images_bucket()}/{key}"
+
+
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    """{"results": [...]} or {"resultWriter": {"Bucket", "Key"}} -> {"allSucceeded", counts, "failedUrls", ...}."""
+    """{"results": [...]} or {"resultWriter": {"Bucket", "Key"}}, and the "execution" name -> {"allSucceeded",
+    counts, "failedUrls", "message" (the cause), "notification" (the SNS text), "failuresObject"}."""
     if not isinstance(event, dict):
         raise InvalidInput(f"event: expected a JSON object, got {json_type(event)}")
     if "results" in event:
@@ -49,13 +68,19 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         total = _from_result_writer(event["resultWriter"])
     else:
         raise InvalidInput("event: expected results (inline Map) or resultWriter (Distributed Map)")
+    failures_object = None
+    if total.failed and not tally.fits_one_notification(total):
+        failures_object = write_failures(failures_key(event, context), total)
     report = {
         "allSucceeded": total.failed == 0,
         "succeeded": total.succeeded,
         "failed": total.failed,
+        "alreadyStored": total.already_stored,
         "bytes": total.size,
         "failedUrls": tally.failed_urls(total, SETTINGS.failed_url_cap),
-        "message": tally.message(total, SETTINGS.failed_url_cap),
+        "failuresObject": failures_object,
+        "message": tally.message(total, SETTINGS.failed_url_cap, failures_object),
+        "notification": tally.notification(total, failures_object),
     }
-    logger.info(json.dumps({k: v for k, v in report.items() if k != "message"}))
+    logger.info(json.dumps({k: v for k, v in report.items() if k not in ("message", "notification")}))
     return report

@@ -15,13 +15,23 @@ import fetch
 import records
 import storage
 import urllib3.exceptions
-from errors import DownloadFailed
+from botocore.exceptions import BotoCoreError, ClientError
+from errors import DownloadFailed, StoreFailed
 from keys import object_key
 from settings import SETTINGS
 from validation import parse_request, resource_url
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
+
+#: Of the time the Lambda context says is left, this share (within the bounds below) is kept back to finish the
+#: uploads, write the last rows and return: downloads stop by the rest, and images not done by then are OutOfTime.
+RESERVE_SHARE = 0.1
+MIN_RESERVE_SECONDS = 1.0
+MAX_RESERVE_SECONDS = 5.0
+#: A timeout this close to the batch's deadline was the deadline's (the timeouts are cut to it).
+DEADLINE_SLACK_SECONDS = 0.05
+OUT_OF_TIME = "OutOfTime"
 
 
 @dataclass(frozen=True)
@@ -49,10 +59,27 @@ def _stored_row(url: str, key: str, body: fetch.CappedBody, content_type: str) -
     return records.row(url, key, body.bytes_read, content_type, downloaded_at)
 
 
-def _store(url: str, key: str, deadline: float, uploads: storage.Uploads, rows: records.RowWriter) -> UrlResult:
-    with fetch.fetched(url) as response:
+def batch_deadline(context: Any, finish_by: Any = None) -> float | None:
+    """When this batch's downloads must end (time.monotonic): the Lambda's remaining time less the reserve, and
+    no later than the batch's `finishBy` (epoch seconds: the execution's own deadline, less the time its report
+    needs); None with neither (a direct call)."""
+    deadlines: list[float] = []
+    remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
+    if remaining_ms is not None:
+        remaining = remaining_ms() / 1000
+        reserve = min(MAX_RESERVE_SECONDS, max(MIN_RESERVE_SECONDS, remaining * RESERVE_SHARE))
+        deadlines.append(time.monotonic() + remaining - reserve)
+    if type(finish_by) in (int, float):
+        deadlines.append(time.monotonic() + (finish_by - time.time()))
+    return min(deadlines, default=None)
+
+
+def _store(
+    url: str, key: str, deadline: float, late: str, uploads: storage.Uploads, rows: records.RowWriter
+) -> UrlResult:
+    with fetch.fetched(url, deadline=deadline) as response:
         content_type = fetch.vet(response)
-        body = fetch.CappedBody(response, SETTINGS.max_image_bytes, deadline)
+        body = fetch.CappedBody(response, SETTINGS.max_image_bytes, deadline, late)
         size = fetch.plain_size(response)
         if size is not None and size < storage.TRANSFER_CONFIG.multipart_threshold:
             # A small image is read whole (within the caps), then uploaded while this slot fetches the next one;
@@ -66,41 +93,78 @@ def _store(url: str, key: str, deadline: float, uploads: storage.Uploads, rows: 
     return UrlResult(url, response.status, key, body.bytes_read, None)
 
 
-def download_one(url: str, uploads: storage.Uploads, rows: records.RowWriter) -> UrlResult:
-    """Fetch and store one URL, and record it; a failure of the URL (not of S3) becomes the result's `error`."""
+def download_one(
+    url: str, uploads: storage.Uploads, rows: records.RowWriter, batch_ends: float | None = None
+) -> UrlResult:
+    """Fetch and store one URL, and record it; a failure of the URL (not of S3) becomes the result's `error`.
+    Nothing starts at or past `batch_ends`, and what is still running then stops, as OutOfTime."""
     started = time.monotonic()
+    if batch_ends is not None and started >= batch_ends:
+        result = UrlResult(url, None, None, 0, OUT_OF_TIME)
+        logger.info(json.dumps({**result.payload(), "ms": 0}))
+        return result
+    deadline, late = started + SETTINGS.max_download_seconds, "Timeout"
+    if batch_ends is not None and batch_ends < deadline:
+        deadline, late = batch_ends, OUT_OF_TIME
     try:
-        result = _store(url, object_key(url), started + SETTINGS.max_download_seconds, uploads, rows)
+        result = _store(url, object_key(url), deadline, late, uploads, rows)
     except DownloadFailed as failure:
         result = UrlResult(url, failure.status_code, None, 0, failure.error)
     except urllib3.exceptions.HTTPError as error:  # connection, timeout, protocol and decoding errors
-        result = UrlResult(url, None, None, 0, fetch.error_name(error))
+        name = fetch.error_name(error)
+        if name == "Timeout" and late == OUT_OF_TIME and time.monotonic() >= deadline - DEADLINE_SLACK_SECONDS:
+            name = OUT_OF_TIME  # the timeouts were cut to the batch's deadline
+        result = UrlResult(url, None, None, 0, name)
     logger.info(json.dumps({**result.payload(), "ms": round((time.monotonic() - started) * 1000)}))
     return result
 
 
-def summary(results: list[UrlResult], sample: int) -> dict[str, Any]:
-    """Exact counts, and at most `sample` failures, so the state payload stays small."""
+def summary(results: list[UrlResult], sample: int, already_stored: int = 0) -> dict[str, Any]:
+    """Exact counts (images already stored count as succeeded), and at most `sample` failures (by default all a
+    batch can hold: every failed URL is reported)."""
     failures = [result for result in results if result.error is not None]
     return {
-        "succeeded": len(results) - len(failures),
+        "succeeded": len(results) - len(failures) + already_stored,
         "failed": len(failures),
+        "alreadyStored": already_stored,
         "bytes": sum(result.size for result in results),
         "failures": [failure.payload() for failure in failures[:sample]],
     }
 
 
+def already_stored(urls: list[str]) -> set[str]:
+    """URLs a run before this one stored and recorded (a rerun after a failure fetches only the rest). When the
+    table cannot be read, none: the batch fetches them all again, and their objects and rows are overwritten."""
+    if not SETTINGS.url_table:
+        return set()
+    try:
+        return records.recorded_urls(clients.dynamodb(), SETTINGS.url_table, urls)
+    except (ClientError, BotoCoreError) as error:
+        logger.warning(json.dumps({"alreadyStored": "unknown", "error": str(error)}))
+        return set()
+
+
 def handler(event: Any, context: Any) -> dict[str, Any]:
-    """{"baseUrl", "resourcePaths", "lambdaConcur"} -> {"succeeded", "failed", "bytes", "failures": [...]}."""
+    """{"baseUrl", "resourcePaths", "lambdaConcur"} -> {"succeeded", "failed", "alreadyStored", "bytes",
+    "failures": [...]}; it returns before the Lambda's deadline, whatever its hosts do."""
     request = parse_request(event, SETTINGS)
+    batch_ends = batch_deadline(context, event.get("finishBy"))
     urls = [resource_url(request.base_url, path) for path in request.resource_paths]
+    stored = already_stored(urls)
+    urls = [url for url in urls if url not in stored]
     # Rows are written 25 at a time while the downloads go on, each once its image is stored. Leaving closes the
     # download pool first (every fetch done), then `Uploads` (every upload done; the first S3 error is raised),
     # then the row writer (the last rows written, also when an upload failed: stored images keep their rows).
-    with (
-        records.RowWriter(SETTINGS.url_table, clients.dynamodb) as rows,
-        storage.Uploads(request.lambda_concur) as uploads,
-        ThreadPoolExecutor(max_workers=request.lambda_concur, thread_name_prefix="download") as pool,
-    ):
-        results = list(pool.map(lambda url: download_one(url, uploads, rows), urls))
-    return summary(results, SETTINGS.failure_sample)
+    try:
+        with (
+            records.RowWriter(SETTINGS.url_table, clients.dynamodb) as rows,
+            storage.Uploads(request.lambda_concur) as uploads,
+            ThreadPoolExecutor(max_workers=request.lambda_concur, thread_name_prefix="download") as pool,
+        ):
+            results = list(pool.map(lambda url: download_one(url, uploads, rows, batch_ends), urls))
+    except ClientError as error:  # one name the state machine retries and reports, whatever the service's code
+        code = error.response.get("Error", {}).get("Code", "unknown")
+        raise StoreFailed(f"{error.operation_name} failed with {code}: {error}") from error
+    except BotoCoreError as error:
+        raise StoreFailed(f"{type(error).__name__}: {error}") from error
+    return summary(results, SETTINGS.failure_sample, len(stored))

@@ -1,4 +1,4 @@
-"""The errors of the image-downloader handlers: a bad event, one URL's failed download, rows DynamoDB kept refusing."""
+"""The errors of the image-downloader handlers: a bad event, one URL's failed download, writes AWS kept refusing."""
 
 from __future__ import annotations
 
@@ -22,3 +22,8 @@ class DownloadFailed(Exception):
 
 class RowsNotWritten(RuntimeError):
     """DynamoDB still returned unprocessed url rows after every retry; rerunning the batch is safe (idempotent)."""
+
+
+class StoreFailed(RuntimeError):
+    """S3 or DynamoDB refused the batch's writes after the SDK's own retries (throttled, denied); the message names
+    the call's error code. Rerunning the batch is safe: the images it stored are skipped."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,12 +27,14 @@ Response = urllib3.BaseHTTPResponse
 
 
 class CappedBody:
-    """A read-only file for `upload_fileobj`: full reads, counted; past the byte cap or the deadline it raises."""
+    """A read-only file for `upload_fileobj`: full reads, counted; past the byte cap or the deadline it raises
+    (`late`: the error a passed deadline is, Timeout for one image's own, OutOfTime for its batch's)."""
 
-    def __init__(self, response: Response, limit: int, deadline: float) -> None:
+    def __init__(self, response: Response, limit: int, deadline: float, late: str = "Timeout") -> None:
         self._raw = response
         self._limit = limit
         self._deadline = deadline
+        self._late = late
         self.bytes_read = 0
 
     def readable(self) -> bool:
@@ -42,7 +45,7 @@ class CappedBody:
         wanted = size if size >= 0 else self._limit + 1
         while wanted > 0:
             if time.monotonic() > self._deadline:  # a server trickling bytes never trips the read timeout
-                raise DownloadFailed("Timeout", 200)
+                raise DownloadFailed(self._late, 200)
             # read1 returns what has arrived: read() would wait for a full chunk, however slowly it trickles in
             chunk = self._raw.read1(min(wanted, READ_CHUNK_BYTES), decode_content=True)
             if not chunk:
@@ -80,15 +83,23 @@ def _done(response: Response) -> None:
     response.release_conn()
 
 
-def get(url: str, settings: Settings = SETTINGS) -> Response:
-    """GET with redirects followed by hand: at most 3, same host only, every hop SSRF-checked before connecting.
+def get(url: str, settings: Settings = SETTINGS, deadline: float | None = None) -> Response:
+    """GET with redirects followed by hand: at most 3, same host only, every hop SSRF-checked before connecting;
+    timeouts and retries end by `deadline` (time.monotonic) when given.
     The body is not read yet: use `fetched`, or read it and call `_done`."""
     origin_host = (urlsplit(url).hostname or "").rstrip(".")
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         _guard(current, settings)
         # The pool carries the timeouts and the retry policy (web.build_pool); redirects are ours, hop by hop.
-        response = POOL.request("GET", current, preload_content=False, redirect=False)
+        response = POOL.request(
+            "GET",
+            current,
+            preload_content=False,
+            redirect=False,
+            retries=web.retry_policy(settings, deadline),
+            timeout=web.timeout(settings, deadline),
+        )
         location = response.get_redirect_location()
         if not location:
             return response
@@ -99,9 +110,9 @@ def get(url: str, settings: Settings = SETTINGS) -> Response:
 
 
 @contextmanager
-def fetched(url: str, settings: Settings = SETTINGS) -> Iterator[Response]:
+def fetched(url: str, settings: Settings = SETTINGS, deadline: float | None = None) -> Iterator[Response]:
     """`get`, with the connection handed back to the pool however the body's reading ends."""
-    response = get(url, settings)
+    response = get(url, settings, deadline)
     try:
         yield response
     finally:
@@ -128,6 +139,8 @@ def vet(response: Response, settings: Settings = SETTINGS) -> str:
     status = response.status
     if status == 404:
         raise DownloadFailed("NotFound", status)
+    if web.retry_after_too_long(response, settings.max_retry_after_seconds):
+        raise DownloadFailed("RetryAfterTooLong", status)  # the bound on waiting: the batch goes on without it
     if status != 200:
         raise DownloadFailed(f"HTTP {status}", status)
     content_type = response.headers.get("Content-Type", "").strip()
@@ -142,7 +155,8 @@ def vet(response: Response, settings: Settings = SETTINGS) -> str:
 
 
 def error_name(error: BaseException) -> str:
-    """Timeout or ConnectionError, whichever layer (urllib3's retries, the socket, body streaming) raised it."""
+    """OutOfTime (no time left to retry), IncompleteBody, Timeout or ConnectionError, whichever layer (urllib3's
+    retries, the socket, body streaming) raised it."""
     cause: BaseException | None = error
     for _ in range(_MAX_CAUSE_DEPTH):
         if cause is None:
@@ -150,10 +164,14 @@ def error_name(error: BaseException) -> str:
         if isinstance(cause, urllib3.exceptions.MaxRetryError) and cause.reason is not None:
             cause = cause.reason
             continue
+        if isinstance(cause, web.OutOfTime):
+            return "OutOfTime"
+        if isinstance(cause, (urllib3.exceptions.IncompleteRead, http.client.IncompleteRead)):
+            return "IncompleteBody"  # the connection closed before the body's declared length arrived
         if isinstance(cause, urllib3.exceptions.NewConnectionError):  # a subclass of ConnectTimeoutError
             return "ConnectionError"
         if isinstance(cause, _TIMEOUTS):
             return "Timeout"
-        nested = cause.args[0] if cause.args and isinstance(cause.args[0], BaseException) else None
+        nested = next((arg for arg in cause.args if isinstance(arg, BaseException)), None)
         cause = nested or cause.__cause__ or cause.__context__
     return "ConnectionError"

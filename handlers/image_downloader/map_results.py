@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import ijson
 import storage
 from errors import InvalidInput
 from validation import resource_url
@@ -72,10 +73,17 @@ def execution_records(bucket: str, key: str) -> Iterator[ExecutionRecord]:
         for entry in entries:
             if not (isinstance(entry, dict) and isinstance(entry.get("Key"), str)):
                 raise InvalidInput(f"{key}: ResultFiles.{group}: expected [{{'Key': ...}}, ...]")
-            records = storage.get_json(destination, entry["Key"])
-            if not isinstance(records, list):
-                raise InvalidInput(f"{entry['Key']}: expected an array of execution records")
-            for index, record in enumerate(records):
-                if not isinstance(record, dict):
-                    raise InvalidInput(f"{entry['Key']}[{index}]: expected an execution record object")
-                yield ExecutionRecord(f"{entry['Key']}[{index}]", group, record)
+            yield from _records(destination, entry["Key"], group)
+
+
+def _records(bucket: str, key: str, group: str) -> Iterator[ExecutionRecord]:
+    """One result file's records, as it streams in."""
+    index = -1
+    try:
+        for index, record in enumerate(storage.json_records(bucket, key)):
+            if not isinstance(record, dict):
+                raise InvalidInput(f"{key}[{index}]: expected an execution record object")
+            yield ExecutionRecord(f"{key}[{index}]", group, record)
+    except (ijson.JSONError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidInput(f"{key}: expected an array (or JSON lines) of execution records; after record {index}: "
+                           f"{error}") from None  # fmt: skip

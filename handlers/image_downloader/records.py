@@ -15,6 +15,7 @@ from errors import RowsNotWritten
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 25  # BatchWriteItem's limit
+READ_CHUNK_SIZE = 100  # BatchGetItem's limit
 WRITE_ATTEMPTS = 6
 BACKOFF_SECONDS = 0.05
 MAX_BACKOFF_SECONDS = 2.0
@@ -56,6 +57,32 @@ def write_rows(
     unique = list({item["url"]["S"]: item for item in items}.values())
     for chunk in _chunks(unique):
         _write_chunk(client, table, chunk, sleep)
+
+
+def _read_chunk(client: Any, table: str, urls: list[str], sleep: Callable[[float], None]) -> set[str]:
+    found: set[str] = set()
+    keys = [{"url": {"S": url}} for url in urls]
+    pending: dict[str, Any] = {
+        table: {"Keys": keys, "ProjectionExpression": "#u", "ExpressionAttributeNames": {"#u": "url"}}
+    }
+    for attempt in range(WRITE_ATTEMPTS):
+        if attempt:
+            sleep(random.uniform(0, min(MAX_BACKOFF_SECONDS, BACKOFF_SECONDS * 2**attempt)))
+        answer = client.batch_get_item(RequestItems=pending)
+        found.update(item["url"]["S"] for item in answer.get("Responses", {}).get(table, []))
+        pending = answer.get("UnprocessedKeys") or {}
+        if not pending:
+            break
+    return found
+
+
+def recorded_urls(client: Any, table: str, urls: list[str], sleep: Callable[[float], None] = time.sleep) -> set[str]:
+    """The URLs that already have a row (their image is stored: a row is written once its object is), 100 per
+    BatchGetItem. Keys DynamoDB leaves unprocessed after every attempt count as not recorded: fetched again."""
+    found: set[str] = set()
+    for start in range(0, len(urls), READ_CHUNK_SIZE):
+        found |= _read_chunk(client, table, urls[start : start + READ_CHUNK_SIZE], sleep)
+    return found
 
 
 class RowWriter:

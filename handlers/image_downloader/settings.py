@@ -34,8 +34,9 @@ class Settings:
     max_retry_after_seconds: float = 10.0
     max_download_seconds: float = 60.0
     max_image_bytes: int = 26_214_400
-    failure_sample: int = 10
+    failure_sample: int = 1000  # every failure of the largest batch (batchSize is at most 1,000)
     failed_url_cap: int = 50
+    execution_timeout_seconds: float = 0.0  # the execution's TimeoutSeconds; 0: unknown (no finishBy)
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:
@@ -94,6 +95,9 @@ def load(environ: Mapping[str, str]) -> Settings:
         max_image_bytes=_number(environ, "MAX_IMAGE_BYTES", int, d.max_image_bytes, 1),
         failure_sample=_number(environ, "FAILURE_SAMPLE", int, d.failure_sample, 0),
         failed_url_cap=_number(environ, "FAILED_URL_CAP", int, d.failed_url_cap, 0),
+        execution_timeout_seconds=_number(
+            environ, "EXECUTION_TIMEOUT_SECONDS", float, d.execution_timeout_seconds, 0.0
+        ),
     )
 
 

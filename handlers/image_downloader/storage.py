@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import clients
+import ijson
 from boto3.s3.transfer import TransferConfig
 from settings import SETTINGS
 
@@ -77,11 +79,52 @@ def put_json(key: str, document: Any) -> None:
     )
 
 
+def put_text(key: str, text: str, content_type: str) -> None:
+    clients.s3().put_object(
+        Bucket=images_bucket(), Key=key, Body=text.encode(), ContentType=content_type, ServerSideEncryption=ENCRYPTION
+    )
+
+
 def put_json_file(key: str, file: Any) -> None:
     """Upload a JSON document from a file, in parts when it is large (a million paths' batches)."""
+    put_file(key, file, "application/json")
+
+
+def put_file(key: str, file: Any, content_type: str) -> None:
+    """Upload a binary file object from its current position, in parts when it is large."""
     clients.s3().upload_fileobj(
-        file, images_bucket(), key, ExtraArgs={"ContentType": "application/json", "ServerSideEncryption": ENCRYPTION}
+        file, images_bucket(), key, ExtraArgs={"ContentType": content_type, "ServerSideEncryption": ENCRYPTION}
     )
+
+
+class _Prefixed(io.RawIOBase):
+    """A body whose first bytes were already read: those, then the rest of the body."""
+
+    def __init__(self, head: bytes, body: Any) -> None:
+        self.head, self.body = head, body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.head[: len(buffer)] if self.head else self.body.read(len(buffer))
+        self.head = self.head[len(data) :] if self.head else b""
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def json_records(bucket: str, key: str) -> Iterator[Any]:
+    """The items of an object's JSON array, or the lines of its JSON Lines, read as the object streams in: a
+    ResultWriter file of a million executions is never held whole."""
+    body = clients.s3().get_object(Bucket=bucket, Key=key)["Body"]
+    head = body.read(1 << 10)
+    stream = io.BufferedReader(_Prefixed(head, body), 1 << 16)
+    if head.lstrip()[:1] == b"[":
+        yield from ijson.items(stream, "item", use_float=True)
+        return
+    for line in io.TextIOWrapper(stream, encoding="utf-8"):
+        if line.strip():
+            yield json.loads(line)
 
 
 def get_json(bucket: str, key: str) -> Any:

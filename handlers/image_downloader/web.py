@@ -9,13 +9,15 @@ the guard checked.
 from __future__ import annotations
 
 import socket
-from typing import Any
+import time
+from types import TracebackType
+from typing import Any, Self, cast
 
 import ssrf
 import urllib3
 from settings import Settings
 from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 from validation import MAX_LAMBDA_CONCUR
@@ -51,23 +53,58 @@ class GuardedHTTPSConnectionPool(HTTPSConnectionPool):
     ConnectionCls = GuardedHTTPSConnection
 
 
-class BoundedRetry(Retry):
-    """urllib3's Retry, but a server's Retry-After cannot park the Lambda longer than `max_retry_after` seconds."""
+class OutOfTime(urllib3.exceptions.HTTPError):
+    """The next attempt would not fit in the time the batch has left: the request gives up now."""
 
-    def __init__(self, *args: Any, max_retry_after: float = 10.0, **kwargs: Any) -> None:
+
+class BoundedRetry(Retry):
+    """urllib3's Retry with two bounds: a server's Retry-After longer than `max_retry_after` seconds is not waited
+    for (the last response is returned: `fetch.vet` names it RetryAfterTooLong), and no retry starts or sleeps past
+    `deadline` (time.monotonic; the batch's own deadline)."""
+
+    def __init__(self, *args: Any, max_retry_after: float = 10.0, deadline: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_retry_after = max_retry_after
+        self.deadline = deadline
 
     def new(self, **kw: Any) -> BoundedRetry:
         kw.setdefault("max_retry_after", self.max_retry_after)
+        kw.setdefault("deadline", self.deadline)
         return super().new(**kw)
 
-    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, self.max_retry_after)
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        pool = cast(ConnectionPool, _pool)  # MaxRetryError's annotation; urllib3 itself passes None at times
+        if response is not None and retry_after_too_long(response, self.max_retry_after):
+            raise urllib3.exceptions.MaxRetryError(pool, url or "", urllib3.exceptions.ResponseError("Retry-After"))
+        new = super().increment(method, url, response, error, _pool, _stacktrace)
+        if self.deadline is not None:
+            wait = (self.get_retry_after(response) if response is not None else None) or new.get_backoff_time()
+            if time.monotonic() + wait >= self.deadline:
+                raise urllib3.exceptions.MaxRetryError(pool, url or "", OutOfTime("no time left for another attempt"))
+        return new
 
 
-def retry_policy(settings: Settings) -> BoundedRetry:
+def retry_after_too_long(response: BaseHTTPResponse, max_retry_after: float) -> bool:
+    """True when the response asks to be retried later than `max_retry_after` seconds from now."""
+    header = response.headers.get("Retry-After")
+    if not header or response.status not in Retry.RETRY_AFTER_STATUS_CODES:
+        return False
+    try:
+        seconds = Retry(0).parse_retry_after(header)
+    except urllib3.exceptions.InvalidHeader:
+        return False
+    return seconds > max_retry_after
+
+
+def retry_policy(settings: Settings, deadline: float | None = None) -> BoundedRetry:
     """GET only; connection errors, read errors and 429/5xx, with backoff; the last response is returned, not raised."""
     attempts = settings.retry_attempts
     return BoundedRetry(
@@ -83,7 +120,17 @@ def retry_policy(settings: Settings) -> BoundedRetry:
         respect_retry_after_header=True,
         raise_on_status=False,
         max_retry_after=settings.max_retry_after_seconds,
+        deadline=deadline,
     )
+
+
+def timeout(settings: Settings, deadline: float | None = None) -> urllib3.Timeout:
+    """The configured connect and read timeouts, each cut to the time left before `deadline` (time.monotonic)."""
+    connect, read = settings.connect_timeout_seconds, settings.read_timeout_seconds
+    if deadline is not None:
+        left = max(0.001, deadline - time.monotonic())
+        connect, read = min(connect, left), min(read, left)
+    return urllib3.Timeout(connect=connect, read=read)
 
 
 def build_pool(settings: Settings) -> urllib3.PoolManager:
@@ -94,7 +141,7 @@ def build_pool(settings: Settings) -> urllib3.PoolManager:
         maxsize=POOL_SIZE,
         headers=HEADERS,
         retries=retry_policy(settings),
-        timeout=urllib3.Timeout(connect=settings.connect_timeout_seconds, read=settings.read_timeout_seconds),
+        timeout=timeout(settings),
     )
     if not settings.allow_private_hosts:
         pool.pool_classes_by_scheme = {"http": GuardedHTTPConnectionPool, "https": GuardedHTTPSConnectionPool}

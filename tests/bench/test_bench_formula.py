@@ -85,8 +85,8 @@ def test_map_fan_out_enters_a_wait_and_a_lambda_per_item() -> None:
         table_name="list", unmarshal_fn_arn=ARN, fn_arn=ARN, settings=MapFanOutSettings(wait_duration_seconds=0)
     )
 
-    assert path_formula(with_wait, MAP_FAN_OUT_UNITS, MAP_FAN_OUT_BRANCHES) == TransitionFormula(4, {"item": 2})
-    assert path_formula(without_wait, MAP_FAN_OUT_UNITS, MAP_FAN_OUT_BRANCHES) == TransitionFormula(4, {"item": 1})
+    assert path_formula(with_wait, MAP_FAN_OUT_UNITS, MAP_FAN_OUT_BRANCHES) == TransitionFormula(6, {"item": 2})
+    assert path_formula(without_wait, MAP_FAN_OUT_UNITS, MAP_FAN_OUT_BRANCHES) == TransitionFormula(6, {"item": 1})
 
 
 def test_a_map_whose_iterations_are_not_named_is_refused_rather_than_undercounted() -> None:

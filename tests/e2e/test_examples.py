@@ -45,7 +45,7 @@ def test_each_order_is_scored_by_the_teams_own_lambda_into_the_teams_own_table(f
     assert report.status == "SUCCEEDED", (report.error, report.cause)
     calls = [call for call in report.invocations if call.function.startswith("score-orders-item-function")]
     assert sorted(call.event["orderId"] for call in calls) == [order["orderId"] for order in ORDERS]
-    assert [result["orderId"] for result in report.output] == [order["orderId"] for order in ORDERS]
+    assert [result["orderId"] for result in report.output["results"]] == [order["orderId"] for order in ORDERS]
     rows = fan_out.client("dynamodb").scan(TableName=fan_out.outputs["resultsTableName"])["Items"]
     assert {row["orderId"]["S"]: int(row["score"]["N"]) for row in rows} == {
         order["orderId"]: min(100, order["amount"] // 10) for order in ORDERS
@@ -68,12 +68,29 @@ def test_the_teams_lambda_may_write_scores_and_nothing_else(fan_out: Sandbox):
         dynamodb.put_item(TableName="someone-elses", Item={"id": {"S": "x"}})
 
 
-def test_a_bad_order_fails_with_the_teams_own_error_naming_the_field(fan_out: Sandbox):
-    report = fan_out.execute(
-        "score-orders", fan_out.outputs["stateMachineArn"], {"orders": [{"orderId": "o-x", "amount": "ten"}]}
-    )
-    assert report.status == "FAILED" and report.error == "InvalidOrder"
-    assert "amount: expected a number >= 0, got 'ten'" in str(report.cause)
+def test_a_bad_order_fails_the_execution_naming_the_order_and_the_teams_own_error_and_the_others_are_scored(
+    fan_out: Sandbox,
+):
+    orders = [{"orderId": "o-x", "amount": "ten"}, {"orderId": "o-y", "amount": 30}]
+    report = fan_out.execute("score-orders", fan_out.outputs["stateMachineArn"], {"orders": orders})
+    assert (report.status, report.error) == ("FAILED", "ItemsFailed")
+    cause = str(report.cause)
+    assert cause.startswith("1 of 2 items failed, more than the 0 tolerated")
+    assert '"index":0' in cause and '"orderId":"o-x"' in cause and '"error":"InvalidOrder"' in cause
+    assert "amount: expected a number >= 0, got 'ten'" in cause
+    calls = [call.event["orderId"] for call in report.invocations if call.function.startswith(SCORE_FUNCTION)]
+    assert sorted(calls) == ["o-x", "o-y"], "the other order still ran"
+    rows = fan_out.client("dynamodb").scan(TableName=fan_out.outputs["resultsTableName"])["Items"]
+    assert "o-y" in {row["orderId"]["S"] for row in rows}
+
+
+def test_an_input_without_the_orders_fails_with_invalid_input_naming_the_path(fan_out: Sandbox):
+    report = fan_out.execute("score-orders", fan_out.outputs["stateMachineArn"], {"order": []})
+    assert (report.status, report.error) == ("FAILED", "InvalidInput")
+    assert report.cause == "$.orders: the execution input has no list of items there"
+    assert report.invocations == []
+    report = fan_out.execute("score-orders", fan_out.outputs["stateMachineArn"], {"orders": "o-1"})
+    assert (report.status, report.error) == ("FAILED", "InvalidInput"), "a string where the list should be"
 
 
 def _wait_for(sandbox: Sandbox, task_id: str, status: str) -> dict:
@@ -105,7 +122,8 @@ def test_a_failing_work_lambda_records_the_task_failed_with_its_error(reports: S
     assert run["errorName"] == "ReportFailed"
     assert "the report's sources are unavailable" in run["errorCause"]
     description = reports.wait(started["executionArn"], timeout_seconds=30)
-    assert (description["status"], description["error"]) == ("FAILED", "ReportFailed")
+    assert (description["status"], description["error"]) == ("FAILED", "TaskFailed")
+    assert "recorded FAILED: ReportFailed: " in description["cause"]
 
 
 def test_the_work_lambda_may_write_reports_only(reports: Sandbox):
@@ -129,7 +147,7 @@ def test_sandbox_run_with_program_reports_a_stack_outputs_execution_as_one_json_
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["status"] == "SUCCEEDED" and report["error"] is None
-    assert [row["orderId"] for row in report["output"]] == ["o-1", "o-2"]
+    assert [row["orderId"] for row in report["output"]["results"]] == ["o-1", "o-2"]
     assert len(report["invocations"]) == 2 and report["stateTransitions"] > 0
 
 

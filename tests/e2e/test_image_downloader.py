@@ -58,12 +58,13 @@ def test_distributed_mode_reads_batches_from_s3_and_writes_results_to_s3():
     assert len(downloads) == 4, "11 paths in batches of 3"
 
 
-def test_a_rerun_overwrites_the_same_objects_instead_of_duplicating_them():
+def test_a_rerun_skips_the_stored_images_instead_of_duplicating_them():
     request = json.loads((EXAMPLES / "flags-success.json").read_text())
     with sandbox() as deployed:
         first = run_workflow(deployed, WORKFLOW, payload=request)
         second = run_workflow(deployed, WORKFLOW, payload=request)
         assert first.status == second.status == "SUCCEEDED"
+        assert (first.output["alreadyStored"], second.output["alreadyStored"]) == (0, 10)
         assert len(stored_images(deployed)) == 10 and len(recorded_urls(deployed)) == 10
 
 

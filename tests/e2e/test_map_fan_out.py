@@ -43,7 +43,11 @@ def test_listofdicts_items_reach_the_lambda_as_plain_objects_not_dynamodb_maps()
     for call in calls_of(report, ITEM_FUNCTION):
         assert "M" not in call.event and set(call.event) == {"topic", "name"}
     # The Map's output keeps the list's order, whatever order the concurrent invocations ran in.
-    assert [result["item"]["topic"] for result in report.output] == ["Computer Science", "Economics", "Mathematics"]
+    assert [result["item"]["topic"] for result in report.output["results"]] == [
+        "Computer Science",
+        "Economics",
+        "Mathematics",
+    ]
 
 
 def test_wait_longer_than_the_timeout_ends_the_execution_at_the_timeout():
@@ -57,4 +61,5 @@ def test_parallel_lambda_runs_the_producer_once_and_the_consumer_once_per_fruit(
     assert outcome.passed, outcome.observed
     assert [c.event for c in calls_of(report, PRODUCER_FUNCTION)] == [{}]
     assert sorted(c.event for c in calls_of(report, CONSUMER_FUNCTION)) == ["apple", "orange", "pear"]
-    assert sorted(r["item"] for r in report.output) == ["apple", "orange", "pear"]
+    assert sorted(r["item"] for r in report.output["results"]) == ["apple", "orange", "pear"]
+    assert report.output["failures"] == []

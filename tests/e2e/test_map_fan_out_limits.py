@@ -30,7 +30,7 @@ def test_the_largest_list_the_loader_accepts_runs_every_item(sandbox: Sandbox):
     items = _list_of_size(256 * 1024)
     report = run_workflow(sandbox, WORKFLOWS["map-fan-out"], items=items)
     assert report.status == "SUCCEEDED", (report.error, str(report.cause)[:300])
-    assert [len(result["item"]) for result in report.output] == [len(item) for item in items]
+    assert [len(result["item"]) for result in report.output["results"]] == [len(item) for item in items]
 
 
 def test_one_byte_more_is_refused_by_the_loader(sandbox: Sandbox):

@@ -27,7 +27,7 @@ def test_the_prod_stack_runs_its_map_fan_out_all_at_once_without_waiting(prod: S
     items = ["alpha", "beta", "gamma", "delta"]
     report = run_workflow(prod, WORKFLOWS["map-fan-out"], items=items)
     assert report.status == "SUCCEEDED", (report.error, report.cause)
-    assert [result["item"] for result in report.output] == items
+    assert [result["item"] for result in report.output["results"]] == items
     starts = [call.started_at for call in report.invocations if call.function.startswith("map-fan-out-log-item")]
     assert len(starts) == 4 and max(starts) - min(starts) < 1.5, "maxConcurrency 10 and no wait on prod"
 

@@ -88,12 +88,11 @@ def test_the_history_has_exactly_the_events_the_budget_counts_per_record(empty_q
     assert record_transfer_events(empty_queue, 4) - record_transfer_events(empty_queue, 1) == 3 * 16
 
 
-def test_a_count_above_max_records_fails_with_invalid_event_and_sends_nothing(empty_queue: Sandbox):
+def test_a_count_above_max_records_fails_with_invalid_input_naming_count_and_sends_nothing(empty_queue: Sandbox):
     report = _execute(empty_queue, {"count": MAX_RECORDS + 1})
 
-    assert (report.status, report.error) == ("FAILED", "InvalidEvent")
-    message = json.loads(report.cause or "{}")["errorMessage"]
-    assert message == f"count: expected a whole number 1..{MAX_RECORDS} (the stack's maxRecords), got 6"
+    assert (report.status, report.error) == ("FAILED", "InvalidInput")
+    assert report.cause == f"count: expected a whole number 1..{MAX_RECORDS} (the stack's maxRecords), got 6"
     assert queued_records(empty_queue) == []
 
 
@@ -118,5 +117,86 @@ def test_the_state_machine_may_send_to_its_own_queue_only(empty_queue: Sandbox):
 
     report = _execute(empty_queue, {"count": 1}, _variant(empty_queue, send_elsewhere))
 
-    assert report.status == "FAILED" and report.error and report.error.startswith("SQS.")
-    assert "not authorized to perform: sqs:SendMessage" in (report.cause or "")
+    assert (report.status, report.error) == ("FAILED", "RecordNotSent")
+    # The cause names the deployed queue, which the definition holds (this copy only changed the task's).
+    cause = str(report.cause)
+    assert cause.startswith("could not send record MessageId=MessageNo1 to http")
+    assert "; the records before it were sent: SQS.AmazonSQSException: " in cause
+    assert "not authorized to perform: sqs:SendMessage" in cause
+
+
+# Failures: each ends naming the record, and nothing is sent twice
+
+
+def test_a_rerun_sends_no_record_twice(empty_queue: Sandbox):
+    first, rerun = _execute(empty_queue, {"count": 2}), _execute(empty_queue, {"count": 2})
+
+    assert (first.status, rerun.status) == ("SUCCEEDED", "SUCCEEDED")
+    assert [body["MessageId"] for body in queued_records(empty_queue)] == ["MessageNo1", "MessageNo2"]
+
+
+def test_a_changed_record_is_sent_again(empty_queue: Sandbox):
+    _execute(empty_queue, {"count": 1})
+    report = _execute(empty_queue, {"count": 2})  # MessageNo1 is now "Record 1 of 2"
+
+    assert report.status == "SUCCEEDED"
+    bodies = queued_records(empty_queue)
+    assert [(body["MessageId"], body["Message"]) for body in bodies] == [
+        ("MessageNo1", "Record 1 of 1"), ("MessageNo1", "Record 1 of 2"), ("MessageNo2", "Record 2 of 2"),
+    ]  # fmt: skip
+
+
+def test_a_record_that_cannot_be_read_fails_with_record_not_read_naming_it(empty_queue: Sandbox):
+    empty_queue.client("dynamodb").create_table(
+        TableName="someone-elses-records",
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "MessageId", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "MessageId", "AttributeType": "S"}],
+    )
+
+    def read_elsewhere(definition: dict[str, Any]) -> None:
+        definition["States"]["ReadRecord"]["Parameters"]["TableName"] = "someone-elses-records"
+
+    report = _execute(empty_queue, {"count": 2}, _variant(empty_queue, read_elsewhere))
+
+    assert (report.status, report.error) == ("FAILED", "RecordNotRead")
+    table = empty_queue.outputs["recordsTableName"]
+    assert str(report.cause).startswith(
+        f"could not read record MessageId=MessageNo1 from table {table}: DynamoDB.AmazonDynamoDBException: "
+    )
+    assert "dynamodb:GetItem" in str(report.cause)
+    assert queued_records(empty_queue) == []
+
+
+def test_a_record_without_a_message_fails_with_record_not_read_and_the_records_before_it_are_sent(
+    empty_queue: Sandbox,
+):
+    table = empty_queue.outputs["recordsTableName"]
+    empty_queue.client("dynamodb").put_item(TableName=table, Item={"MessageId": {"S": "Blank"}})
+
+    def list_a_blank_record(definition: dict[str, Any]) -> None:
+        seed = {"Type": "Pass", "Result": {"List": ["MessageNo1", "Blank", "DONE"]}, "Next": "ForEachRecord"}
+        definition["States"]["SeedRecords"] = seed
+
+    report = _execute(empty_queue, {}, _variant(empty_queue, list_a_blank_record))
+
+    assert (report.status, report.error) == ("FAILED", "RecordNotRead")
+    assert report.cause == (
+        f"record MessageId=Blank in table {table} has no string attribute Message, which is what is sent"
+    )
+    assert [body["MessageId"] for body in queued_records(empty_queue)] == ["MessageNo1"]
+
+
+def test_a_seed_list_without_done_fails_with_seed_failed_after_sending_its_records(empty_queue: Sandbox):
+    def list_without_done(definition: dict[str, Any]) -> None:
+        seed = {"Type": "Pass", "Result": {"List": ["MessageNo1"]}, "Next": "ForEachRecord"}
+        definition["States"]["SeedRecords"] = seed
+
+    _execute(empty_queue, {"count": 1})  # writes MessageNo1
+    queued_records(empty_queue)
+    report = _execute(empty_queue, {}, _variant(empty_queue, list_without_done))
+
+    assert (report.status, report.error) == ("FAILED", "SeedFailed")
+    assert report.cause == (
+        'no record key or DONE is left in {"List":[]}: the seed returns a List of record keys that ends with DONE'
+    )

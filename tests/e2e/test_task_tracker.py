@@ -87,7 +87,10 @@ def test_a_task_changed_while_working_is_recorded_failed_with_the_error(sandbox:
 
     report = sandbox.follow("task-tracker", run["executionArn"], run)
 
-    assert (report.status, report.error) == ("FAILED", "DynamoDB.ConditionalCheckFailedException")
+    assert (report.status, report.error) == ("FAILED", "TaskFailed")
+    assert str(report.cause).startswith(
+        f"task Dinner (run at {run['timestamp']}) failed, recorded FAILED: DynamoDB.ConditionalCheckFailedException: "
+    )
     (row,) = task_runs(sandbox, "Dinner")
     assert row["Status"] == "FAILED" and row["errorName"] == "DynamoDB.ConditionalCheckFailedException"
     assert row["executionArn"] == run["executionArn"] and row["finishedAt"]

@@ -75,7 +75,7 @@ def test_following_parallel_lambda_shows_its_map_and_a_summary_matching_the_exec
     assert summary.transitions == len(entered) == sandbox.state_transitions(execution_arn)
     assert summary.duration_seconds == (description["stopDate"] - description["startDate"]).total_seconds()
     lines = output.getvalue().splitlines()
-    assert lines[:2] == ["state ProduceList", "state IterateOverList"]
+    assert lines[:3] == ["state ProduceList", "state ListProduced?", "state IterateOverList"]
     assert sorted(line for line in lines if line.startswith("state LogItem")) == [
         f"state LogItem (IterateOverList #{index})" for index in range(3)
     ]

@@ -45,7 +45,7 @@ ENVIRONMENT = [
     "IMAGES_BUCKET", "URL_TABLE", "ALLOWED_HOSTS", "ALLOW_INSECURE_HTTP", "ALLOW_PRIVATE_HOSTS", "MAX_RESOURCES",
     "BATCH_SIZE", "MAP_MODE", "INLINE_LIMIT", "CONNECT_TIMEOUT_SECONDS", "READ_TIMEOUT_SECONDS", "RETRY_ATTEMPTS",
     "RETRY_BACKOFF_SECONDS", "MAX_RETRY_AFTER_SECONDS", "MAX_DOWNLOAD_SECONDS", "MAX_IMAGE_BYTES", "FAILURE_SAMPLE",
-    "FAILED_URL_CAP",
+    "FAILED_URL_CAP", "EXECUTION_TIMEOUT_SECONDS",
 ]  # fmt: skip
 BUCKET, TABLE = "images", "urls"
 #: Short timeouts keep the file fast; the local server speaks plain HTTP.
@@ -347,7 +347,7 @@ def test_a_batch_of_flags_lands_in_the_bucket_and_the_url_table(
     with caplog.at_level(logging.INFO):
         result = handlers.download.handler(flags_event(base_url, FLAGS[:3], 3), None)
 
-    assert result == {"succeeded": 3, "failed": 0, "bytes": 3 * len(TINY_GIF), "failures": []}
+    assert result == {"succeeded": 3, "failed": 0, "alreadyStored": 0, "bytes": 3 * len(TINY_GIF), "failures": []}
     assert sorted(object_keys(aws)) == [f"127.0.0.1/data/flags/{path}" for path in FLAGS[:3]]
     stored = aws.s3.get_object(Bucket=BUCKET, Key="127.0.0.1/data/flags/ad/ad.gif")
     assert stored["Body"].read() == TINY_GIF
@@ -377,15 +377,18 @@ def test_404_is_not_found_and_leaves_no_object_and_no_row(load: Load, server: HT
     assert list(rows(aws)) == [f"{base_url}/ad/ad.gif"]  # rows for successes only
 
 
-def test_a_rerun_overwrites_the_same_keys_and_rows(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
+def test_a_rerun_keeps_the_same_keys_and_rows_and_fetches_nothing_again(
+    load: Load, server: HTTPServer, aws: SimpleNamespace
+) -> None:
     handlers = load(**LOCAL)
     event = flags_event(serve_flags(server, FLAGS[:4]), FLAGS[:4])
 
     handlers.download.handler(event, None)
     first = sorted(object_keys(aws))
-    handlers.download.handler(event, None)
+    again = handlers.download.handler(event, None)
 
     assert sorted(object_keys(aws)) == first and len(first) == 4 and len(rows(aws)) == 4
+    assert (again["succeeded"], again["alreadyStored"]) == (4, 4) and hits(server, "/data/flags/ad/ad.gif") == 1
 
 
 def test_failures_are_sampled_but_counts_stay_exact(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
@@ -419,8 +422,8 @@ def test_the_pool_keeps_a_connection_for_each_of_32_concurrent_downloads(load: L
     paths = [f"{code}/{code}.gif" for code in codes]
 
     with ImageServer(latency_seconds=0.05) as host:
-        for _ in range(2):
-            result = handlers.download.handler(flags_event(f"{host.url}/flags", paths, 32), None)
+        for run in range(2):  # other URLs the second time: a rerun of the same ones would skip them (stored)
+            result = handlers.download.handler(flags_event(f"{host.url}/flags{run}", paths, 32), None)
             assert result["succeeded"] == 32, result
 
     assert host.requests == 64
@@ -477,15 +480,29 @@ def test_a_429_waits_for_retry_after_then_succeeds(load: Load, server: HTTPServe
     assert time.monotonic() - started >= 0.9  # the backoff alone would be 0.01 s
 
 
-def test_a_long_retry_after_is_capped(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
+def test_a_retry_after_past_the_bound_fails_the_image_at_once_as_retry_after_too_long(
+    load: Load, server: HTTPServer, aws: SimpleNamespace
+) -> None:
     handlers = load(MAX_RETRY_AFTER_SECONDS="0.1", **LOCAL)
-    server.expect_oneshot_request("/busy.gif").respond_with_data("later", status=503, headers={"Retry-After": "3600"})
-    server.expect_request("/busy.gif").respond_with_handler(gif_response)
+    server.expect_request("/busy.gif").respond_with_data("later", status=429, headers={"Retry-After": "3600"})
+    server.expect_request("/ad/ad.gif").respond_with_handler(gif_response)
 
     started = time.monotonic()
+    result = handlers.download.handler(flags_event(server.url_for("/"), ["busy.gif", "ad/ad.gif"]), None)
+
+    assert only_failure(result)["error"] == "RetryAfterTooLong" and only_failure(result)["statusCode"] == 429
+    assert hits(server, "/busy.gif") == 1, "not retried: waiting an hour is not an option"
+    assert result["succeeded"] == 1 and time.monotonic() - started < 2, "the batch goes on"
+
+
+def test_a_retry_after_within_the_bound_is_waited_for(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
+    handlers = load(MAX_RETRY_AFTER_SECONDS="1", **LOCAL)
+    server.expect_oneshot_request("/busy.gif").respond_with_data("later", status=503, headers={"Retry-After": "1"})
+    server.expect_request("/busy.gif").respond_with_handler(gif_response)
+
     result = handlers.download.handler(flags_event(server.url_for("/"), ["busy.gif"]), None)
 
-    assert result["succeeded"] == 1 and time.monotonic() - started < 5
+    assert result["succeeded"] == 1 and hits(server, "/busy.gif") == 2
 
 
 def test_a_persistent_503_gives_up_after_the_retry_attempts(
@@ -884,7 +901,7 @@ def test_settings_defaults_are_the_documented_ones(load: Load) -> None:
         "auto",
     )
     assert (defaults.connect_timeout_seconds, defaults.read_timeout_seconds, defaults.retry_attempts) == (3.05, 10, 3)
-    assert (defaults.max_image_bytes, defaults.failure_sample, defaults.failed_url_cap) == (26_214_400, 10, 50)
+    assert (defaults.max_image_bytes, defaults.failure_sample, defaults.failed_url_cap) == (26_214_400, 1000, 50)
     assert not defaults.allow_private_hosts and not defaults.allow_insecure_http
 
 
@@ -912,16 +929,22 @@ def test_consolidate_words_the_seeds_failure_message(load: Load) -> None:
 
     report = load().consolidate.handler({"results": results}, None)
 
+    listing = (
+        "3 of 11 images failed to download.\n"
+        f"Could not find: {FLAGS_URL}/zz/zz.gif\n"
+        f"HTTP 500: {FLAGS_URL}/zy/zy.gif\n"
+        f"Timeout: {FLAGS_URL}/zx/zx.gif"
+    )
     assert report == {
         "allSucceeded": False,
         "succeeded": 8,
         "failed": 3,
+        "alreadyStored": 0,
         "bytes": 8 * 43,
         "failedUrls": [f"{FLAGS_URL}/zz/zz.gif", f"{FLAGS_URL}/zy/zy.gif", f"{FLAGS_URL}/zx/zx.gif"],
-        "message": "3 of 11 images failed to download.\n"
-        f"Could not find: {FLAGS_URL}/zz/zz.gif\n"
-        f"HTTP 500: {FLAGS_URL}/zy/zy.gif\n"
-        f"Timeout: {FLAGS_URL}/zx/zx.gif",
+        "failuresObject": None,
+        "message": listing,
+        "notification": listing,
     }
 
 

@@ -319,3 +319,24 @@ def test_a_definition_create_state_machine_would_refuse_is_refused_at_deploy_nam
             _args("aws:sfn/stateMachine:StateMachine", "bad-def", {"definition": text, "roleArn": _role_arn(mocks)})
         )
     assert "InvalidDefinition" in str(refused.value) and problem in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "deploys"),
+    [
+        ("timeout", 900, True), ("timeout", 901, False), ("timeout", 0, False),
+        ("memorySize", 128, True), ("memorySize", 127, False), ("memorySize", 10_240, True),
+        ("memorySize", 10_241, False),
+    ],
+)  # fmt: skip
+def test_a_lambda_timeout_or_memory_lambda_does_not_take_is_refused(mocks, package, field, value, deploys):
+    function = _args(
+        "aws:lambda/function:Function",
+        f"sized-{field}",
+        {**_inputs("aws:lambda/function:Function", mocks, package), field: value},
+    )
+    if deploys:
+        mocks.new_resource(function)
+    else:
+        with pytest.raises(DeployRuleError, match=rf"{field} is [\d,]+\.\.[\d,]+ \w+, not {value:,}"):
+            mocks.new_resource(function)

@@ -16,6 +16,8 @@ from typing import Any
 STATE_EVENTS = {"Task": 5, "Pass": 2, "Wait": 2, "Choice": 2, "Succeed": 2, "Fail": 1}
 #: ExecutionStarted and the one event that ends the execution (Succeeded, Failed, ...).
 EXECUTION_EVENTS = 2
+#: A retried attempt adds TaskScheduled, TaskStarted and TaskFailed.
+RETRY_EVENTS = 3
 
 #: Picks the next state at a Choice: (the Choice's name, how many times it has been entered) -> state name.
 Chooser = Callable[[str, int], str]
@@ -32,14 +34,19 @@ def _choice_targets(state: dict[str, Any]) -> set[str]:
     return targets
 
 
-def history_events(definition: dict[str, Any], choose: Chooser, max_states: int = 100_000) -> int:
-    """The events of one run from StartAt to an end, taking `choose`'s branch at every Choice."""
+def history_events(
+    definition: dict[str, Any], choose: Chooser, max_states: int = 100_000, *, with_retries: bool = False
+) -> int:
+    """The events of one run from StartAt to an end, taking `choose`'s branch at every Choice; `with_retries`
+    counts every Retry of every Task entered as taken to its last attempt (the worst case a budget must hold)."""
     events, name, entered = EXECUTION_EVENTS, definition["StartAt"], Counter[str]()
     for _ in range(max_states):
         state = definition["States"].get(name)
         if state is None:
             raise WalkError(f"no state {name!r} in the definition")
         events += STATE_EVENTS[state["Type"]]
+        if with_retries:
+            events += RETRY_EVENTS * sum(retrier.get("MaxAttempts", 3) for retrier in state.get("Retry", []))
         entered[name] += 1
         if state["Type"] == "Choice":
             chosen = choose(name, entered[name])

@@ -156,8 +156,10 @@ def test_catch_edges_name_their_errors_and_fail_states_end_with_theirs():
     assert ("RunAlreadyRecorded", "catch DynamoDB.ConditionalCheckFailedException") in caught
     assert ("RecordFailed", "catch States.ALL") in caught
     assert edges_from(diagram, "RunAlreadyRecorded") == [(graph.END, "error RunAlreadyRecorded")]
-    assert edges_from(diagram, "TaskFailed") == [(graph.END, "error from $.error.Error")]
+    assert edges_from(diagram, "TaskFailed") == [(graph.END, "error TaskFailed")]
     assert edges_from(diagram, "Finish") == [(graph.END, "")]
+    by_path = {"StartAt": "Fail", "States": {"Fail": {"Type": "Fail", "ErrorPath": "$.error.Error"}}}
+    assert edges_from(mermaid.render(by_path), "Fail") == [(graph.END, "error from $.error.Error")]
 
 
 def test_names_mermaid_cannot_use_as_ids_get_safe_ids_and_keep_their_names():

@@ -182,6 +182,8 @@ def test_an_existing_producer_function_feeds_the_map(tmp_path: Path):
         ({"item_handler": {"handler": "main.handler"}}, "item_handler.code: is required"),
         ({"log_retention_days": 31}, "log_retention_days: 31 is not one of 1, 3, 5"),
         ({"items_path": "orders", "item_source": "input"}, "items_path: 'orders' is not a JSONPath"),
+        ({"tolerated_failures": -1}, "tolerated_failures: -1 is out of range; use 0..1000000"),
+        ({"tolerated_failures": "3"}, "tolerated_failures: "),
     ],
 )  # fmt: skip
 def test_a_bad_arg_stops_the_program_with_an_error_naming_it(tmp_path: Path, args: dict[str, Any], message: str):

@@ -82,6 +82,7 @@ def test_the_download_role_may_write_only_to_its_bucket_and_table(program: Progr
         ("s3:PutObject", objects),
         ("s3:AbortMultipartUpload", objects),
         ("dynamodb:BatchWriteItem", table_arn),
+        ("dynamodb:BatchGetItem", table_arn),  # a rerun skips the images already recorded
     }
 
 
@@ -97,7 +98,10 @@ def test_the_batch_role_writes_only_batch_files_and_consolidate_reads_only_resul
     consolidate = {
         (a, r) for s in _function_statements(program, "consolidate") for a in s["Action"] for r in s["Resource"]
     }
-    assert consolidate == {("s3:GetObject", f"{_bucket_arn(program)}/results/*")}
+    assert consolidate == {
+        ("s3:GetObject", f"{bucket}/results/*"),
+        ("s3:PutObject", f"{bucket}/failures/*"),  # failures too many for one notification
+    }
 
 
 def test_the_state_machine_publishes_only_to_its_failures_topic(program: ProgramRun):

@@ -150,8 +150,9 @@ def test_the_poll_counter_starts_at_zero_and_counts_every_check():
 
 def test_bad_job_input_is_caught_and_fails_with_invalid_input_and_the_handlers_message():
     states = _definition()["States"]
-    [catch] = states["SubmitJob"]["Catch"]
+    catch, other = states["SubmitJob"]["Catch"]
     assert (catch["ErrorEquals"], catch["ResultPath"]) == (["InvalidInput"], "$"), "any input, even a list"
+    assert (other["ErrorEquals"], other["Next"]) == (["States.ALL"], "SubmitFailed"), "after InvalidInput"
     explain = states[catch["Next"]]
     assert explain["Parameters"] == {"error.$": "States.StringToJson($.Cause)"}
     assert states[explain["Next"]] == {"Type": "Fail", "Error": "InvalidInput", "CausePath": "$.error.errorMessage"}
@@ -184,8 +185,8 @@ def test_poll_interval_max_polls_and_job_timeout_config_show_in_the_definition(r
     [
         ("pollIntervalSeconds", "0", ["1..31536000"]),
         ("pollIntervalSeconds", "ten", ["whole number", "1..31536000"]),
-        ("maxPolls", "0", ["1..2271"]),
-        ("maxPolls", "2272", ["1..2271", "11 history events", "25,000"]),
+        ("maxPolls", "0", ["1..1467"]),
+        ("maxPolls", "1468", ["1..1467", "11 (17 if every Retry is taken) history events", "25,000"]),
         ("jobTimeoutSeconds", "0", ["1..31536000"]),
         ("jobTimeoutSeconds", "2.5", ["whole number"]),
     ],
@@ -198,15 +199,24 @@ def test_an_invalid_job_poller_value_is_refused_naming_the_key_and_range(key: st
         assert fragment in str(refused.value)
 
 
-def _successful_run_events(document: dict[str, Any], polls: int) -> int:
-    return history_events(document, lambda _, entered: "WaitForJob" if entered < polls else "GetFinalJobStatus")
+def _successful_run_events(document: dict[str, Any], polls: int, *, with_retries: bool = True) -> int:
+    return history_events(
+        document,
+        lambda _, entered: "WaitForJob" if entered < polls else "GetFinalJobStatus",
+        with_retries=with_retries,
+    )
 
 
 def test_each_poll_adds_the_history_events_the_config_budgets_for():
     document = _definition()
     per_poll = _successful_run_events(document, 3) - _successful_run_events(document, 2)
-    assert per_poll == JOB_POLLER_HISTORY.events_per_turn == 11
-    assert _successful_run_events(document, 1) - per_poll == JOB_POLLER_HISTORY.fixed_events
+    assert per_poll == JOB_POLLER_HISTORY.worst_events_per_turn == 17, "11, and 2 retries of the check, 3 each"
+    assert _successful_run_events(document, 1) - per_poll == JOB_POLLER_HISTORY.worst_fixed_events == 50
+    without_retries = _successful_run_events(document, 3, with_retries=False)
+    assert (
+        without_retries - _successful_run_events(document, 2, with_retries=False) == JOB_POLLER_HISTORY.events_per_turn
+    )
+    assert _successful_run_events(document, 1, with_retries=False) - 11 == JOB_POLLER_HISTORY.fixed_events == 14
 
 
 def test_the_longest_allowed_poll_loop_stays_under_the_history_limit():
@@ -217,7 +227,7 @@ def test_the_longest_allowed_poll_loop_stays_under_the_history_limit():
         "poll limit": lambda _, entered: "WaitForJob" if entered < most else "PollLimitExceeded",
         "job failed": lambda _, entered: "WaitForJob" if entered < most else "JobFailed",
     }
-    events = {ending: history_events(document, choose) for ending, choose in endings.items()}
+    events = {ending: history_events(document, choose, with_retries=True) for ending, choose in endings.items()}
     assert max(events.values()) < HISTORY_EVENT_LIMIT <= _successful_run_events(document, most + 1), events
     load_settings({"maxPolls": str(most)})  # accepted
 
@@ -342,3 +352,16 @@ def test_a_submit_handler_without_a_check_handler_is_refused(tmp_path: Path):
     (tmp_path / "__main__.py").write_text(textwrap.dedent(program))
     with pytest.raises(ValueError, match="both submit_handler and check_handler"):
         run_program(PreviewMocks(), config={"aws:region": "us-east-1"}, root=tmp_path)
+
+
+def test_a_failing_check_fails_with_status_check_failed_naming_the_poll_the_job_and_the_error():
+    states = _definition()["States"]
+    for task, fail in (("CheckJobStatus", "StatusCheckFailed"), ("GetFinalJobStatus", "FinalStatusCheckFailed")):
+        [catch] = states[task]["Catch"]
+        assert (catch["ErrorEquals"], catch["ResultPath"], catch["Next"]) == (["States.ALL"], "$.error", fail)
+        assert states[fail]["Error"] == "StatusCheckFailed"
+        assert "States.JsonToString($.job)" in states[fail]["CausePath"]
+        assert states[fail]["CausePath"].endswith("$.error.Error, $.error.Cause)")
+    assert "States.MathAdd($.polls, 1)" in states["StatusCheckFailed"]["CausePath"], "the check that failed"
+    assert "after it SUCCEEDED at check {}" in states["FinalStatusCheckFailed"]["CausePath"]
+    assert [r["MaxAttempts"] for r in states["CheckJobStatus"]["Retry"]] == [2], "a retry is paid in every poll"

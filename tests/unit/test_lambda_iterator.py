@@ -40,9 +40,14 @@ def _grants(run: ProgramRun, role_owner: RegisteredResource, role_input: str) ->
     }
 
 
-def _iterations_run_events(iterations: int) -> int:
-    """History events of a run with `iterations`: the Choice sends it to the process Lambda that many times."""
-    return history_events(_definition(), lambda _, entered: "ProcessIteration" if entered <= iterations else "Finish")
+def _iterations_run_events(iterations: int, *, with_retries: bool = True) -> int:
+    """History events of a run with `iterations`: the Choice sends it to the process Lambda that many times
+    (with every Retry taken, unless `with_retries` is false)."""
+    return history_events(
+        _definition(),
+        lambda _, entered: "ProcessIteration" if entered <= iterations else "Finish",
+        with_retries=with_retries,
+    )
 
 
 # The tutorial's loop
@@ -71,15 +76,32 @@ def test_counter_zero_finishes_and_counter_above_zero_processes_then_loops_back(
 
 def test_a_bad_iteration_count_is_caught_and_fails_with_invalid_input_and_the_handlers_message():
     states = _definition()["States"]
-    [catch] = states["GetIterationCount"]["Catch"]
+    catch, other = states["GetIterationCount"]["Catch"]
     assert (catch["ErrorEquals"], catch["ResultPath"]) == (["InvalidInput"], "$"), "any input, even a list"
     explain = states[catch["Next"]]
     assert explain["Parameters"] == {"error.$": "States.StringToJson($.Cause)"}
     assert states[explain["Next"]] == {"Type": "Fail", "Error": "InvalidInput", "CausePath": "$.error.errorMessage"}
+    assert (other["ErrorEquals"], other["Next"]) == (["States.ALL"], "CountFailed"), "after InvalidInput"
 
 
-def test_a_process_failure_is_not_caught_as_invalid_input():
-    assert "Catch" not in _definition()["States"]["ProcessIteration"]
+def test_a_process_failure_is_not_caught_as_invalid_input_but_fails_with_iteration_failed_naming_the_counter():
+    states = _definition()["States"]
+    [catch] = states["ProcessIteration"]["Catch"]
+    assert (catch["ErrorEquals"], catch["ResultPath"], catch["Next"]) == (["States.ALL"], "$.error", "IterationFailed")
+    assert states["IterationFailed"] == {
+        "Type": "Fail",
+        "Error": "IterationFailed",
+        "CausePath": "States.Format('the iteration at counter {} failed: {}: {}', $.counter, $.error.Error, "
+        "$.error.Cause)",
+    }
+
+
+def test_the_process_lambda_retries_transient_errors_twice_and_the_count_lambda_six_times():
+    states = _definition()["States"]
+    [loop_retry] = states["ProcessIteration"]["Retry"]
+    [count_retry] = states["GetIterationCount"]["Retry"]
+    assert "Lambda.TooManyRequestsException" in loop_retry["ErrorEquals"]
+    assert (loop_retry["MaxAttempts"], count_retry["MaxAttempts"]) == (2, 6)
 
 
 # The history bound
@@ -87,8 +109,11 @@ def test_a_process_failure_is_not_caught_as_invalid_input():
 
 def test_each_iteration_adds_the_history_events_the_config_budgets_for():
     per_iteration = _iterations_run_events(6) - _iterations_run_events(5)
-    assert per_iteration == LAMBDA_ITERATOR_HISTORY.events_per_turn == 7
-    assert _iterations_run_events(0) == LAMBDA_ITERATOR_HISTORY.fixed_events == 11
+    assert per_iteration == LAMBDA_ITERATOR_HISTORY.worst_events_per_turn == 13, "7, and 2 retries of 3"
+    assert _iterations_run_events(0) == LAMBDA_ITERATOR_HISTORY.worst_fixed_events == 29, "11, and 6 retries of 3"
+    without_retries = _iterations_run_events(6, with_retries=False) - _iterations_run_events(5, with_retries=False)
+    assert without_retries == LAMBDA_ITERATOR_HISTORY.events_per_turn == 7
+    assert _iterations_run_events(0, with_retries=False) == LAMBDA_ITERATOR_HISTORY.fixed_events == 11
 
 
 def test_the_largest_max_iterations_keeps_the_longest_run_under_the_history_limit():
@@ -99,17 +124,18 @@ def test_the_largest_max_iterations_keeps_the_longest_run_under_the_history_limi
 
 def test_the_default_max_iterations_is_1000_well_inside_the_bound():
     assert load_settings({}).lambda_iterator.max_iterations == 1000
-    assert _iterations_run_events(1000) == 7011
+    assert _iterations_run_events(1000, with_retries=False) == 7011
+    assert _iterations_run_events(1000) == 13029
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("3570", ["1..3569", "7 history events", "Choice 2 + process Task 5", "25,000"]),
-        ("1000000", ["1..3569", "25,000"]),
-        ("0", ["1..3569"]),
-        ("-1", ["1..3569"]),
-        ("ten", ["whole number", "1..3569"]),
+        ("1921", ["1..1920", "7 (13 if every Retry is taken) history events", "Choice 2 + process Task 5", "25,000"]),
+        ("1000000", ["1..1920", "25,000"]),
+        ("0", ["1..1920"]),
+        ("-1", ["1..1920"]),
+        ("ten", ["whole number", "1..1920"]),
     ],
 )
 def test_an_invalid_max_iterations_is_refused_naming_the_key_the_range_and_why(value: str, expected: list[str]):

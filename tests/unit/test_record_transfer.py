@@ -82,7 +82,11 @@ def test_the_seed_lambda_comes_first_and_the_loop_stops_at_done(program: Program
     seed = states[definition["StartAt"]]
     assert seed["Resource"] == asl.LAMBDA_INVOKE and seed["Next"] == "ForEachRecord"
     assert seed["Parameters"]["FunctionName"] == inventory.arn(_child(program, "record-transfer-seed-records-function"))
-    assert states["ForEachRecord"]["Choices"] == [{"Variable": "$.List[0]", "StringEquals": "DONE", "Next": "Finish"}]
+    assert states["ForEachRecord"]["Choices"] == [
+        {"Variable": "$.List[0]", "IsPresent": False, "Next": "NoRecordKeys"},  # a list without DONE: SeedFailed
+        {"Variable": "$.List[0]", "StringEquals": "DONE", "Next": "Finish"},
+    ]
+    assert states["NoRecordKeys"]["Error"] == "SeedFailed"
     assert states["Finish"] == {"Type": "Succeed"}
 
 

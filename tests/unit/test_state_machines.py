@@ -15,14 +15,25 @@ from tools.program import ProgramRun, RegisteredResource
 VENDED_LOGS_PREFIX = "/aws/vendedlogs/states/"
 
 
+def _retries_transient_errors(retrier: dict[str, Any]) -> bool:
+    """A retrier of every transient Lambda error, with the default backoff; a loop's Lambdas take fewer attempts
+    (each one is paid for in every turn's history), but at least one."""
+    return (
+        set(asl.LAMBDA_TRANSIENT_ERRORS) <= set(retrier.get("ErrorEquals", []))
+        and {key: retrier.get(key) for key in ("IntervalSeconds", "BackoffRate")}
+        == {key: asl.LAMBDA_RETRY[key] for key in ("IntervalSeconds", "BackoffRate")}
+        and 1 <= int(retrier.get("MaxAttempts", 3)) <= asl.LAMBDA_RETRY["MaxAttempts"]
+    )
+
+
 def lambda_tasks_without_default_retry(definition: dict[str, Any]) -> list[str]:
-    """Lambda invoke tasks whose Retry lacks the default transient-error retrier."""
+    """Lambda invoke tasks whose Retry lacks a transient-error retrier."""
     return [
         name
         for name, state in asl.iter_states(definition)
         if state.get("Type") == "Task"
         and str(state.get("Resource", "")).startswith(asl.LAMBDA_INVOKE)
-        and asl.LAMBDA_RETRY not in state.get("Retry", [])
+        and not any(_retries_transient_errors(retrier) for retrier in state.get("Retry", []))
     ]
 
 

@@ -16,10 +16,14 @@ def _child(run: ProgramRun, name: str) -> RegisteredResource:
     return inventory.one([r for r in run.resources if r.name == name], name)
 
 
-def _states(run: ProgramRun) -> dict[str, Any]:
-    definition = json.loads(_child(run, "task-tracker-state-machine").inputs["definition"])
+def _definition(run: ProgramRun) -> dict[str, Any]:
+    definition: dict[str, Any] = json.loads(_child(run, "task-tracker-state-machine").inputs["definition"])
     assert definition["StartAt"] == "RecordStarted"
-    return dict(definition["States"])
+    return definition
+
+
+def _states(run: ProgramRun) -> dict[str, Any]:
+    return dict(_definition(run)["States"])
 
 
 def _role_statements(run: ProgramRun, resource: RegisteredResource, role_input: str) -> set[tuple[str, str]]:
@@ -67,6 +71,7 @@ def test_the_task_is_put_started_with_its_execution_before_the_work(program: Pro
         **RUN_KEY,
         "Status": {"S": "STARTED"},
         "executionArn": {"S.$": "$$.Execution.Id"},
+        "deadline": {"N.$": "States.Format('{}', States.MathAdd($.timestamp, 3600))"},
     }
     assert put["Parameters"]["ConditionExpression"] == "attribute_not_exists(taskId)"
     assert put["Next"] == "Work"
@@ -106,7 +111,34 @@ def test_any_failure_is_caught_recorded_failed_with_the_error_and_fails(program:
     assert failed["Parameters"]["ExpressionAttributeValues"][":failed"] == {"S": "FAILED"}
     assert failed["Parameters"]["ExpressionAttributeValues"][":error"] == {"S.$": "$.error.Error"}
     assert failed["Next"] == "TaskFailed"
-    assert states["TaskFailed"] == {"Type": "Fail", "ErrorPath": "$.error.Error", "CausePath": "$.error.Cause"}
+    assert states["TaskFailed"] == {
+        "Type": "Fail",
+        "Error": "TaskFailed",
+        "CausePath": "States.Format('task {} (run at {}) failed, recorded FAILED: {}: {}', $.taskId, $.timestamp, "
+        "$.error.Error, $.error.Cause)",
+    }
+
+
+def test_a_failure_to_record_the_failure_fails_with_failure_not_recorded_naming_both_errors(program: ProgramRun):
+    states = _states(program)
+    [catch] = states["RecordFailed"]["Catch"]
+    assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.recordError", "Next": "FailureNotRecorded"}
+    fail = states["FailureNotRecorded"]
+    assert fail["Error"] == "FailureNotRecorded"
+    assert fail["CausePath"].endswith("$.error.Error, $.error.Cause, $.recordError.Error, $.recordError.Cause)")
+
+
+def test_a_run_times_out_after_task_timeout_seconds_and_its_deadline_says_when(run_with):
+    definition = _definition(run_with(taskTimeoutSeconds="90", workSeconds="60"))
+    assert definition["TimeoutSeconds"] == 90
+    deadline = definition["States"]["RecordStarted"]["Parameters"]["Item"]["deadline"]
+    assert deadline == {"N.$": "States.Format('{}', States.MathAdd($.timestamp, 90))"}
+
+
+def test_a_task_timeout_the_stand_in_work_cannot_finish_within_is_refused_naming_both_keys():
+    with pytest.raises(ConfigError, match="taskTimeoutSeconds") as refused:
+        load_settings({"taskTimeoutSeconds": "30", "workSeconds": "30"})
+    assert refused.value.key == "taskTimeoutSeconds" and "workSeconds (30)" in str(refused.value)
 
 
 def test_another_runs_row_is_never_overwritten_or_marked_failed(program: ProgramRun):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,17 +121,23 @@ def naive_download(base_url: str, paths: list[str], s3: Any, bucket: str) -> int
 def handler_download(
     download: ModuleType, base_url: str, paths: list[str], concurrency: int, batch_size: int
 ) -> Callable[[], int]:
-    """Call the handler with the paths in batches of `batch_size`, one invocation after another."""
+    """Call the handler with the paths in batches of `batch_size`, one invocation after another. Each call of the
+    returned function fetches images of its own (the paths under a folder of its own, which the host serves alike):
+    the handler skips an image whose url row exists, so a second pass over the same URLs would download nothing."""
+    calls = itertools.count()
 
     def run() -> int:
-        succeeded = 0
+        succeeded, folder = 0, f"pass-{next(calls)}-{uuid.uuid4().hex[:8]}/"
         for start in range(0, len(paths), batch_size):
             event = {
                 "baseUrl": base_url,
-                "resourcePaths": paths[start : start + batch_size],
+                "resourcePaths": [folder + path for path in paths[start : start + batch_size]],
                 "lambdaConcur": concurrency,
             }
-            succeeded += int(download.handler(event, None)["succeeded"])
+            result = download.handler(event, None)
+            if result.get("alreadyStored"):  # a timed run must fetch every image it counts
+                raise RuntimeError(f"{result['alreadyStored']} images were already stored: the run measured less")
+            succeeded += int(result["succeeded"])
         return succeeded
 
     return run

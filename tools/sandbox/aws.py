@@ -63,6 +63,9 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   and the execution stayed RUNNING for ever; ours loop (`map_workers.install`, from `interpreter.install`).
 - `moto.core.base_backend.BackendDict.__getitem__`: every backend lookup took moto's global lock and scanned every
   BackendDict to register itself again; an account already present is returned at once (`backend_lookup.py`).
+- `moto.core.authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action`: every request passes it
+  before moto runs the operation; an active API fault (`tools/sandbox/api_faults.py`) answers the request there
+  with its service's own error, after the IAM check.
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 """
@@ -82,7 +85,8 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from tools.sandbox import access_denied, backend_lookup, dynamodb, interpreter, lambda_limits
+from tools.sandbox import access_denied, api_faults, backend_lookup, dynamodb, interpreter, lambda_limits
+from tools.sandbox.faults import FaultRegistry, LambdaServiceError
 from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
@@ -178,8 +182,10 @@ def _applies_over_tls(statement: dict[str, Any]) -> bool:
 class EmbeddedAws:
     """moto on 127.0.0.1:<free port>, Step Functions executing, IAM enforced once `enforce_iam()` is called."""
 
-    def __init__(self, lambda_invoker: LambdaInvoker | None = None) -> None:
+    def __init__(self, lambda_invoker: LambdaInvoker | None = None, faults: FaultRegistry | None = None) -> None:
         self.lambda_invoker = lambda_invoker
+        #: The faults injected into API calls (and, through the invoker's runtime, into Lambda invocations).
+        self.faults = FaultRegistry() if faults is None else faults
         self.endpoint_url = ""
         self._server: Any = None
         self._role_credentials: dict[str, Credentials] = {}
@@ -343,6 +349,7 @@ class EmbeddedAws:
         dynamodb.install(self._patch_attr)
         interpreter.install(self._patch_attr)
         backend_lookup.install(self._patch_attr)
+        api_faults.install(self._patch_attr, lambda: sandbox.faults)
         self._install_bucket_policy_conditions()
         original_invoke = LambdaBackend.invoke
 
@@ -354,7 +361,10 @@ class EmbeddedAws:
             backend.get_function(function_name, qualifier)  # ResourceNotFoundException for an unknown function
             payload = body.encode() if isinstance(body, str) else (body or b"{}")
             lambda_limits.check_request(payload, headers)
-            result, function_error = sandbox.lambda_invoker(function_name, payload)
+            try:
+                result, function_error = sandbox.lambda_invoker(function_name, payload)
+            except LambdaServiceError as error:  # an injected service error: the Invoke call itself fails
+                api_faults.raise_lambda_service_error(error)
             if function_error:
                 response_headers["x-amz-function-error"] = function_error
             return lambda_limits.limit_response(result, headers, response_headers)

@@ -1,4 +1,4 @@
-"""The sandbox's command line: `preview`, `run WORKFLOW`, `demo`."""
+"""The sandbox's command line: `preview`, `run WORKFLOW`, `serve`, `demo`, `limits`; `--fault` injects faults."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,29 @@ from components.config import ConfigError
 from components.parts import ArgError
 from tools.program import PROJECT_ROOT, PreviewMocks, StackConfigError, parse_overrides, run_program
 from tools.sandbox import limits
+from tools.sandbox.faults import Fault, FiredFault, parse_spec
 from tools.sandbox.image_server import ImageServer
 from tools.sandbox.scenarios import SCENARIOS, run_scenario
-from tools.sandbox.session import ExecutionReport, Sandbox
+from tools.sandbox.session import ExecutionReport, Sandbox, UnknownFaultTarget
 from tools.sandbox.workflows import WORKFLOWS, WorkflowInputError, output_workflow, read_items, run_workflow
 from tools.watch import LiveWatch, RichDisplay
 
 USAGE_ERROR = 2
+
+
+def fault_spec(text: str) -> Fault:
+    """argparse's `type` for `--fault`: a bad spec is a one-line usage error naming the problem."""
+    try:
+        return parse_spec(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
+
+
+FAULT_HELP = (
+    "inject a fault once deployed (repeatable): function=NAME,error=ValueError|Lambda.TooManyRequestsException"
+    "[,message=TEXT] | function=NAME,delay=SECONDS | function=NAME,crash=exit|oom | "
+    "action=s3:PutObject[,error=throttle|CODE]; each takes times=N, fraction=F and seed=S"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--program", type=Path, metavar="DIR", help="deploy the Pulumi Python program in DIR (default: this one)"
         )
+        if name in ("run", "serve"):
+            command.add_argument(
+                "--fault", action="append", default=[], type=fault_spec, metavar="SPEC", help=FAULT_HELP
+            )
         if name == "run":
             command.add_argument(
                 "workflow",
@@ -134,24 +155,58 @@ def run(args: argparse.Namespace, console: Console) -> int:
     payload, items = _json_or_file(args.input), _items(args.items)
     overrides = {**workflow.sandbox_overrides, **parse_overrides(args.config)}
     live = sys.stdout.isatty() and not args.json
-    with Sandbox(stack=args.stack, overrides=overrides, program_dir=_program_dir(args)) as sandbox:
+    with _sandbox(args, overrides) as sandbox:
         if live:  # the execution watcher's live view: current state, a bar per Map, Lambda failures
             with LiveWatch(lambda: sandbox.client("stepfunctions"), RichDisplay(console)) as watch:
                 report = run_workflow(sandbox, workflow, items, payload, on_poll=watch)
         else:
             report = run_workflow(sandbox, workflow, items, payload)
+        fired = sandbox.faults_fired()
     if args.json:
-        print(json.dumps(report.as_json()))
+        document = report.as_json()
+        if args.fault:
+            document["faultsFired"] = [_fired_json(hit) for hit in fired]
+        print(json.dumps(document))
     else:
         _print_report(report, console)
+        if args.fault:
+            _print_fired(fired, console)
     return 0 if report.status == "SUCCEEDED" else 1
+
+
+@contextlib.contextmanager
+def _sandbox(args: argparse.Namespace, overrides: dict[str, str]) -> Iterator[Sandbox]:
+    """The sandbox `run` and `serve` deploy; a function fault naming no deployed function is a usage error."""
+    try:
+        with Sandbox(
+            stack=args.stack, overrides=overrides, program_dir=_program_dir(args), faults=args.fault
+        ) as sandbox:
+            yield sandbox
+    except UnknownFaultTarget as error:
+        raise WorkflowInputError(f"--fault {error}") from None
+
+
+def _fired_json(hit: FiredFault) -> dict[str, Any]:
+    return {"fault": hit.fault.describe(), "target": hit.target, "at": round(hit.at, 3), "hit": hit.hit}
+
+
+def _print_fired(fired: list[FiredFault], console: Console) -> None:
+    table = Table(title=f"{len(fired)} injected faults fired")
+    for column in ("time (UTC)", "fault", "function or action", "hit"):
+        table.add_column(column)
+    for hit in fired:
+        moment = time.strftime("%H:%M:%S", time.gmtime(hit.at)) + f".{int(hit.at % 1 * 1000):03d}"
+        table.add_row(moment, hit.fault.describe(), hit.target, str(hit.hit))
+    console.print(table)
 
 
 def serve(args: argparse.Namespace, console: Console) -> int:
     """Keep a deployed sandbox up so `tools/start_download.py` and the AWS CLI can use it."""
     own = args.program is None
     overrides = {**(WORKFLOWS["image-downloader"].sandbox_overrides if own else {}), **parse_overrides(args.config)}
-    with Sandbox(stack=args.stack, overrides=overrides, program_dir=_program_dir(args)) as sandbox:
+    with _sandbox(args, overrides) as sandbox:
+        for fault in sandbox.faults.active():
+            console.print(f"fault injected: {fault.describe()}")
         creds = sandbox.aws.operator_credentials
         if not own or "imageDownloaderApiUrl" not in sandbox.outputs:
             _print_outputs(sandbox.outputs, console)
@@ -160,6 +215,8 @@ def serve(args: argparse.Namespace, console: Console) -> int:
                   f"AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
             sys.stdout.flush()
             _wait(args.seconds)
+            if args.fault:
+                _print_fired(sandbox.faults_fired(), console)
             return 0
         images = sandbox.shared("images", ImageServer)
         console.print(f"HTTP API:      {sandbox.outputs['imageDownloaderApiUrl']}")
@@ -172,6 +229,8 @@ def serve(args: argparse.Namespace, console: Console) -> int:
                       f"--base-url {images.url}/data/flags --paths ad/ad.gif ae/ae.gif")  # fmt: skip
         sys.stdout.flush()
         _wait(args.seconds)
+        if args.fault:
+            _print_fired(sandbox.faults_fired(), console)
     return 0
 
 

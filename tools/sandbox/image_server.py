@@ -1,9 +1,12 @@
-"""A local image server on 127.0.0.1 for the image-downloader workflow: small real GIFs, 404 for anything else."""
+"""A local image server on 127.0.0.1 for the image-downloader workflow: small real GIFs, 404 for anything else, and
+the faults of real hosts on request: a path segment `fault-<mode>[-<seconds>]` before the image makes that image's
+host misbehave (`/data/flags/fault-slow-3/ad/ad.gif` answers after 3 s); see `FAULTS`."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import socket
 import struct
 import threading
 import time
@@ -25,6 +28,31 @@ def flag_gif(code: str) -> bytes:
     # LZW minimum code size 2, one sub-block: clear, pixel 0, end of information (the classic 1x1 GIF).
     data = b"\x02\x02\x44\x01\x00"
     return header + image + data + b"\x3b"
+
+
+#: The host faults a path can ask for: mode -> what the host does (the README's ImageDownloader failure table).
+FAULTS = {
+    "slow": "answers after <seconds> (default 5)",
+    "hang": "never answers (holds the connection open until the server stops)",
+    "trickle": "sends the image one byte every <seconds> (default 1)",
+    "cut": "declares the whole image, sends half of it, then closes the connection",
+    "busy": "answers 429 Too Many Requests with Retry-After: <seconds> (default 3600)",
+    "loop": "redirects to the same URL, forever",
+    "overlong": "declares a Content-Length of half the image, then sends all of it",
+}
+FAULT_SEGMENT = re.compile(r"/fault-(" + "|".join(FAULTS) + r")(?:-(\d+(?:\.\d+)?))?(?=/)")
+DEFAULT_FAULT_SECONDS = {"slow": 5.0, "trickle": 1.0, "busy": 3600.0}
+#: The longest a `hang` holds its connection (the server's shutdown ends it sooner).
+HANG_SECONDS = 600.0
+
+
+def fault_of(path: str) -> tuple[str, float] | None:
+    """(mode, seconds) of the path's `fault-<mode>[-<seconds>]` segment, or None for a well-behaved path."""
+    match = FAULT_SEGMENT.search(path.split("?", 1)[0])
+    if match is None:
+        return None
+    mode = match.group(1)
+    return mode, float(match.group(2)) if match.group(2) else DEFAULT_FAULT_SECONDS.get(mode, 0.0)
 
 
 #: What an image host answers for a request path: (status, content type, body).
@@ -52,6 +80,7 @@ class ImageServer:
         self.requests = 0
         self.connections = 0
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as a real image host offers
@@ -87,6 +116,7 @@ class ImageServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -95,9 +125,57 @@ class ImageServer:
             self.requests += 1
         if self.latency_seconds:
             time.sleep(self.latency_seconds)
-        status, content_type, body = self.respond(request.path)
+        fault = fault_of(request.path)
+        if fault is None:
+            self._answer(request, *self.respond(request.path))
+            return
+        mode, seconds = fault
+        if mode in ("slow", "hang") and self._stopping.wait(HANG_SECONDS if mode == "hang" else seconds):
+            return
+        if mode == "busy":
+            self._answer(request, 429, "text/plain", b"slow down", {"Retry-After": str(int(seconds))})
+        elif mode == "loop":
+            self._answer(request, 302, "text/plain", b"", {"Location": request.path})
+        else:
+            self._misbehave(request, mode, seconds, *self.respond(FAULT_SEGMENT.sub("", request.path)))
+
+    @staticmethod
+    def _answer(
+        request: BaseHTTPRequestHandler,
+        status: int,
+        content_type: str,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         request.send_response(status)
         request.send_header("Content-Type", content_type)
         request.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            request.send_header(name, value)
         request.end_headers()
         request.wfile.write(body)
+
+    def _misbehave(
+        self, request: BaseHTTPRequestHandler, mode: str, seconds: float, status: int, content_type: str, body: bytes
+    ) -> None:
+        """slow, trickle, cut and overlong: the image the path names without its fault segment, delivered badly."""
+        declared = len(body) // 2 if mode == "overlong" else len(body)
+        request.send_response(status)
+        request.send_header("Content-Type", content_type)
+        request.send_header("Content-Length", str(declared))
+        if mode == "cut":
+            request.send_header("Connection", "close")
+        request.end_headers()
+        if mode == "trickle":
+            for index in range(len(body)):
+                request.wfile.write(body[index : index + 1])
+                request.wfile.flush()
+                if self._stopping.wait(seconds):
+                    return
+        elif mode == "cut":
+            request.wfile.write(body[: len(body) // 2])
+            request.wfile.flush()
+            request.close_connection = True
+            request.connection.shutdown(socket.SHUT_RDWR)
+        else:
+            request.wfile.write(body)

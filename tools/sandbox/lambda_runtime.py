@@ -3,7 +3,8 @@
 moto runs functions in Docker, which the sandbox lacks. Here each registered `FunctionSpec` gets its archive extracted
 once and a pool of up to `pool_size` workers (`lambda_worker.py`), each a separate `python -I` process whose
 environment is only the function's own plus what Lambda sets. A worker imports the handler once and then serves one
-invocation at a time; one that times out or dies is killed and replaced on demand.
+invocation at a time; one that times out or dies is killed and replaced on demand. Injected function faults
+(`tools/sandbox/faults.py`) are matched here, so state machine tasks and boto3 callers alike see them.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tools.sandbox.faults import Fault, FaultRegistry, LambdaServiceError
 
 WORKER_PATH = Path(__file__).with_name("lambda_worker.py")
 #: Lambda's limit on the init phase (importing the handler), on top of the function's own timeout.
@@ -201,8 +204,12 @@ class _FunctionPool:
         self._retired = False
         self._closed = False
 
-    def run(self, payload: bytes) -> tuple[InvokeResult, float]:
-        """Invoke on a free worker (waiting for one when all are busy); returns the result and its start time."""
+    def run(self, payload: bytes, fault: Fault | None = None) -> tuple[InvokeResult, float]:
+        """Invoke on a free worker (waiting for one when all are busy); returns the result and its start time.
+
+        A delay or crash `fault` is carried out by the worker inside the invocation, so it counts against the
+        function's timeout and ends as a real timeout or a dead process does.
+        """
         worker = self._acquire()
         keep = False
         started = time.time()
@@ -215,14 +222,17 @@ class _FunctionPool:
                 if init_error is not None:
                     return _error_result(init_error), started
             started = time.time()
-            worker.send(
-                {
-                    "requestId": request_id,
-                    "invokedFunctionArn": self.spec.arn,
-                    "deadlineMs": int((started + timeout) * 1000),
-                    "payload": payload.decode("utf-8", "replace"),
-                }
-            )
+            request: dict[str, Any] = {
+                "requestId": request_id,
+                "invokedFunctionArn": self.spec.arn,
+                "deadlineMs": int((started + timeout) * 1000),
+                "payload": payload.decode("utf-8", "replace"),
+            }
+            if fault is not None and fault.kind == "delay":
+                request["fault"] = {"delaySeconds": fault.seconds}
+            elif fault is not None and fault.kind == "crash":
+                request["fault"] = {"crash": fault.how}
+            worker.send(request)
             response = worker.receive(time.monotonic() + timeout)
             keep = True
             result = InvokeResult(200, response["payload"].encode(), "Unhandled" if response["functionError"] else None)
@@ -234,10 +244,22 @@ class _FunctionPool:
             assert worker is not None
             status = worker.exit_status()
             message = f"RequestId: {request_id} Error: Runtime exited with error: {status}"
-            result = _error_result({"errorType": "Runtime.ExitError", "errorMessage": message})
+            # Lambda names an environment it killed for its memory Runtime.OutOfMemory; other deaths ExitError
+            out_of_memory = fault is not None and fault.kind == "crash" and fault.how == "oom"
+            error_type = "Runtime.OutOfMemory" if out_of_memory else "Runtime.ExitError"
+            result = _error_result({"errorType": error_type, "errorMessage": message})
         finally:
             self._release(worker, keep)
         return result, started
+
+    def raise_in_handler(self, error_type: str, message: str) -> InvokeResult:
+        """What an invocation whose handler raised `error_type` answers, logged as the runtime logs it."""
+        request_id = str(uuid.uuid4())
+        self._log(
+            f"START RequestId: {request_id} Version: $LATEST\n[ERROR] {error_type}: {message}\n"
+            f"END RequestId: {request_id}\n"
+        )
+        return _error_result({"errorMessage": message, "errorType": error_type, "stackTrace": []})
 
     def retire(self) -> None:
         """Kill idle workers now and busy ones when their invocation ends."""
@@ -313,8 +335,10 @@ class _FunctionPool:
 class LambdaRuntime:
     """Registered functions and their worker pools; `invoke` is what the embedded AWS's Lambda Invoke calls."""
 
-    def __init__(self, work_dir: Path | None = None) -> None:
+    def __init__(self, work_dir: Path | None = None, faults: FaultRegistry | None = None) -> None:
         self._own_work_dir = work_dir is None
+        #: Function faults to inject; the sandbox shares this registry with the embedded AWS's API faults.
+        self.faults = FaultRegistry() if faults is None else faults
         self.work_dir = Path(tempfile.mkdtemp(prefix="sandbox-lambda-")) if work_dir is None else work_dir
         (self.work_dir / "logs").mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
@@ -350,9 +374,20 @@ class LambdaRuntime:
             previous.retire()
 
     def invoke(self, function: str, payload: bytes) -> InvokeResult:
-        """Run one invocation and wait for it; `function` is a name, an ARN, or either with a `:qualifier`."""
+        """Run one invocation and wait for it; `function` is a name, an ARN, or either with a `:qualifier`.
+
+        An injected Lambda service error raises `LambdaServiceError` (the Invoke call fails; nothing runs); an
+        injected handler error answers as the handler raising it would.
+        """
         pool = self._pool(function)
-        result, started = pool.run(payload)
+        spec = pool.spec
+        fault = self.faults.for_function(spec.logical_name, spec.function_name, spec.arn)
+        if fault is not None and fault.is_service_error:
+            raise LambdaServiceError(fault)
+        if fault is not None and fault.kind == "error":
+            result, started = pool.raise_in_handler(str(fault.error_name), fault.message), time.time()
+        else:
+            result, started = pool.run(payload, fault)
         ended = time.time()
         body = _decode(result.payload)
         error = None

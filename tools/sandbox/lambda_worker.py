@@ -5,7 +5,8 @@ with stdin/stdout as the protocol pipes and stderr as the function's log. It imp
 it runs without the project on sys.path. Messages are one JSON object per line:
 
 - worker -> runtime, once: `{"initError": null | {errorType, errorMessage, stackTrace}}`, after importing the handler
-- runtime -> worker: `{"requestId", "invokedFunctionArn", "deadlineMs", "payload": "<JSON text>"}`
+- runtime -> worker: `{"requestId", "invokedFunctionArn", "deadlineMs", "payload": "<JSON text>"}`, and an
+  injected fault to carry out first, if any: `"fault": {"delaySeconds": n}` or `"fault": {"crash": "exit" | "oom"}`
 - worker -> runtime: `{"payload": "<JSON text>", "functionError": bool}`
 """
 
@@ -19,6 +20,7 @@ import logging
 import os
 import queue
 import resource
+import signal
 import socket
 import sys
 import threading
@@ -186,6 +188,19 @@ def run_handler(handler: Handler, payload: str, context: LambdaContext) -> tuple
     return json.dumps(body), True
 
 
+def carry_out_fault(fault: dict[str, Any] | None) -> None:
+    """An injected fault, inside the invocation: latency that eats into the deadline, or the process dying."""
+    if not fault:
+        return
+    time.sleep(float(fault.get("delaySeconds", 0)))
+    if fault.get("crash") == "exit":
+        sys.stdout.flush()
+        os._exit(1)
+    if fault.get("crash") == "oom":  # Lambda kills an environment over its memory size with SIGKILL
+        sys.stdout.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _read_requests(stream: IO[bytes], inbox: queue.Queue[bytes]) -> None:
     for line in stream:
         inbox.put(line)
@@ -251,6 +266,7 @@ def main(handler_name: str) -> None:
         )
         print(f"START RequestId: {request_id} Version: $LATEST")
         started = time.monotonic()
+        carry_out_fault(request.get("fault"))
         payload, function_error = run_handler(handler, request["payload"], context)
         duration_ms = (time.monotonic() - started) * 1000
         max_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024

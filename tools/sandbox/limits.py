@@ -25,6 +25,7 @@ DISTRIBUTED = "tests/sandbox/test_distributed_map_limits.py"
 LAMBDA = "tests/sandbox/test_lambda_payload_limits.py"
 EXECUTION = "tests/sandbox/test_execution_limits.py"
 SQS_SNS_DENIED = "test_sqs_and_sns_tasks_denied_by_iam_fail_with_the_names_aws_gives_and_access_denied_in_the_cause"
+FAULTS = "tests/sandbox/test_faults.py"
 NAMES = f"{RULES}::test_the_longest_auto_name_aws_takes_deploys_and_one_more_character_is_refused"
 
 
@@ -109,6 +110,9 @@ LEDGER: tuple[Limit, ...] = (
           "Lambda.AWSLambdaException", True,
           f"{QUOTAS}::test_a_lambda_task_denied_by_iam_fails_with_aws_lambda_exception_and_access_denied_in_the_cause",
           "AccessDenied was Lambda.403 with IAM's XML as the cause; a denied caller gets AccessDeniedException"),
+    Limit("Lambda task whose Invoke gets no response", "Lambda.SdkClientException (the SDK client's own error)", True,
+          f"{FAULTS}::test_sdk_client_exception_drops_the_connection_and_the_task_sees_lambda_sdk_client_exception",
+          "moto named it States.Runtime, which no Retry on the transient Lambda errors matches"),
     Limit("SQS and SNS task errors when IAM denies", "SQS.AmazonSQSException and SNS.AuthorizationErrorException",
           True, f"{QUOTAS}::{SQS_SNS_DENIED}",
           "the cause names the action, status 403 and code; moto said SQS.SdkClientException and States.Runtime"),
@@ -182,6 +186,8 @@ LEDGER: tuple[Limit, ...] = (
           "refused at deploy (layers are not counted: the program has none)"),
     Limit("Lambda environment variables", f"{q.LAMBDA_ENVIRONMENT_BYTES:,} bytes together", True,
           f"{RULES}::test_environment_variables_of_4_kb_deploy_and_one_byte_more_is_refused", "refused at deploy"),
+    Limit("Lambda timeout and memory", "1..900 seconds; 128..10,240 MB", True,
+          f"{RULES}::test_a_lambda_timeout_or_memory_lambda_does_not_take_is_refused", "refused at deploy"),
     Limit("Log retention", "1, 3, 5, 7, 14, 30, 60, 90, ... 3653 days", True,
           f"{RULES}::test_a_log_retention_cloudwatch_accepts_deploys_and_one_it_does_not_is_refused",
           "refused at deploy"),
@@ -199,12 +205,22 @@ LEDGER: tuple[Limit, ...] = (
     Limit("HTTP API integration timeout", "the integration's timeoutMilliseconds, at most 30 s", True,
           f"{QUOTAS}::test_an_integration_past_its_timeout_is_answered_503_service_unavailable",
           "503 Service Unavailable; the integration runs on, as in AWS"),
+    Limit("Lambda concurrency", "1,000 concurrent executions per account and Region (default quota); past it, "
+          "Invoke answers TooManyRequestsException", False, None,
+          "not enforced: each function has a pool of warm workers and further invocations wait for one; "
+          "`--fault function=...,error=Lambda.TooManyRequestsException` causes the throttle a test needs"),
     # recorded, not emulated
     Limit("CloudWatch alarms", "evaluated on metrics", False,
           f"{GAPS}::test_alarms_are_recorded_and_never_created_or_evaluated",
           "recorded, never evaluated: the embedded AWS emits no metrics"),
     Limit("HTTP API access logs", "written to the stage's log group", False,
           f"{GAPS}::test_http_api_access_logs_are_not_written", "not written: recorded in the stage only"),
+    Limit("SNS e-mail subscriptions", "a confirmation mail, then every message by mail", False, None,
+          "recorded, never evaluated: the subscription is kept, no mail is sent"),
+    Limit("X-Ray tracing", "traces of each execution and function", False, None,
+          "recorded, never evaluated: tracing settings are kept, no trace is written"),
+    Limit("KMS keys of topics, queues and tables (alias/aws/...)", "encrypt at rest with the AWS managed key",
+          False, None, "not enforced: the key settings are kept and nothing is encrypted; no key policy is evaluated"),
 )  # fmt: skip
 
 

@@ -51,6 +51,10 @@ LAMBDA_FUNCTION_NAME_CHARACTERS = 64
 LAMBDA_ZIPPED_BYTES = 50 * 1024 * 1024
 LAMBDA_UNZIPPED_BYTES = 250 * 1024 * 1024
 LAMBDA_ENVIRONMENT_BYTES = 4 * 1024
+# Same page ("Function timeout": 900 seconds (15 minutes); "Function memory allocation": 128 MB to 10,240 MB, in
+# 1-MB increments); CreateFunction gives Timeout a minimum of 1.
+LAMBDA_TIMEOUT_SECONDS = (1, 900)
+LAMBDA_MEMORY_MB = (128, 10_240)
 # https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html (General quotas: names of state machines
 # are at most 80 characters, without white space, brackets, wildcards, `"#%\^|~`$&,;:/` or control characters;
 # "Maximum size of state machine definition": 1 MB; CreateStateMachine gives `definition` a maximum length of

@@ -201,6 +201,13 @@ def _document_rules(typ: str, inputs: Mapping[str, Any]) -> list[str]:
             broken.append(f"a .zip package is at most {q.LAMBDA_ZIPPED_BYTES:,} bytes zipped, not {zipped:,}")
         if unzipped > q.LAMBDA_UNZIPPED_BYTES:
             broken.append(f"a package is at most {q.LAMBDA_UNZIPPED_BYTES:,} bytes unzipped, not {unzipped:,}")
+        for field, (low, high), unit in (
+            ("timeout", q.LAMBDA_TIMEOUT_SECONDS, "seconds"),
+            ("memorySize", q.LAMBDA_MEMORY_MB, "MB"),
+        ):
+            value = inputs.get(field)
+            if value is not None and not low <= value <= high:
+                broken.append(f"{field} is {low:,}..{high:,} {unit}, not {value:,}")
         variables = (inputs.get("environment") or {}).get("variables") or {}
         size = len(json.dumps({str(k): str(v) for k, v in variables.items()}, separators=(",", ":")).encode("utf-8"))
         if variables and size > q.LAMBDA_ENVIRONMENT_BYTES:

@@ -117,10 +117,10 @@ FAILURES_INBOX = "download-failures-inbox"
 FLAGS = ["ad", "ae", "af", "ag", "al", "am", "ao", "ar", "at", "au"]
 
 
-def _subscribe_failures_inbox(sandbox: Sandbox) -> None:
-    """A queue on the failures topic stands in for the tutorial's e-mail subscription."""
+def subscribe_failures_inbox(sandbox: Sandbox, queue: str = FAILURES_INBOX) -> str:
+    """A queue on the failures topic stands in for the tutorial's e-mail subscription; returns its URL."""
     sqs = sandbox.client("sqs")
-    url = sqs.create_queue(QueueName=FAILURES_INBOX)["QueueUrl"]
+    url = str(sqs.create_queue(QueueName=queue)["QueueUrl"])
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sandbox.client("sns").subscribe(
         TopicArn=sandbox.outputs["downloadFailuresTopicArn"],
@@ -128,15 +128,30 @@ def _subscribe_failures_inbox(sandbox: Sandbox) -> None:
         Endpoint=arn,
         Attributes={"RawMessageDelivery": "true"},
     )
+    return url
+
+
+def _subscribe_failures_inbox(sandbox: Sandbox) -> None:
+    subscribe_failures_inbox(sandbox)
 
 
 def stored_images(sandbox: Sandbox) -> list[str]:
-    """Keys of the downloaded images (the request, batch and result files the workflow keeps are left out)."""
+    """Keys of the downloaded images (the request, batch, result and failures files the workflow keeps are left out)."""
     s3 = sandbox.client("s3")
     bucket = sandbox.outputs["imagesBucketName"]
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
     keys = [item["Key"] for page in pages for item in page.get("Contents", [])]
-    return sorted(k for k in keys if not k.startswith(("batches/", "results/", "requests/")))
+    return sorted(k for k in keys if not k.startswith(("batches/", "results/", "requests/", "failures/")))
+
+
+def empty_images(sandbox: Sandbox) -> None:
+    """Delete every object of the images bucket and every row of the url table: a fresh start for the next run."""
+    bucket, table = sandbox.outputs["imagesBucketName"], sandbox.outputs["imageUrlTableName"]
+    s3, dynamodb = sandbox.client("s3"), sandbox.client("dynamodb")
+    for key in [item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]:
+        s3.delete_object(Bucket=bucket, Key=key)
+    for url in recorded_urls(sandbox):
+        dynamodb.delete_item(TableName=table, Key={"url": {"S": url}})
 
 
 def recorded_urls(sandbox: Sandbox) -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,6 +16,7 @@ from botocore.client import BaseClient
 from tools.program import PROJECT_ROOT, ProgramRun, run_program
 from tools.sandbox.aws import EmbeddedAws
 from tools.sandbox.engine import SandboxMocks
+from tools.sandbox.faults import Fault, FaultRegistry, FiredFault, function_key
 from tools.sandbox.gateway import HttpApiGateway
 from tools.sandbox.lambda_runtime import FunctionNotFound, Invocation, LambdaRuntime
 
@@ -89,8 +90,16 @@ def _decode(text: str | None) -> Any:
         return text
 
 
+class UnknownFaultTarget(ValueError):
+    """A function fault names no deployed function, so it could never fire."""
+
+
 class Sandbox:
-    """Start with `with Sandbox(overrides={...}) as sandbox:`; the program is deployed on entry."""
+    """Start with `with Sandbox(overrides={...}) as sandbox:`; the program is deployed on entry.
+
+    `faults` (and `inject`) make functions and AWS API calls fail as `tools/sandbox/faults.py` describes; faults
+    given here take effect once the program is deployed.
+    """
 
     def __init__(
         self,
@@ -98,13 +107,16 @@ class Sandbox:
         overrides: Mapping[str, str] | None = None,
         lambda_pool_size: int = 8,
         program_dir: Path = PROJECT_ROOT,
+        faults: Iterable[Fault] = (),
     ) -> None:
         self.stack = stack
         #: The Pulumi program deployed: this project's by default, or any Pulumi Python program's folder.
         self.program_dir = Path(program_dir).resolve()
         self.overrides = dict(overrides or {})
-        self.aws = EmbeddedAws(lambda_invoker=self._invoke)
-        self.runtime = LambdaRuntime()
+        self.faults = FaultRegistry()
+        self._initial_faults = tuple(faults)
+        self.aws = EmbeddedAws(lambda_invoker=self._invoke, faults=self.faults)
+        self.runtime = LambdaRuntime(faults=self.faults)
         self.gateway = HttpApiGateway(self.aws)
         self.mocks = SandboxMocks(
             self.aws, self.runtime, lambda_pool_size=lambda_pool_size, gateway_url=self.gateway.url
@@ -146,7 +158,34 @@ class Sandbox:
         """Evaluate the program's `__main__.py` with its stack config; every resource lands in the embedded AWS."""
         self.program = run_program(self.mocks, stack=self.stack, overrides=self.overrides, root=self.program_dir)
         self.aws.enforce_iam()
+        initial, self._initial_faults = self._initial_faults, ()
+        self.inject(*initial)
         return self.program
+
+    def inject(self, *faults: Fault) -> None:
+        """Make these faults active (with those already injected) until `clear_faults()`.
+
+        A function fault must name a deployed function (logical name, physical name or ARN), or it could never fire.
+        """
+        if self.program is None:  # not deployed yet: the faults wait, so that deploying is not faulted
+            self._initial_faults += faults
+            return
+        known = {name for spec in self.mocks.functions.values() for name in (spec.logical_name, spec.function_name)}
+        for fault in faults:
+            if fault.kind != "api" and function_key(str(fault.function)) not in known:
+                raise UnknownFaultTarget(
+                    f"{fault.describe()}: no deployed function is named {fault.function!r}; the functions are "
+                    + ", ".join(sorted(spec.logical_name for spec in self.mocks.functions.values()))
+                )
+        self.faults.add(*faults)
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault: functions and API calls behave normally again."""
+        self.faults.clear()
+
+    def faults_fired(self) -> list[FiredFault]:
+        """Each hit of an injected fault, in order: which fault, which function (logical name) or action, when."""
+        return self.faults.fired()
 
     @property
     def outputs(self) -> dict[str, Any]:

@@ -1,0 +1,202 @@
+"""ImageDownloader's failure table, the rows no host can cause, in the sandbox with injected faults: a Lambda that
+fails, crashes or times out, and AWS calls throttled. Each ends in one of the workflow's own errors, notified."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.test_image_downloader_failures import (
+    WORKFLOW,
+    Run,
+    SwitchableImages,
+    image_key,
+    notifications,
+    run,
+    sandbox_with,
+)
+from tools.sandbox.faults import Fault
+from tools.sandbox.scenarios import empty_images, stored_images
+from tools.sandbox.session import Sandbox
+from tools.sandbox.workflows import WorkflowInputError, run_workflow
+from tools.sandbox.workflows import _start_through_the_api as start_through_the_api  # the sandbox's signed POST
+
+pytestmark = pytest.mark.e2e
+BATCH = "image-downloader-batch-function"
+DOWNLOAD = "image-downloader-download-function"
+CONSOLIDATE = "image-downloader-consolidate-function"
+#: Two batches of two, one after the other: the first batch is the one a `times=1` fault hits.
+FIRST, SECOND = ["ad/ad.gif", "ae/ae.gif"], ["af/af.gif", "ag/ag.gif"]
+
+
+@pytest.fixture(scope="module")
+def deployed() -> Iterator[Sandbox]:
+    yield from sandbox_with(SwitchableImages(), downloadTimeoutSeconds="4", batchSize="2", downloadMapConcurrency="1")
+
+
+@pytest.fixture
+def fresh(deployed: Sandbox) -> Iterator[Sandbox]:
+    """No faults, an empty bucket and url table."""
+    deployed.clear_faults()
+    empty_images(deployed)
+    yield deployed
+    deployed.clear_faults()
+
+
+def failed_lines(result: Run, reason: str) -> list[str]:
+    return [line for line in result.cause.splitlines() if line.startswith(f"{reason}: ")]
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (Fault.crash(DOWNLOAD, how="exit", times=1), "Runtime.ExitError"),
+        (Fault.crash(DOWNLOAD, how="oom", times=1), "Runtime.OutOfMemory"),
+        (Fault.delay(DOWNLOAD, 6, times=1), "Sandbox.Timedout"),
+        (Fault.error(DOWNLOAD, "RuntimeError", "disk full", times=1), "RuntimeError"),
+    ],
+    ids=["crash", "out-of-memory", "timeout", "fails-for-good"],
+)
+def test_a_batch_whose_lambda_fails_anyway_reports_its_images_failed_and_the_other_batch_is_kept(
+    fresh: Sandbox, fault: Fault, error: str
+):
+    fired = len(fresh.faults_fired())
+    fresh.inject(fault)
+
+    result = run(fresh, [*FIRST, *SECOND])
+
+    assert len(fresh.faults_fired()) == fired + 1, "the fault fired, once"
+    assert (result.report.status, result.report.error) == ("FAILED", "DownloadsFailed")
+    lines = failed_lines(result, f"BatchFailed ({error})")
+    assert len(lines) == 2 and all(any(line.endswith(f"/{path}") for line in lines) for path in FIRST), result.cause
+    assert len(result.notifications) == 1 and all(line in result.notifications[0] for line in lines)
+    assert result.stored == sorted(image_key(path) for path in SECOND), "the other batch's images are kept"
+
+
+def test_a_download_lambda_failing_transiently_is_retried_and_everything_is_stored(fresh: Sandbox):
+    fired = len(fresh.faults_fired())
+    fresh.inject(Fault.error(DOWNLOAD, "Lambda.TooManyRequestsException", times=1))
+
+    result = run(fresh, [*FIRST, *SECOND])
+
+    assert result.report.status == "SUCCEEDED" and len(fresh.faults_fired()) == fired + 1
+    assert result.stored == sorted(image_key(path) for path in [*FIRST, *SECOND]) and result.notifications == []
+
+
+@pytest.mark.parametrize("action", ["s3:PutObject", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem"])
+def test_an_aws_call_of_the_batch_throttled_once_is_retried_and_everything_is_stored_and_recorded(
+    fresh: Sandbox, action: str
+):
+    fired = len(fresh.faults_fired())
+    fresh.inject(Fault.api(action, times=1))
+
+    result = run(fresh, FIRST)
+
+    assert result.report.status == "SUCCEEDED" and len(fresh.faults_fired()) == fired + 1
+    assert result.stored == sorted(image_key(path) for path in FIRST) and len(result.recorded) == 2
+
+
+def test_s3_refusing_every_upload_fails_the_batch_by_name_after_its_retry_and_nothing_is_lost(fresh: Sandbox):
+    fresh.inject(Fault.api("s3:PutObject", error="AccessDenied"))
+
+    result = run(fresh, FIRST)
+
+    assert (result.report.status, result.report.error) == ("FAILED", "DownloadsFailed")
+    assert len(failed_lines(result, "BatchFailed (StoreFailed)")) == 2, result.cause
+    downloads = [call for call in result.report.invocations if call.function == DOWNLOAD]
+    assert len(downloads) == 2, "a batch failing on an AWS call runs once more"
+    assert len(result.notifications) == 1 and result.stored == []
+
+
+def test_the_failures_topic_refusing_its_publish_still_ends_downloads_failed_saying_so(fresh: Sandbox):
+    fresh.inject(Fault.api("sns:Publish"))
+
+    result = run(fresh, ["zz/zz.gif", "ad/ad.gif"])
+
+    assert (result.report.status, result.report.error) == ("FAILED", "DownloadsFailed")
+    assert "Could not find: " in result.cause and "/zz/zz.gif" in result.cause
+    assert "(The failures topic could not be notified: " in result.cause
+    assert result.notifications == [] and result.stored == [image_key("ad/ad.gif")]
+
+
+@pytest.mark.parametrize(
+    ("fault", "state"),
+    [
+        (Fault.crash(BATCH, how="exit"), "ValidateAndBatch"),
+        (Fault.crash(CONSOLIDATE, how="oom"), "Consolidate"),
+    ],
+    ids=["validate-crash", "consolidate-out-of-memory"],
+)
+def test_a_step_failing_for_good_ends_downloads_incomplete_notified_and_keeps_what_was_stored(
+    fresh: Sandbox, fault: Fault, state: str
+):
+    fresh.inject(fault)
+
+    result = run(fresh, FIRST)
+
+    assert (result.report.status, result.report.error) == ("FAILED", "DownloadsIncomplete")
+    assert result.cause.startswith(f"Image downloads did not complete: {state} failed with ")
+    assert "rerunning the same request fetches the rest" in result.cause
+    assert result.notifications == [result.cause]
+    expected = [] if state == "ValidateAndBatch" else sorted(image_key(path) for path in FIRST)
+    assert result.stored == expected and len(result.recorded) == len(expected)
+
+
+def test_a_request_file_whose_read_is_throttled_ends_downloads_incomplete_and_downloads_nothing(fresh: Sandbox):
+    bucket = fresh.outputs["imagesBucketName"]
+    fresh.client("s3").put_object(Bucket=bucket, Key="requests/flags.jsonl", Body=b'"ad/ad.gif"\n"ae/ae.gif"\n')
+    fresh.inject(Fault.api("s3:GetObject"))
+    notifications(fresh)
+    report = run_workflow(
+        fresh, WORKFLOW, payload={"baseUrl": "https://x/data/flags", "resourcesFile": "requests/flags.jsonl"}
+    )
+    fresh.clear_faults()
+
+    assert (report.status, report.error) == ("FAILED", "DownloadsIncomplete")
+    assert "ValidateAndBatch failed with " in (report.cause or "")
+    assert len(notifications(fresh)) == 1 and stored_images(fresh) == []
+
+
+def test_start_execution_throttled_behind_the_api_refuses_the_post_and_starts_nothing(fresh: Sandbox):
+    machine = fresh.outputs["imageDownloaderStateMachineArn"]
+    before = fresh.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]
+    fresh.inject(Fault.api("states:StartExecution"))
+
+    with pytest.raises(WorkflowInputError, match=r"the HTTP API answered 400: .*ThrottlingException"):
+        start_through_the_api(fresh, {"baseUrl": "https://x/data/flags", "resourcePaths": ["ad/ad.gif"]})
+    fresh.clear_faults()
+
+    assert fresh.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"] == before
+
+
+def test_a_lambda_error_of_validate_and_batch_that_passes_is_retried(fresh: Sandbox):
+    fresh.inject(Fault.error(BATCH, "Lambda.ServiceException", times=1))
+
+    result = run(fresh, FIRST)
+
+    assert result.report.status == "SUCCEEDED" and result.stored == sorted(image_key(path) for path in FIRST)
+
+
+def test_a_publish_throttled_once_is_retried_and_the_failures_topic_is_notified(fresh: Sandbox):
+    fresh.inject(Fault.api("sns:Publish", times=1))
+
+    result = run(fresh, ["zz/zz.gif", "ad/ad.gif"])
+
+    assert (result.report.status, result.report.error) == ("FAILED", "DownloadsFailed")
+    assert "could not be notified" not in result.cause
+    assert len(result.notifications) == 1 and "/zz/zz.gif" in result.notifications[0]
+
+
+def test_a_distributed_map_whose_item_reader_is_refused_ends_downloads_incomplete_notified():
+    distributed = contextlib.contextmanager(sandbox_with)
+    with distributed(SwitchableImages(), mapMode="distributed") as sandbox:
+        # ValidateAndBatch writes the batches object; the Map's ItemReader is the one to read it.
+        sandbox.inject(Fault.api("s3:GetObject"))
+
+        result = run(sandbox, FIRST)
+
+    assert (result.report.status, result.report.error) == ("FAILED", "DownloadsIncomplete")
+    assert result.cause.startswith("Image downloads did not complete: DownloadDistributed failed with ")
+    assert result.notifications == [result.cause] and result.stored == []

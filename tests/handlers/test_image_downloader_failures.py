@@ -1,0 +1,219 @@
+"""The download Lambda against misbehaving hosts and a deadline: each image fails with a named reason, the batch
+returns before its Lambda's timeout, and a rerun fetches only what is missing."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.handlers import test_image_downloader_handlers as handler_tests
+from tests.handlers.test_image_downloader_handlers import FLAGS, LOCAL, Load, flags_event, object_keys, rows
+from tools.sandbox.image_server import ImageServer, flag_gif
+
+# The handler tests' fixtures: the handlers loaded fresh with an environment, and moto's S3 and DynamoDB.
+load, aws, moto_aws = handler_tests.load, handler_tests.aws, handler_tests.moto_aws
+
+
+class LambdaContext:
+    """The part of a Lambda context the download handler reads: the time left before its deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+@pytest.fixture(scope="module")
+def host() -> Any:
+    with ImageServer() as server:
+        yield server
+
+
+def run(handlers: SimpleNamespace, host: ImageServer, paths: list[str], context: Any = None, concur: int = 5) -> Any:
+    return handlers.download.handler(flags_event(f"{host.url}/data/flags", paths, concur), context)
+
+
+def errors(result: dict[str, Any]) -> dict[str, str]:
+    """path -> error of each failed image."""
+    return {failure["url"].split("/data/flags/", 1)[1]: failure["error"] for failure in result["failures"]}
+
+
+@pytest.mark.parametrize("fault", ["fault-slow-30", "fault-hang", "fault-trickle-1"])
+def test_a_slow_hung_or_trickling_host_is_out_of_time_before_the_lambda_deadline_and_the_rest_is_stored(
+    load: Load, aws: SimpleNamespace, host: ImageServer, fault: str
+) -> None:
+    handlers = load(READ_TIMEOUT_SECONDS="10", **LOCAL)
+    paths = [f"{fault}/ad/ad.gif", "ae/ae.gif", "af/af.gif"]
+
+    started = time.monotonic()
+    result = run(handlers, host, paths, LambdaContext(3.0))
+    took = time.monotonic() - started
+
+    assert took < 3.0 - 0.5, f"returned {took:.2f} s into a 3 s Lambda: the reserve is kept for the uploads"
+    assert errors(result) == {f"{fault}/ad/ad.gif": "OutOfTime"}
+    assert result["succeeded"] == 2 and len(object_keys(aws)) == 2 and len(rows(aws)) == 2
+
+
+def test_images_not_started_by_the_deadline_are_out_of_time_and_never_requested(
+    load: Load, aws: SimpleNamespace, host: ImageServer
+) -> None:
+    handlers = load(**LOCAL)
+    paths = ["fault-slow-1.2/ad/ad.gif", "fault-slow-1.2/ae/ae.gif", "af/af.gif"]
+    before = host.requests
+
+    result = run(handlers, host, paths, LambdaContext(2.5), concur=1)  # 1.5 s to download, one at a time
+
+    assert errors(result) == {"fault-slow-1.2/ae/ae.gif": "OutOfTime", "af/af.gif": "OutOfTime"}
+    assert host.requests - before == 2, "af was never requested: no download starts after the deadline"
+    assert result["succeeded"] == 1 and object_keys(aws) == ["127.0.0.1/data/flags/fault-slow-1.2/ad/ad.gif"]
+
+
+def test_a_retry_after_longer_than_the_bound_fails_that_image_and_the_batch_goes_on(
+    load: Load, aws: SimpleNamespace, host: ImageServer
+) -> None:
+    handlers = load(MAX_RETRY_AFTER_SECONDS="10", **LOCAL)
+
+    started = time.monotonic()
+    result = run(handlers, host, ["fault-busy-11/ad/ad.gif", "ae/ae.gif"])
+
+    assert errors(result) == {"fault-busy-11/ad/ad.gif": "RetryAfterTooLong"}
+    assert result["failures"][0]["statusCode"] == 429
+    assert result["succeeded"] == 1 and time.monotonic() - started < 2
+
+
+def test_a_retry_after_within_the_bound_but_past_the_deadline_is_not_waited_for(
+    load: Load, aws: SimpleNamespace, host: ImageServer
+) -> None:
+    handlers = load(MAX_RETRY_AFTER_SECONDS="10", **LOCAL)
+
+    started = time.monotonic()
+    result = run(handlers, host, ["fault-busy-5/ad/ad.gif"], LambdaContext(3.0))
+
+    assert result["failed"] == 1 and time.monotonic() - started < 2.5
+    assert result["failures"][0]["statusCode"] == 429
+
+
+def test_a_redirect_loop_is_refused_after_three_hops(load: Load, aws: SimpleNamespace, host: ImageServer) -> None:
+    result = run(load(**LOCAL), host, ["fault-loop/ad/ad.gif", "ae/ae.gif"])
+
+    assert errors(result) == {"fault-loop/ad/ad.gif": "RedirectRefused"} and result["succeeded"] == 1
+
+
+def test_a_connection_cut_mid_body_is_an_incomplete_body_and_stores_nothing_of_it(
+    load: Load, aws: SimpleNamespace, host: ImageServer
+) -> None:
+    result = run(load(**LOCAL), host, ["fault-cut/ad/ad.gif", "ae/ae.gif"], concur=1)
+
+    assert errors(result) == {"fault-cut/ad/ad.gif": "IncompleteBody"}
+    assert object_keys(aws) == ["127.0.0.1/data/flags/ae/ae.gif"] and len(rows(aws)) == 1
+
+
+def test_a_host_sending_more_than_it_declared_is_read_only_to_the_declared_length(
+    load: Load, aws: SimpleNamespace, host: ImageServer
+) -> None:
+    """HTTP/1.1 ends a body at its Content-Length: the excess is never read, so the byte cap holds, and it never
+    reaches the next image on the same keep-alive connection."""
+    result = run(load(**LOCAL), host, ["fault-overlong/ad/ad.gif", "ae/ae.gif", "af/af.gif"], concur=1)
+
+    stored = {key: aws.s3.get_object(Bucket="images", Key=key)["Body"].read() for key in object_keys(aws)}
+    assert result["succeeded"] == 3
+    assert stored["127.0.0.1/data/flags/fault-overlong/ad/ad.gif"] == flag_gif("ad")[: len(flag_gif("ad")) // 2]
+    assert stored["127.0.0.1/data/flags/ae/ae.gif"] == flag_gif("ae")
+    assert stored["127.0.0.1/data/flags/af/af.gif"] == flag_gif("af")
+
+
+def test_a_rerun_fetches_only_what_is_missing_and_leaves_what_was_stored_untouched(
+    load: Load, aws: SimpleNamespace, host: ImageServer
+) -> None:
+    handlers = load(**LOCAL)
+    paths = FLAGS[:3]
+    first = run(handlers, host, [*paths, "zz/zz.gif"])
+    stored = {key: aws.s3.head_object(Bucket="images", Key=key)["ETag"] for key in object_keys(aws)}
+    recorded = rows(aws)
+    before = host.requests
+
+    second = run(handlers, host, [*paths, "zz/zz.gif"])
+
+    assert (first["succeeded"], first["failed"]) == (3, 1)
+    assert (second["succeeded"], second["alreadyStored"], second["failed"]) == (3, 3, 1)
+    assert host.requests - before == 1, "only the missing zz was asked for again"
+    assert {key: aws.s3.head_object(Bucket="images", Key=key)["ETag"] for key in object_keys(aws)} == stored
+    assert rows(aws) == recorded, "the rows keep their first downloadedAt"
+
+
+def test_when_the_url_table_cannot_be_read_a_rerun_fetches_everything_again(
+    load: Load, aws: SimpleNamespace, host: ImageServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handlers = load(**LOCAL)
+    run(handlers, host, FLAGS[:2])
+    client = handlers.clients.dynamodb()
+    throttled = ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "BatchGetItem")
+    monkeypatch.setattr(client, "batch_get_item", lambda **kwargs: (_ for _ in ()).throw(throttled))
+    before = host.requests
+
+    result = run(handlers, host, FLAGS[:2])
+
+    assert (result["succeeded"], result["alreadyStored"], result["failed"]) == (2, 0, 0)
+    assert host.requests - before == 2 and len(object_keys(aws)) == 2 and len(rows(aws)) == 2
+
+
+def test_batches_carry_the_executions_deadline_less_the_time_its_report_needs(load: Load) -> None:
+    handlers = load(EXECUTION_TIMEOUT_SECONDS="100")
+
+    before = time.time()
+    result = handlers.batch.handler(flags_event("https://h.example", FLAGS, 5), None)
+
+    deadlines = {batch["finishBy"] for batch in result["batches"]}
+    assert len(deadlines) == 1 and before + 89.99 <= deadlines.pop() <= time.time() + 90.01, "100 s less 10 s"
+
+
+def test_a_batch_started_after_the_executions_deadline_fetches_nothing_and_is_out_of_time(
+    load: Load, aws: SimpleNamespace, host: ImageServer
+) -> None:
+    handlers = load(**LOCAL)
+    before = host.requests
+    event = {**flags_event(f"{host.url}/data/flags", FLAGS[:3]), "finishBy": time.time() - 1}
+
+    result = handlers.download.handler(event, LambdaContext(60))
+
+    assert set(errors(result).values()) == {"OutOfTime"} and result["failed"] == 3
+    assert host.requests == before and object_keys(aws) == []
+
+
+def test_a_slow_host_stops_at_the_executions_deadline_well_before_the_lambdas(
+    load: Load, aws: SimpleNamespace, host: ImageServer
+) -> None:
+    handlers = load(**LOCAL)
+    event = {
+        **flags_event(f"{host.url}/data/flags", ["fault-slow-30/ad/ad.gif", "ae/ae.gif"]),
+        "finishBy": time.time() + 1.5,
+    }
+
+    started = time.monotonic()
+    result = handlers.download.handler(event, LambdaContext(60))
+
+    assert time.monotonic() - started < 2.5
+    assert errors(result) == {"fault-slow-30/ad/ad.gif": "OutOfTime"} and result["succeeded"] == 1
+
+
+def test_consolidate_reports_each_image_of_a_failed_batch_with_the_batchs_error(load: Load) -> None:
+    base = "https://images.example.com/data/flags"
+    results = [
+        {"failedBatch": {"error": "Sandbox.Timedout", "baseUrl": base, "resourcePaths": ["ad/ad.gif", "ae/ae.gif"]}},
+        {"succeeded": 2, "failed": 0, "alreadyStored": 1, "bytes": 86, "failures": []},
+    ]
+
+    report = load().consolidate.handler({"results": results, "execution": "run-1"}, None)
+
+    assert (report["succeeded"], report["failed"], report["alreadyStored"]) == (2, 2, 1)
+    assert report["message"].splitlines() == [
+        "2 of 4 images failed to download.",
+        f"BatchFailed (Sandbox.Timedout): {base}/ad/ad.gif",
+        f"BatchFailed (Sandbox.Timedout): {base}/ae/ae.gif",
+    ]
+    assert report["notification"] == report["message"] and report["failuresObject"] is None
