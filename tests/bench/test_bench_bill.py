@@ -71,3 +71,15 @@ def test_raising_the_distributed_maps_concurrency_shortens_the_run_and_costs_the
 
 def test_the_readme_table_is_the_one_the_module_computes():
     assert bill.main(["--check"]) == 0, "run .venv/bin/python -m tools.bench.bill --write"
+
+
+def test_a_failing_request_publishes_once_per_execution_and_the_table_shows_sns():
+    ours_failing, tutorial_failing = (
+        ours(1_000_000, MEASURED, failing=True),
+        tutorial_design(1_000_000, MEASURED, failing=True),
+    )
+    assert ours_failing.sns_publishes == 1 and ours(1_000_000, MEASURED).sns_publishes == 0
+    assert tutorial_failing.sns_publishes == tutorial_failing.executions
+    assert tutorial_failing.dollars["sns"] == pytest.approx(tutorial_failing.executions * 0.50 / 1_000_000)
+    table = bill.markdown(bill.bills((10_000,), failing=True))
+    assert "| SNS |" in table.splitlines()[0]

@@ -98,9 +98,14 @@ def _events(definition: Mapping[str, Any], entered: list[str]) -> int:
 
 
 def ours(
-    images: int, measured: Measured, settings: ImageDownloaderSettings | None = None, design: str = "sfn-patterns"
+    images: int,
+    measured: Measured,
+    settings: ImageDownloaderSettings | None = None,
+    design: str = "sfn-patterns",
+    failing: bool = False,
 ) -> Bill:
-    """This project's ImageDownloader: one execution; past inlineLimit, a Distributed Map of batch children."""
+    """This project's ImageDownloader: one execution; past inlineLimit, a Distributed Map of batch children.
+    `failing`: some image of the request fails, so the execution publishes its one failures notification."""
     settings = settings or ImageDownloaderSettings()
     definition = image_downloader.definition(
         batch_fn_arn="batch", download_fn_arn="download", consolidate_fn_arn="consolidate", bucket_name="images",
@@ -132,16 +137,18 @@ def ours(
         # One object per image, the batches object and the ResultWriter's manifest and result file (distributed).
         s3_puts=images + (3 if distributed else 0),
         dynamodb_write_units=images,
-        sns_publishes=0,
+        # One publish per execution with a failed image (NotifyFailures), none when every image is stored.
+        sns_publishes=1 if failing else 0,
         duration_seconds=math.ceil(batches / concurrency) * batch_seconds,
         architecture=measured.architecture,
         note=f"{'Distributed' if distributed else 'inline'} Map, {concurrency} batches at once",
     )
 
 
-def tutorial_design(images: int, measured: Measured) -> Bill:
+def tutorial_design(images: int, measured: Measured, failing: bool = False) -> Bill:
     """The tutorial's design: an inline Map of 5-path batches, then an inline Map of one PutItem task per image;
-    both Maps' iterations are in the one execution's history, so a large request needs several executions."""
+    both Maps' iterations are in the one execution's history, so a large request needs several executions.
+    `failing`: every execution has a failed image, so each publishes its errored tasks once."""
     definition = tutorial.definition(batch_fn_arn="batch", download_fn_arn="download", consolidate_fn_arn="consolidate",
                                      table_name="urls", topic_arn="topic")  # fmt: skip
     per_execution = _tutorial_images_per_execution()
@@ -164,7 +171,7 @@ def tutorial_design(images: int, measured: Measured) -> Bill:
         lambda_gb_seconds=batches * batch_seconds * memory_gb + executions * FIXED_LAMBDA_SECONDS * 256 / 1024,
         s3_puts=images,
         dynamodb_write_units=images,
-        sns_publishes=0,
+        sns_publishes=executions if failing else 0,
         # The executions one after the other, each running INLINE_MAP_MAX_CONCURRENCY batches at once.
         duration_seconds=sum(
             math.ceil(
@@ -202,17 +209,18 @@ SIZES = (10_000, 100_000, 1_000_000)
 DEFAULT_MEASURED = Measured(images_per_second=90.0)
 
 
-def bills(sizes: tuple[int, ...] = SIZES, measured: Measured = DEFAULT_MEASURED) -> list[Bill]:
+def bills(sizes: tuple[int, ...] = SIZES, measured: Measured = DEFAULT_MEASURED, failing: bool = False) -> list[Bill]:
     """At each size: this project's design at its default downloadMapConcurrency, the same raised to 1,000 (a
-    Distributed Map may run up to 10,000 children at once), and the tutorial's design."""
+    Distributed Map may run up to 10,000 children at once), and the tutorial's design. `failing`: every execution
+    has a failed image and notifies the failures topic (the README's table is the all-stored case)."""
     raised = ImageDownloaderSettings(download_concurrency=1000)
     return [
         bill
         for images in sizes
         for bill in (
-            ours(images, measured),
-            ours(images, measured, raised, design="sfn-patterns, downloadMapConcurrency 1000"),
-            tutorial_design(images, measured),
+            ours(images, measured, failing=failing),
+            ours(images, measured, raised, design="sfn-patterns, downloadMapConcurrency 1000", failing=failing),
+            tutorial_design(images, measured, failing=failing),
         )
     ]
 
@@ -221,8 +229,8 @@ def markdown(rows: list[Bill]) -> str:
     """The README table: one row per design and size."""
     header = (
         "| images | design | executions | child executions | state transitions | parent history events | "
-        "Lambda GB-s | duration | Step Functions | Lambda | S3 PUTs | DynamoDB | total |\n"
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "Lambda GB-s | duration | Step Functions | Lambda | S3 PUTs | DynamoDB | SNS | total |\n"
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     )
     lines = [header]
     for bill in rows:
@@ -232,7 +240,7 @@ def markdown(rows: list[Bill]) -> str:
             f"{bill.transitions:,} | {bill.parent_history_events:,} | {bill.lambda_gb_seconds:,.0f} | "
             f"{_duration(bill.duration_seconds)} | ${cost['stepFunctions']:.2f} | "
             f"${cost['lambdaRequests'] + cost['lambdaDuration']:.2f} | ${cost['s3Puts']:.2f} | "
-            f"${cost['dynamodbWrites']:.2f} | **${cost['total']:.2f}** |"
+            f"${cost['dynamodbWrites']:.2f} | ${cost['sns']:.2f} | **${cost['total']:.2f}** |"
         )
     return "\n".join(lines) + "\n"
 
@@ -263,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEASURED.memory_mb)
     parser.add_argument("--architecture", choices=sorted(LAMBDA_GB_SECOND), default="x86_64")
+    parser.add_argument(
+        "--failing", action="store_true", help="every execution has a failed image and publishes to the topic"
+    )
     parser.add_argument("--write", action="store_true", help="rewrite the README's table (default figures)")
     parser.add_argument("--check", action="store_true", help="fail if the README's table is out of date")
     args = parser.parse_args(argv)
@@ -274,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         readme.write_text(wanted)
         return 0
     measured = Measured(args.images_per_second, args.memory_mb, args.architecture)
-    print(markdown(bills(SIZES, measured)), end="")
+    print(markdown(bills(SIZES, measured, failing=args.failing)), end="")
     return 0
 
 
