@@ -48,7 +48,7 @@ bench-load: $(VENV)/.installed
 
 # Scale alone: request files of 10,000 and 100,000 paths (each one execution, started through start_download.py
 # --paths-file) and the batch Lambda planning 1,000,000 lines; writes bench/scale.json, which the README's scale
-# table is generated from (`$(PY) -m tools.bench.scale_run --write`). Some 12 minutes on 2 idle cores.
+# table is generated from (`$(PY) -m tools.bench.scale_run --write`). Some 8 minutes on 2 idle cores.
 bench-scale: $(VENV)/.installed
 	nice -n 10 $(PY) -m tools.bench.scale_run
 
