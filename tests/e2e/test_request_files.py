@@ -83,6 +83,31 @@ def test_a_resources_file_outside_requests_is_refused_before_anything_is_read(sa
     assert "is outside requests/" in str(report.cause)
 
 
+@pytest.mark.parametrize(
+    ("key", "body", "message"),
+    [
+        ("requests/empty.csv", b"", "requests/empty.csv holds no paths"),
+        ("requests/flags.txt", b"ad/ad.gif\n", "has no known format"),
+        ("requests/never-uploaded.csv", None, "no object requests/never-uploaded.csv in the images bucket"),
+    ],
+)
+def test_an_empty_unknown_or_missing_request_file_fails_with_invalid_input_and_downloads_nothing(
+    sandbox: Sandbox, key: str, body: bytes | None, message: str
+):
+    from tools.sandbox.workflows import run_workflow
+
+    bucket = sandbox.outputs["imagesBucketName"]
+    if body is not None:
+        sandbox.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    before = stored_images(sandbox)
+    images = sandbox.shared("images", ImageServer)
+    request = {"baseUrl": f"{images.url}/data/flags", "resourcesFile": key}
+    report = run_workflow(sandbox, WORKFLOWS["image-downloader"], payload=request)
+    assert (report.status, report.error) == ("FAILED", "InvalidInput")
+    assert message in str(report.cause)
+    assert stored_images(sandbox) == before
+
+
 def test_the_batch_lambda_may_read_request_files_and_nothing_else_of_the_bucket(sandbox: Sandbox):
     from botocore.exceptions import ClientError
 

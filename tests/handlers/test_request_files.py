@@ -126,6 +126,7 @@ def test_an_empty_or_malformed_file_is_refused_with_a_clear_error(
     with pytest.raises(handlers.errors.InvalidInput) as refused:
         handlers.batch.handler(file_event(f"requests/{name}"), None)
     assert message in str(refused.value)
+    assert _batches(aws) == []
 
 
 def test_invalid_lines_are_named_by_number_the_first_twenty_reported_and_nothing_is_batched(
