@@ -81,17 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser().parse_args(argv)
     output: Path = options.output
     if options.write or options.check:
-        if not output.exists():
-            print(f"{output} does not exist: run `python -m tools.bench.load` first")
-            return 1
-        wanted = replace_section(README.read_text(), json.loads(output.read_text()))
-        if options.check:
-            if README.read_text() != wanted:
-                print(f"README.md's load section differs from {output}: run `python -m tools.bench.load --write`")
-                return 1
-            return 0
-        README.write_text(wanted)
-        return 0
+        return render.readme_section(README, output, replace_section, "tools.bench.load", check=options.check)
     document = run(settings_of(options))
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(document, indent=2) + "\n")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tools.bench import bill, lambda_memory, results
+from tools.bench import bill, lambda_memory, render, results
 from tools.bench.child_history import ChildHistories
 from tools.bench.transitions import IMAGE_DOWNLOADER, child_executions, image_paths, largest_payload, states_entered
 from tools.program import PROJECT_ROOT
@@ -197,17 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser().parse_args(argv)
     output: Path = options.output
     if options.write or options.check:
-        if not output.exists():
-            print(f"{output} does not exist: run `python -m tools.bench.scale_run` first")
-            return 1
-        wanted = replace_section(README.read_text(), json.loads(output.read_text()))
-        if options.check:
-            if README.read_text() != wanted:
-                print(f"README.md's scale section differs from {output}: run `python -m tools.bench.scale_run --write`")
-                return 1
-            return 0
-        README.write_text(wanted)
-        return 0
+        return render.readme_section(README, output, replace_section, "tools.bench.scale_run", check=options.check)
     sizes = [int(part.replace("_", "")) for part in options.sizes.split(",") if part.strip()]
     document = run(sizes, options.plan_lines, options.timeout)
     output.parent.mkdir(parents=True, exist_ok=True)

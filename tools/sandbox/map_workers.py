@@ -22,50 +22,43 @@ DISTRIBUTED_WORKER_MODULE = (
 )
 
 
-def inline_eval_pool(worker: Any, job: Any, worker_frame: Any) -> None:
-    """`IterationWorker._eval_pool` as a loop: inline iterations close frames with `close_frame`."""
+def _run_jobs(worker: Any, job: Any, worker_frame: Any, *, child_executions: bool) -> None:
+    """moto's `_eval_pool`, which calls itself once per job, as a loop. Inline iterations end their frames with
+    `close_frame`; a Distributed Map's child executions with `delete_frame`."""
+    end_worker_frame = worker._env.delete_frame if child_executions else worker._env.close_frame
+    end_job_frame = worker_frame.delete_frame if child_executions else worker_frame.close_frame
     while True:
         if job is None:
-            worker._env.close_frame(worker_frame)
+            end_worker_frame(worker_frame)
             return
         job_frame = worker_frame.open_inner_frame()
         worker._eval_job(env=job_frame, job=job)
-        worker_frame.close_frame(job_frame)
+        end_job_frame(job_frame)
         if isinstance(job.job_output, Exception) or worker.stopped():
-            worker._env.close_frame(worker_frame)
+            end_worker_frame(worker_frame)
             worker._job_pool.close_job(job)
             return
         next_job = worker._job_pool.next_job()
         if next_job is None:
-            # Non-faulty terminal iteration update events are the source of the following states (as moto's).
-            worker_frame.event_history_context.source_event_id = job_frame.event_history_context.last_published_event_id
-            worker._env.close_frame(worker_frame)
+            if not child_executions:
+                # Non-faulty terminal iteration update events are the source of the following states (as moto's).
+                last_event_id = job_frame.event_history_context.last_published_event_id
+                worker_frame.event_history_context.source_event_id = last_event_id
+            end_worker_frame(worker_frame)
             worker._job_pool.close_job(job)
             return
         worker._job_pool.close_job(job)
         job = next_job
+
+
+def inline_eval_pool(worker: Any, job: Any, worker_frame: Any) -> None:
+    """`IterationWorker._eval_pool` as a loop."""
+    _run_jobs(worker, job, worker_frame, child_executions=False)
 
 
 def distributed_eval_pool(worker: Any, job: Any, worker_frame: Any) -> None:
-    """`DistributedItemProcessorWorker._eval_pool` as a loop: child executions' frames go with `delete_frame`."""
-    while True:
-        if job is None:
-            worker._env.delete_frame(worker_frame)
-            return
-        job_frame = worker_frame.open_inner_frame()
-        worker._eval_job(env=job_frame, job=job)
-        worker_frame.delete_frame(job_frame)
-        if isinstance(job.job_output, Exception) or worker.stopped():
-            worker._env.delete_frame(worker_frame)
-            worker._job_pool.close_job(job)
-            return
-        next_job = worker._job_pool.next_job()
-        if next_job is None:
-            worker._env.delete_frame(worker_frame)
-            worker._job_pool.close_job(job)
-            return
-        worker._job_pool.close_job(job)
-        job = next_job
+    """`DistributedItemProcessorWorker._eval_pool` as a loop."""
+    _run_jobs(worker, job, worker_frame, child_executions=True)
 
 
 def install(patch: Patch) -> None:
