@@ -80,14 +80,6 @@ def test_an_item_function_killed_out_of_memory_is_named_and_the_other_items_run(
     assert "signal: killed" in str(report.cause)
 
 
-def test_an_item_function_past_its_timeout_is_named_with_sandbox_timedout(sandbox: Sandbox):
-    sandbox.inject(Fault.delay(ITEM_FUNCTION, 31, times=1))  # the seed's functions time out at 30 s
-    report = run_workflow(sandbox, WORKFLOWS["map-fan-out"], items=["Economics", "Mathematics"])
-    assert (report.status, report.error) == ("FAILED", "ItemsFailed")
-    assert str(report.cause).startswith("1 of 2 items failed")
-    assert '"error":"Sandbox.Timedout"' in str(report.cause)
-
-
 def test_a_throttled_list_read_is_retried_and_one_throttled_for_good_fails_with_list_not_read(
     sandbox: Sandbox, fired: Callable[[Sandbox], list[str]]
 ):
