@@ -19,11 +19,12 @@ def readme_section(
     if not output.exists():
         print(f"{output} does not exist: run `python -m {module}` first")
         return 1
-    wanted = replace(readme.read_text(), json.loads(output.read_text()))
+    current = readme.read_text()
+    wanted = replace(current, json.loads(output.read_text()))
     if not check:
         readme.write_text(wanted)
         return 0
-    if readme.read_text() != wanted:
+    if current != wanted:
         print(f"README.md's section from {output} differs: run `python -m {module} --write`")
         return 1
     return 0
