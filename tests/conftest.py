@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.offline import fake_aws_credentials, loopback_only
+from tools.sandbox.offline import fake_aws_credentials, loopback_only
 
 _guards = contextlib.ExitStack()
 

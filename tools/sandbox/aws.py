@@ -85,9 +85,9 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from tools.sandbox import access_denied, api_faults, backend_lookup, dynamodb, interpreter, lambda_limits
-from tools.sandbox.faults import FaultRegistry, LambdaServiceError
-from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
+from . import access_denied, api_faults, backend_lookup, dynamodb, interpreter, lambda_limits
+from .faults import FaultRegistry, LambdaServiceError
+from .quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from botocore.client import BaseClient
 
-from tools.sandbox import quotas as q
-from tools.sandbox.aws import ACCOUNT_ID, REGION, EmbeddedAws
+from . import quotas as q
+from .aws import ACCOUNT_ID, REGION, EmbeddedAws
 
 HOST = "127.0.0.1"
 

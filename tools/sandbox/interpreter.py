@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
+from .quotas import STATES_PAYLOAD_BYTES
 
 #: `(owner, attribute, value)`: sets an attribute for as long as the embedded AWS runs (`EmbeddedAws._patch_attr`).
 Patch = Callable[[Any, str, Any], None]
@@ -125,7 +125,7 @@ def install(patch: Patch) -> None:
     _install_service_error_names(patch)
     _install_child_execution_input(patch)
     _install_tolerated_failures(patch)
-    from tools.sandbox import execution_limits, map_workers
+    from . import execution_limits, map_workers
 
     execution_limits.install(patch)
     map_workers.install(patch)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.sandbox.faults import Fault, FaultRegistry, LambdaServiceError
+from .faults import Fault, FaultRegistry, LambdaServiceError
 
 WORKER_PATH = Path(__file__).with_name("lambda_worker.py")
 #: Lambda's limit on the init phase (importing the handler), on top of the function's own timeout.

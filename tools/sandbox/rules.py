@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tools.sandbox import quotas as q
+from . import quotas as q
 
 
 class DeployRuleError(ValueError):

@@ -13,12 +13,12 @@ from typing import Any, TypeVar
 
 from botocore.client import BaseClient
 
-from tools.program import PROJECT_ROOT, ProgramRun, run_program
-from tools.sandbox.aws import EmbeddedAws
-from tools.sandbox.engine import SandboxMocks
-from tools.sandbox.faults import Fault, FaultRegistry, FiredFault, function_key
-from tools.sandbox.gateway import HttpApiGateway
-from tools.sandbox.lambda_runtime import FunctionNotFound, Invocation, LambdaRuntime
+from .aws import EmbeddedAws
+from .engine import SandboxMocks
+from .faults import Fault, FaultRegistry, FiredFault, function_key
+from .gateway import HttpApiGateway
+from .lambda_runtime import FunctionNotFound, Invocation, LambdaRuntime
+from .program import HERE, ProgramRun, run_program
 
 T = TypeVar("T")
 TERMINAL_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
@@ -106,11 +106,11 @@ class Sandbox:
         stack: str = "dev",
         overrides: Mapping[str, str] | None = None,
         lambda_pool_size: int = 8,
-        program_dir: Path = PROJECT_ROOT,
+        program_dir: Path = HERE,
         faults: Iterable[Fault] = (),
     ) -> None:
         self.stack = stack
-        #: The Pulumi program deployed: this project's by default, or any Pulumi Python program's folder.
+        #: The Pulumi program deployed: the current folder's (as `pulumi up` takes it), or any program folder given.
         self.program_dir = Path(program_dir).resolve()
         self.overrides = dict(overrides or {})
         self.faults = FaultRegistry()
