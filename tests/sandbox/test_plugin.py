@@ -136,3 +136,43 @@ def test_sfn_sandbox_run_json_reports_nothing_but_the_error_for_a_bad_input(
     assert status == program_cli.USAGE_ERROR
     captured = capsys.readouterr()
     assert captured.out == "" and "--input: not JSON" in captured.err  # the report: tests/e2e/test_examples.py
+
+
+def test_without_the_sandbox_extra_the_command_says_how_to_install_it_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    """The base package registers the command and the plugin too: where moto is not installed they say so."""
+    from tools.sandbox import command
+
+    monkeypatch.setattr(command, "EXTRA_MODULES", ("moto", "no_such_module_of_the_extra"))
+    assert command.main(["preview"]) == command.USAGE_ERROR
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "sfn-sandbox: this venv has sfn-patterns without its sandbox (no_such_module_of_the_extra missing); "
+        'install it with: pip install "sfn-patterns[sandbox]"'
+    ]
+
+
+def test_without_the_sandbox_extra_the_plugin_leaves_the_session_alone_and_the_fixture_says_why(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+):
+    from tools.sandbox import command
+
+    monkeypatch.setattr(command, "EXTRA_MODULES", ("no_such_module_of_the_extra",))
+    pytester.makepyfile(
+        test_team="""
+        import os
+
+        def test_credentials_are_the_sessions_own():
+            assert os.environ.get("AWS_ACCESS_KEY_ID") == "mine"
+
+        def test_fixture(sfn_sandbox):
+            pass
+        """
+    )
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "mine")
+    result = pytester.runpytest_inprocess(*PLUGIN)
+    result.assert_outcomes(passed=1, errors=1)
+    expected = (
+        'sfn_sandbox needs the sandbox: pip install "sfn-patterns[sandbox]" (no_such_module_of_the_extra missing)'
+    )
+    assert expected in result.stdout.lines

@@ -6,6 +6,6 @@ import sys
 if __package__ == "tools.sandbox":
     from tools.sandbox.cli import main
 else:
-    from .program_cli import main
+    from .command import main
 
 sys.exit(main())

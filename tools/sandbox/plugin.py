@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .command import missing_extra
 from .offline import fake_aws_credentials, loopback_only
 
 if TYPE_CHECKING:  # the sandbox (moto, pulumi) loads when a test first asks for the fixture, not at pytest's start
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # the sandbox (moto, pulumi) loads when a test first asks for
     from .session import ExecutionReport, Sandbox
 
 _GUARDS = pytest.StashKey[contextlib.ExitStack]()
+_MISSING = pytest.StashKey[list[str]]()
 #: pulumi_aws warns, on import, about a resource type no program here uses; nothing a test does can act on it.
 PULUMI_AWS_IMPORT_WARNING = r"ignore:aws\.lambda/microvmsimage\.MicrovmsImage has been deprecated:DeprecationWarning"
 #: How long `execute` waits for an execution to end by default.
@@ -43,6 +45,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # The base package registers this plugin too (entry points take no extras): without the sandbox it only says so.
+    config.stash[_MISSING] = missing_extra()
+    if config.stash[_MISSING]:
+        return
     config.addinivalue_line("filterwarnings", PULUMI_AWS_IMPORT_WARNING)
     # Before collection, so module-level code and collection-time program runs are guarded too.
     guards = contextlib.ExitStack()
@@ -52,12 +58,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    config.stash[_GUARDS].close()
+    if _GUARDS in config.stash:
+        config.stash[_GUARDS].close()
 
 
 @pytest.fixture(scope="session", autouse=True)
-def sfn_offline_session() -> Iterator[None]:
+def sfn_offline_session(request: pytest.FixtureRequest) -> Iterator[None]:
     """Every test, whatever other fixtures or plugins did before it, runs with both guards in place."""
+    if request.config.stash[_MISSING]:
+        yield
+        return
     with loopback_only(), fake_aws_credentials():
         yield
 
@@ -190,11 +200,14 @@ def _empty_queue(sqs: BaseClient, url: str) -> None:
 @pytest.fixture(scope="session")
 def sfn_sandbox(request: pytest.FixtureRequest) -> Iterator[DeployedProgram]:
     """The team's program (`--sfn-program`, default the rootdir) deployed once into the embedded AWS."""
+    config = request.config
+    if missing := config.stash[_MISSING]:
+        message = f'sfn_sandbox needs the sandbox: pip install "sfn-patterns[sandbox]" ({", ".join(missing)} missing)'
+        pytest.fail(message, pytrace=False)
     from .program import StackConfigError, parse_overrides, pick_stack
     from .program_cli import is_component_error
     from .session import Sandbox
 
-    config = request.config
     program = Path(config.getoption("sfn_program") or config.rootpath)
     try:
         stack = pick_stack(program, config.getoption("sfn_stack"))
