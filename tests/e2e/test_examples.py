@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import venv
 from pathlib import Path
 
@@ -132,3 +133,28 @@ def test_this_checkouts_sandbox_runs_an_example_program_named_with_program():
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["status"] == "SUCCEEDED"
+
+
+def test_a_teams_test_session_is_offline_once_the_plugin_is_installed(team_venv: Path, tmp_path: Path):
+    (tmp_path / "test_offline.py").write_text(
+        textwrap.dedent(
+            """
+            import os, socket
+            import boto3, pytest
+            from sfn_patterns.sandbox.offline import NetworkAccessRefused
+
+            def test_only_loopback_and_fake_credentials():
+                with pytest.raises(NetworkAccessRefused, match="10.255.255.1"):
+                    socket.create_connection(("10.255.255.1", 80), timeout=0.5)
+                assert "AWS_PROFILE" not in os.environ
+                assert boto3.Session().get_credentials().access_key == "testing"
+            """
+        )
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    result = subprocess.run(
+        [str(team_venv / "bin" / "pytest"), "-q", "-p", "no:cacheprovider"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+        env={**ENVIRONMENT, "AWS_PROFILE": "production", "AWS_ACCESS_KEY_ID": "AKIAREALLOOKING"},
+    )  # fmt: skip
+    assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout[-2000:]
