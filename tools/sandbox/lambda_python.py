@@ -114,7 +114,7 @@ def _candidates(version: tuple[int, int]) -> list[str]:
     if sys.version_info[:2] == version:
         found.append(sys.executable)
     on_path = shutil.which(f"python{dotted}")
-    if on_path:
+    if on_path and Path(on_path).parent.name != "shims":  # a pyenv shim runs only its selected versions: last
         found.append(on_path)
     pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
     uv = Path(os.environ.get("UV_PYTHON_INSTALL_DIR") or Path.home() / ".local" / "share" / "uv" / "python")
@@ -122,6 +122,7 @@ def _candidates(version: tuple[int, int]) -> list[str]:
         found.extend(str(path) for path in sorted(pyenv.glob(pattern), reverse=True))
     found.extend(str(path) for path in sorted(uv.glob(f"cpython-{dotted}.*/bin/python{dotted}"), reverse=True))
     found.extend(f"{folder}/python{dotted}" for folder in ("/usr/local/bin", "/usr/bin"))
+    found.extend([on_path] if on_path else [])
     return list(dict.fromkeys(found))
 
 
