@@ -186,6 +186,9 @@ def runtime_packages(folder: Path) -> Path:
             distribution = importlib.metadata.distribution(name)
             base = Path(str(distribution.locate_file("")))
             tops = {file.parts[0] for file in distribution.files or () if file.parts[0] not in ("..", "__pycache__")}
+            if not tops:  # installed without a RECORD: its top-level names, as modules or packages
+                names = (distribution.read_text("top_level.txt") or "").split()
+                tops = {top for name in names for top in (name, f"{name}.py")}
             for top in sorted(tops):
                 link = folder / top
                 if not link.exists() and (base / top).exists():
