@@ -215,11 +215,16 @@ def physical_name(args: pulumi.runtime.MockResourceArgs) -> str:
 class PreviewMocks(pulumi.runtime.Mocks):
     """Mocks that create nothing: each resource echoes its inputs with Pulumi-style names and synthesized ARNs."""
 
-    def __init__(self, region: str = "us-east-1", account: str = ACCOUNT_ID) -> None:
-        self.region, self.account = region, account
+    def __init__(self, region: str | None = None, account: str = ACCOUNT_ID) -> None:
+        self._region, self.account = region, account
         from tools.sandbox.rules import RoleLimits
 
         self.role_limits = RoleLimits()
+
+    @property
+    def region(self) -> str:
+        """The region given, else the stack's `aws:region`, as the AWS provider reads it."""
+        return self._region or str(pulumi.runtime.get_config("aws:region") or "us-east-1")
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         name = physical_name(args)

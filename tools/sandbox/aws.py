@@ -90,7 +90,8 @@ from tools.sandbox.faults import FaultRegistry, LambdaServiceError
 from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
+#: An embedded AWS's region until a program is deployed into it; then its stack's `aws:region` (`EmbeddedAws.region`).
+DEFAULT_REGION = REGION = "us-east-1"
 HOST = "127.0.0.1"
 #: Operation names moto checks that differ from IAM's action names.
 IAM_ACTION_NAMES = {"lambda:Invoke": "lambda:InvokeFunction"}
@@ -182,8 +183,15 @@ def _applies_over_tls(statement: dict[str, Any]) -> bool:
 class EmbeddedAws:
     """moto on 127.0.0.1:<free port>, Step Functions executing, IAM enforced once `enforce_iam()` is called."""
 
-    def __init__(self, lambda_invoker: LambdaInvoker | None = None, faults: FaultRegistry | None = None) -> None:
+    def __init__(
+        self,
+        lambda_invoker: LambdaInvoker | None = None,
+        faults: FaultRegistry | None = None,
+        region: str = DEFAULT_REGION,
+    ) -> None:
         self.lambda_invoker = lambda_invoker
+        #: Where the program's resources live and the operator's clients call: the deploy sets its stack's region.
+        self.region = region
         #: The faults injected into API calls (and, through the invoker's runtime, into Lambda invocations).
         self.faults = FaultRegistry() if faults is None else faults
         self.endpoint_url = ""
@@ -241,7 +249,7 @@ class EmbeddedAws:
             raise SandboxError("the embedded AWS is not started")
         return boto3.client(
             service,
-            region_name=REGION,
+            region_name=self.region,
             endpoint_url=self.endpoint_url,
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
@@ -260,7 +268,7 @@ class EmbeddedAws:
             # AWS services assume roles through the role's trust policy, not a caller's IAM policy: ask STS's
             # backend directly rather than sending a request that the operator's identity would sign.
             assumed = sts_backends[ACCOUNT_ID]["aws"].assume_role(
-                region_name=REGION,
+                region_name=self.region,
                 role_session_name="sandbox",
                 role_arn=role_arn,
                 policy="",
@@ -288,7 +296,7 @@ class EmbeddedAws:
     def _create_admin(self) -> Credentials:
         iam = boto3.client(
             "iam",
-            region_name=REGION,
+            region_name=self.region,
             endpoint_url=self.endpoint_url,
             aws_access_key_id="bootstrap",
             aws_secret_access_key="bootstrap",

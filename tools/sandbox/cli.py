@@ -212,7 +212,7 @@ def serve(args: argparse.Namespace, console: Console) -> int:
             _print_outputs(sandbox.outputs, console)
             console.print(f"embedded AWS:  {sandbox.aws.endpoint_url}")
             print(f"export AWS_ACCESS_KEY_ID={creds['AccessKeyId']} AWS_SECRET_ACCESS_KEY={creds['SecretAccessKey']} "
-                  f"AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
+                  f"AWS_DEFAULT_REGION={sandbox.aws.region} AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
             sys.stdout.flush()
             _wait(args.seconds)
             if args.fault:
@@ -224,7 +224,7 @@ def serve(args: argparse.Namespace, console: Console) -> int:
         console.print(f"embedded AWS:  {sandbox.aws.endpoint_url}")
         console.print("as the sandbox operator, in another shell:")
         print(f"export AWS_ACCESS_KEY_ID={creds['AccessKeyId']} AWS_SECRET_ACCESS_KEY={creds['SecretAccessKey']} "
-              f"AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
+              f"AWS_DEFAULT_REGION={sandbox.aws.region} AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
         console.print(f"python tools/start_download.py --api-url {sandbox.outputs['imageDownloaderApiUrl']} "
                       f"--base-url {images.url}/data/flags --paths ad/ad.gif ae/ae.gif")  # fmt: skip
         sys.stdout.flush()

@@ -14,7 +14,6 @@ import requests
 
 from tools.load_ddb import LoadError, read_list, write_list
 from tools.program import PROJECT_ROOT
-from tools.sandbox.aws import REGION
 from tools.sandbox.image_server import ImageServer
 from tools.sandbox.session import ExecutionReport, Sandbox
 from tools.start_download import signed_headers
@@ -140,7 +139,7 @@ def _start_through_the_api(sandbox: Sandbox, payload: Any) -> str:
     session = boto3.Session(
         aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"]
     )
-    response = requests.post(url, data=data, headers=signed_headers(url, data, session, REGION), timeout=30)
+    response = requests.post(url, data=data, headers=signed_headers(url, data, session, sandbox.aws.region), timeout=30)
     if response.status_code != 200:
         raise WorkflowInputError(f"the HTTP API answered {response.status_code}: {response.text}")
     return str(response.json()["executionArn"])
