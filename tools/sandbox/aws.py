@@ -66,6 +66,9 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
 - `moto.core.authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action`: every request passes it
   before moto runs the operation; an active API fault (`tools/sandbox/api_faults.py`) answers the request there
   with its service's own error, after the IAM check.
+- `sys.modules["moto.batch"]` (`deferred_imports.py`): moto's interpreter imports `moto.batch.utils`, whose package
+  `__init__` imports all of EC2 (about 1 s of CPU per sandbox start, getmoto/moto#2858); the package's `__init__`
+  runs on first use instead.
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 """
@@ -85,7 +88,15 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from tools.sandbox import access_denied, api_faults, backend_lookup, dynamodb, interpreter, lambda_limits
+from tools.sandbox import (
+    access_denied,
+    api_faults,
+    backend_lookup,
+    deferred_imports,
+    dynamodb,
+    interpreter,
+    lambda_limits,
+)
 from tools.sandbox.faults import FaultRegistry, LambdaServiceError
 from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
 
@@ -207,6 +218,7 @@ class EmbeddedAws:
         from moto.core import config as moto_config
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+        deferred_imports.install()  # before the interpreter's modules import moto.batch.utils
         user_config: dict[str, Any] = moto_config.default_user_config  # type: ignore[assignment]
         self._patch_dict(user_config["stepfunctions"], "execute_state_machine", True)
         self._patch_attr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", float("inf"))

@@ -153,7 +153,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
             "--program DIR to run a stack output's state machine of your own program"
         )
     payload, items = _json_or_file(args.input), _items(args.items)
-    overrides = {**workflow.sandbox_overrides, **parse_overrides(args.config)}
+    own_overrides = workflow.sandbox_overrides if args.program else workflow.run_overrides
+    overrides = {**own_overrides, **parse_overrides(args.config)}
     live = sys.stdout.isatty() and not args.json
     with _sandbox(args, overrides) as sandbox:
         if live:  # the execution watcher's live view: current state, a bar per Map, Lambda failures

@@ -40,6 +40,11 @@ class Workflow:
     #: Config the workflow needs in the sandbox (below any `--config` the user gives).
     sandbox_overrides: Mapping[str, str] = field(default_factory=dict)
 
+    @property
+    def run_overrides(self) -> dict[str, str]:
+        """Config to run it alone: its own overrides, and only this workflow deployed (a seventh of the deploy)."""
+        return {"workflows": self.name, **self.sandbox_overrides}
+
 
 def run_workflow(
     sandbox: Sandbox,
