@@ -1,6 +1,7 @@
 """What every component's args share, and the parts a team may bring: its own handler code or an existing function."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads these TypedDicts' annotations as types.
+import functools
 import inspect
 import os
 import re
@@ -81,7 +82,7 @@ class WorkflowOptions(TypedDict, total=False):
     """Tags added to every taggable resource the component creates."""
 
 
-class ArgError(pulumi.RunError, ValueError):
+class ArgProblem(pulumi.RunError):
     """A component arg is invalid; the message names the component, the arg and what is wrong or how to fix it.
 
     A `pulumi.RunError`, which `pulumi up` prints as one line, without a traceback; `SFN_PATTERNS_DEBUG=1` adds it."""
@@ -95,6 +96,16 @@ class ArgError(pulumi.RunError, ValueError):
         if not debugging() or self.__traceback__ is None:
             return line
         return "Traceback (most recent call last):\n" + "".join(traceback.format_tb(self.__traceback__)) + line
+
+
+class ArgError(ArgProblem, ValueError):
+    """An arg found invalid while the component is constructed, before any of its resources exists."""
+
+
+class ResolvedArgError(ArgProblem):
+    """An arg found invalid once its value resolved (another resource's output, checked in an apply). Not a
+    ValueError: Pulumi wraps a ValueError raised while it serializes a resource's inputs in "While processing
+    input" errors, which would bury this one line in a traceback."""
 
 
 def debugging() -> bool:
@@ -187,6 +198,10 @@ class Checker:
 
     def error(self, field: str, problem: str) -> ArgError:
         return ArgError(self.component, self.name, field, problem)
+
+    def resolved_error(self, field: str, problem: str) -> ResolvedArgError:
+        """The error for a value found invalid once it resolved, in an apply."""
+        return ResolvedArgError(self.component, self.name, field, problem)
 
     def given(self, field: str) -> bool:
         return self.args.get(field) is not None
@@ -318,18 +333,21 @@ class Checker:
                 raise self.error(field, f"{key!r} is not a variable name Lambda takes: letters, digits and _, "
                                  "starting with a letter")  # fmt: skip
             if isinstance(value, pulumi.Output) or inspect.isawaitable(value):
-                checked[key] = pulumi.Output.from_input(value).apply(
-                    lambda resolved, key=key: self._environment_value(f"{field}.{key}", resolved)
-                )
+                later = functools.partial(self._resolved, f"{field}.{key}")
+                checked[key] = pulumi.Output.from_input(value).apply(later)
             else:
                 checked[key] = self._environment_value(f"{field}.{key}", value)
         return checked
 
-    def _environment_value(self, field: str, value: Any) -> str:
+    def _resolved(self, field: str, value: Any) -> str:
+        return self._environment_value(field, value, later=True)
+
+    def _environment_value(self, field: str, value: Any, later: bool = False) -> str:
         if not isinstance(value, str):
-            shown = "true" if value is True else "false" if value is False else repr(value)
-            raise self.error(field, f"expected a string, got {shown}: Lambda's environment holds strings only; "
-                             f"give it as \"{shown}\"")  # fmt: skip
+            whole = whole_number(value)
+            shown = "true" if value is True else "false" if value is False else repr(value if whole is None else whole)
+            problem = f'expected a string, got {shown}: Lambda\'s environment holds strings only; give it as "{shown}"'
+            raise self.resolved_error(field, problem) if later else self.error(field, problem)
         return value
 
     def function_arn(self, field: str) -> pulumi.Output[str] | None:
@@ -346,13 +364,14 @@ class Checker:
         if value is None:
             return None
 
-        def checked(arn: Any) -> str:
+        def checked(arn: Any, later: bool = True) -> str:
             if not isinstance(arn, str) or not pattern.match(arn):
-                raise self.error(field, f"{arn!r} is not {what} ({example})")
+                problem = f"{arn!r} is not {what} ({example})"
+                raise self.resolved_error(field, problem) if later else self.error(field, problem)
             return arn
 
         if not isinstance(value, pulumi.Output) and not inspect.isawaitable(value):
-            checked(value)
+            checked(value, later=False)
         return pulumi.Output.from_input(value).apply(checked)
 
     def statements(self, field: str, statements: Any) -> Any:
