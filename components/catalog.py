@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import logging
 import re
 import sys
 from pathlib import Path
@@ -202,6 +203,8 @@ def serve(provider: CatalogProvider, args: list[str]) -> None:
     parser = argparse.ArgumentParser(description="the sfn-patterns component provider (a Pulumi plugin)")
     parser.add_argument("engine", help="the Pulumi engine's address")
     known, _ = parser.parse_known_args(args)
+    # As Pulumi's own Python runner does: after a refused Construct, asyncio would log the futures nobody read.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
 
     async def run() -> None:
         server = grpc.aio.server(options=_GRPC_CHANNEL_OPTIONS)

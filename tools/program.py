@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import runpy
 import sys
@@ -185,6 +186,9 @@ def run_program(
     def program() -> None:
         runpy.run_path(str(root / "__main__.py"), run_name="__main__")
 
+    # As Pulumi's own Python runner does: a failed apply leaves futures nobody reads, which asyncio would log, with
+    # their tracebacks, when they are collected; the error itself is raised here, once.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     with _in_program_folder(root):
         try:
             _sync_await(run_pulumi_func(program))

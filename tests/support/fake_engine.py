@@ -13,6 +13,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from concurrent import futures
@@ -146,6 +147,8 @@ class FakeEngine:
         resource_pb2_grpc.add_ResourceMonitorServicer_to_server(self.monitor, self.server)
         self.address = f"127.0.0.1:{self.server.add_insecure_port('127.0.0.1:0')}"
         self.process: subprocess.Popen[str] | None = None
+        # a file, not a pipe: a full pipe would stall the provider; closed when `running` ends
+        self.stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
         self.stub: provider_pb2_grpc.ResourceProviderStub | None = None
 
     @contextlib.contextmanager
@@ -156,13 +159,14 @@ class FakeEngine:
         environment = {**os.environ, "PULUMI_PROJECT": PROJECT}
         self.process = subprocess.Popen(
             [sys.executable, str(self.provider_entry), self.address],
-            cwd=self.program_folder, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=self.program_folder, env=environment, stdout=subprocess.PIPE, stderr=self.stderr, text=True,
         )  # fmt: skip
         try:
             assert self.process.stdout is not None
             port = self.process.stdout.readline().strip()
             if not port.isdigit():
-                raise RuntimeError(f"the provider did not start: {port!r} {self.process.communicate()[1][-2000:]}")
+                self.process.wait(timeout=30)
+                raise RuntimeError(f"the provider did not start: {port!r} {self.provider_errors()[-2000:]}")
             channel = grpc.insecure_channel(f"127.0.0.1:{port}")
             self.stub = provider_pb2_grpc.ResourceProviderStub(channel)
             yield self
@@ -170,6 +174,13 @@ class FakeEngine:
             self.process.terminate()
             self.process.communicate(timeout=10)
             self.server.stop(grace=None)
+            self.stderr.close()
+
+    def provider_errors(self) -> str:
+        """What the provider wrote to stderr so far (the engine shows a plugin's stderr to the user)."""
+        self.stderr.flush()
+        self.stderr.seek(0)
+        return self.stderr.read()
 
     def schema(self) -> str:
         assert self.stub is not None

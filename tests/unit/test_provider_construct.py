@@ -14,6 +14,7 @@ from typing import Any
 import grpc
 import pytest
 import yaml
+from pulumi.runtime.proto import engine_pb2
 
 from tests.support import inventory
 from tests.support.fake_engine import STACK_URN, ConstructRefused, FakeEngine, PropertyError
@@ -248,6 +249,8 @@ def test_an_environment_value_from_another_resource_is_checked_once_it_resolves(
         "workHandler.environment.TABLE": "expected a string, got 3: Lambda's environment holds strings only; "
         'give it as "3"'
     }
+    shown = [message for severity, message in engine.engine.logs if severity != engine_pb2.DEBUG]  # as `pulumi up`
+    assert "Traceback" not in engine.provider_errors() + "".join(shown)
     resolved["value"] = "scores-table"
     constructed = construct(engine, "TaskTracker", "late-ok", {"workHandler": spec})
     work = inventory.one([r for r in constructed.children if r.name == "late-ok-work-function"], "work function")
