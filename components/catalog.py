@@ -18,6 +18,7 @@ import pulumi
 from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.experimental.util import camel_case
 from pulumi.provider.server import ComponentInitError, ProviderServicer
+from pulumi.runtime import rpc
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
@@ -124,6 +125,9 @@ class CatalogProvider(ComponentProvider):
         """`value` as the component reads it: whole doubles as integers, a HandlerSpec's relative paths resolved."""
         if value is None:
             return value
+        if spec.get("plain") and (isinstance(value, pulumi.Output) or value == rpc.UNKNOWN):
+            raise self._refused(component, name, path, "is another resource's output, and this arg is read when the "
+                                "component is built: give it a value of its own")  # fmt: skip
         ref = spec.get("$ref", "")
         if ref.startswith("#/types/"):
             if not isinstance(value, dict):

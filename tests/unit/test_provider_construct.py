@@ -257,6 +257,15 @@ def test_an_environment_value_from_another_resource_is_checked_once_it_resolves(
     assert work.inputs["environment"]["variables"]["TABLE"] == "scores-table"
 
 
+def test_a_plain_arg_from_another_resources_output_is_refused_naming_it(engine: FakeEngine):
+    """maxConcurrency shapes the definition when the component is built: it cannot wait for another resource."""
+    later = {"4dabf18193072939515e22adb298388d": "d0e6a833031e9bbcd3f4e8bde6ca49a4", "value": 3,
+             "dependencies": ["urn:pulumi:dev::team-program::aws:dynamodb/table:Table::scores"]}  # fmt: skip
+    refusal = refused(engine, "MapFanOut", "later", {"maxConcurrency": later})
+    assert list(refusal.properties) == ["maxConcurrency"]
+    assert "is another resource's output" in refusal.properties["maxConcurrency"]
+
+
 def test_a_bad_component_name_is_refused_in_one_line(engine: FakeEngine):
     refusal = refused(engine, "MapFanOut", "nightly orders", {})
     assert "use letters, digits and -" in refusal.message and refusal.properties == {}
