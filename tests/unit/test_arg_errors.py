@@ -100,3 +100,19 @@ def test_a_programs_own_run_error_is_its_message_alone_in_the_sandbox_as_in_pulu
     assert isinstance(stopped.value.__cause__, pulumi.RunError)
     assert str(stopped.value) == str(stopped.value.__cause__) and "Traceback" not in str(stopped.value)
     assert "Missing required configuration variable 'sfn-patterns:teamBucket'" in str(stopped.value)
+
+
+def test_the_sandbox_command_prints_a_team_programs_arg_error_as_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    from tools.sandbox import cli
+
+    (tmp_path / "__main__.py").write_text(
+        HEADER + """MapFanOut("orders", {"item_source": "input", "max_concurrency": 41})\n"""
+    )
+    (tmp_path / "Pulumi.yaml").write_text("name: team-orders\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    assert cli.main(["preview", "--program", str(tmp_path)]) == cli.USAGE_ERROR
+    printed = capsys.readouterr()
+    assert "Traceback" not in printed.out + printed.err
+    assert "MapFanOut 'orders': max_concurrency: 41 is out of range; use 0..40" in printed.out.replace("\n", " ")
