@@ -221,7 +221,8 @@ def test_a_failure_that_cannot_be_recorded_fails_with_failure_not_recorded_namin
     assert (report.status, report.error) == ("FAILED", "FailureNotRecorded")
     cause = str(report.cause)
     assert cause.startswith("task raise-unrecorded (run at 1700000000) failed (Misbehaved: ")
-    assert "recording it FAILED failed too, so the task may still show STARTED: DynamoDB." in cause
+    assert "recording it FAILED failed too, so the task shows this run STARTED, or no row at all" in cause
+    assert "; start the task again (the starter begins a new run): DynamoDB." in cause
     assert "dynamodb:UpdateItem" in cause
     [run_row] = _runs(sandbox, "tasksTableName", "raise-unrecorded")
     assert run_row["Status"] == "STARTED", "what the task shows when its failure could not be recorded"
