@@ -246,3 +246,18 @@ def test_the_distributed_map_run_still_pops_its_items_and_ignores_the_tolerated_
     assert "input_items: list[json] = env.stack.pop()" in source
     assert "tolerated" not in source, "moto now checks tolerated failures: drop our patch"
     assert list(inspect.signature(DistributedIterationComponent._map_run).parameters) == ["self", "env", "eval_input"]
+
+
+def test_the_inline_map_worker_still_names_an_iterations_error_with_its_module_custom_error_name():
+    import pytest
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+
+    from tools.sandbox import interpreter
+
+    worker = importlib.import_module(interpreter.ITERATION_WORKER_MODULE)
+    assert worker.CustomErrorName is CustomErrorName, "patched outside the embedded AWS"
+    assert "error_name = CustomErrorName(error_name=error_name)" in inspect.getsource(worker.IterationWorker._eval_job)
+    with pytest.raises(ValueError, match=r"MUST NOT begin with the prefix 'States\.'"):
+        CustomErrorName("States.DataLimitExceeded")  # moto's bug: an iteration's States.* error became States.Runtime
+    assert interpreter.iteration_error_name("States.DataLimitExceeded").error_name == "States.DataLimitExceeded"
+    assert isinstance(interpreter.iteration_error_name("ItemsFailed"), CustomErrorName)
