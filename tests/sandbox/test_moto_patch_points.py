@@ -257,6 +257,11 @@ def test_the_inline_map_worker_still_names_an_iterations_error_with_its_module_c
     worker = importlib.import_module(interpreter.ITERATION_WORKER_MODULE)
     assert worker.CustomErrorName is CustomErrorName, "patched outside the embedded AWS"
     assert "error_name = CustomErrorName(error_name=error_name)" in inspect.getsource(worker.IterationWorker._eval_job)
+    branches = importlib.import_module(interpreter.BRANCHES_MODULE)
+    assert branches.CustomErrorName is CustomErrorName, "patched outside the embedded AWS"
+    assert "error_name=CustomErrorName(error_name=exit_error_name)" in inspect.getsource(
+        branches.BranchesDecl._eval_body
+    )
     with pytest.raises(ValueError, match=r"MUST NOT begin with the prefix 'States\.'"):
         CustomErrorName("States.DataLimitExceeded")  # moto's bug: an iteration's States.* error became States.Runtime
     assert interpreter.iteration_error_name("States.DataLimitExceeded").error_name == "States.DataLimitExceeded"

@@ -50,9 +50,10 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
 - `DistributedIterationComponent._map_run`: moto parses ToleratedFailureCount and ToleratedFailurePercentage but
   a failed child never fails the Map; AWS fails it with States.ExceedToleratedFailureThreshold beyond them (none
   set: at the first failure), and so do we. These six live in `tools/sandbox/interpreter.py`.
-- `CustomErrorName` of moto's inline Map worker (`iteration_worker`): it named an iteration's error with a custom
-  name, which refuses the `States.` prefix, so an iteration failing with States.DataLimitExceeded (an item's result
-  over 256 KiB) failed the execution with States.Runtime; AWS fails the Map with States.DataLimitExceeded, which
+- `CustomErrorName` of moto's inline Map worker (`iteration_worker`) and Parallel (`branches_decl`): they named an
+  iteration's or a branch's error with a custom name, which refuses the `States.` prefix, so an iteration failing
+  with States.DataLimitExceeded (an item's result over 256 KiB) failed the execution with States.Runtime; AWS fails
+  the Map (or the Parallel) with States.DataLimitExceeded, which
   States.ALL does not catch, and so do we (`interpreter.iteration_error_name`; the parser moto takes from
   LocalStack: localstack/localstack#10489).
 - `_authenticate_and_authorize_normal_action` of `DynamoHandler` and `LambdaResponse`: moto answers a denied call
