@@ -139,6 +139,10 @@ LEDGER: tuple[Limit, ...] = (
           "deduplication", True,
           f"{SERVICES}::test_a_fifo_queue_requires_a_message_group_and_a_deduplication_id_or_content_based_deduplication",
           "moto enforces it"),
+    Limit("SQS FIFO deduplication window", "5 minutes from the first send, whether or not it was consumed", False,
+          f"{GAPS}::test_a_fifo_deduplication_id_already_consumed_is_delivered_again",
+          "differs: moto drops only a duplicate of a message still on the queue; a rerun after its records were "
+          "consumed sends them again"),
     Limit("SQS queue policy", "evaluated with the caller's policies", False,
           f"{GAPS}::test_an_sqs_queue_policy_deny_is_not_enforced",
           "not enforced: moto evaluates identity policies only"),
