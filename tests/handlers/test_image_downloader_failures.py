@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.handlers import test_image_downloader_handlers as handler_tests
-from tests.handlers.test_image_downloader_handlers import FLAGS, LOCAL, Load, flags_event, object_keys, rows
+from tests.handlers.test_image_downloader_handlers import FLAGS, LOCAL, Load, flags_event, key_of, object_keys, rows
 from tools.sandbox.image_server import ImageServer, flag_gif
 
 # The handler tests' fixtures: the handlers loaded fresh with an environment, and moto's S3 and DynamoDB.
@@ -70,7 +70,7 @@ def test_images_not_started_by_the_deadline_are_out_of_time_and_never_requested(
 
     assert errors(result) == {"fault-slow-1.2/ae/ae.gif": "OutOfTime", "af/af.gif": "OutOfTime"}
     assert host.requests - before == 2, "af was never requested: no download starts after the deadline"
-    assert result["succeeded"] == 1 and object_keys(aws) == ["127.0.0.1/data/flags/fault-slow-1.2/ad/ad.gif"]
+    assert result["succeeded"] == 1 and object_keys(aws) == [key_of(f"{host.url}/data/flags/fault-slow-1.2/ad/ad.gif")]
 
 
 def test_a_retry_after_longer_than_the_bound_fails_that_image_and_the_batch_goes_on(
@@ -110,7 +110,7 @@ def test_a_connection_cut_mid_body_is_an_incomplete_body_and_stores_nothing_of_i
     result = run(load(**LOCAL), host, ["fault-cut/ad/ad.gif", "ae/ae.gif"], concur=1)
 
     assert errors(result) == {"fault-cut/ad/ad.gif": "IncompleteBody"}
-    assert object_keys(aws) == ["127.0.0.1/data/flags/ae/ae.gif"] and len(rows(aws)) == 1
+    assert object_keys(aws) == [key_of(f"{host.url}/data/flags/ae/ae.gif")] and len(rows(aws)) == 1
 
 
 def test_a_host_sending_more_than_it_declared_is_read_only_to_the_declared_length(
@@ -122,9 +122,10 @@ def test_a_host_sending_more_than_it_declared_is_read_only_to_the_declared_lengt
 
     stored = {key: aws.s3.get_object(Bucket="images", Key=key)["Body"].read() for key in object_keys(aws)}
     assert result["succeeded"] == 3
-    assert stored["127.0.0.1/data/flags/fault-overlong/ad/ad.gif"] == flag_gif("ad")[: len(flag_gif("ad")) // 2]
-    assert stored["127.0.0.1/data/flags/ae/ae.gif"] == flag_gif("ae")
-    assert stored["127.0.0.1/data/flags/af/af.gif"] == flag_gif("af")
+    key = key_of(f"{host.url}/data/flags/fault-overlong/ad/ad.gif")
+    assert stored[key] == flag_gif("ad")[: len(flag_gif("ad")) // 2]
+    assert stored[key_of(f"{host.url}/data/flags/ae/ae.gif")] == flag_gif("ae")
+    assert stored[key_of(f"{host.url}/data/flags/af/af.gif")] == flag_gif("af")
 
 
 def test_a_rerun_fetches_only_what_is_missing_and_leaves_what_was_stored_untouched(

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -146,6 +147,12 @@ def serve_flags(server: HTTPServer, paths: list[str], missing: tuple[str, ...] =
 def hits(server: HTTPServer, path: str) -> int:
     """Requests the server answered for `path` (a slow handler of an earlier test may still log after a clear)."""
     return sum(1 for request, _ in server.log if request.path == path)
+
+
+def key_of(url: str) -> str:
+    """The object key of a local http URL: `http_<host>_<port>/<path>` (an https URL on port 443 keeps `host/path`)."""
+    parts = urlsplit(url)
+    return f"http_{parts.hostname}_{parts.port}{parts.path}"
 
 
 def object_keys(aws: SimpleNamespace) -> list[str]:
@@ -347,13 +354,22 @@ def test_a_batch_of_flags_lands_in_the_bucket_and_the_url_table(
     with caplog.at_level(logging.INFO):
         result = handlers.download.handler(flags_event(base_url, FLAGS[:3], 3), None)
 
-    assert result == {"succeeded": 3, "failed": 0, "alreadyStored": 0, "bytes": 3 * len(TINY_GIF), "failures": []}
-    assert sorted(object_keys(aws)) == [f"127.0.0.1/data/flags/{path}" for path in FLAGS[:3]]
-    stored = aws.s3.get_object(Bucket=BUCKET, Key="127.0.0.1/data/flags/ad/ad.gif")
+    assert result == {
+        "succeeded": 3,
+        "failed": 0,
+        "alreadyStored": 0,
+        "bytes": 3 * len(TINY_GIF),
+        "failures": [],
+        "unrecorded": 0,
+        "unrecordedUrls": [],
+    }
+    assert sorted(object_keys(aws)) == [key_of(f"{base_url}/{path}") for path in FLAGS[:3]]
+    assert key_of(base_url).startswith("http_127.0.0.1_")
+    stored = aws.s3.get_object(Bucket=BUCKET, Key=key_of(f"{base_url}/ad/ad.gif"))
     assert stored["Body"].read() == TINY_GIF
     assert stored["ContentType"] == "image/gif" and stored["ServerSideEncryption"] == "AES256"
     row = rows(aws)[f"{base_url}/ad/ad.gif"]
-    assert row["key"] == {"S": "127.0.0.1/data/flags/ad/ad.gif"} and row["bytes"] == {"N": str(len(TINY_GIF))}
+    assert row["key"] == {"S": key_of(f"{base_url}/ad/ad.gif")} and row["bytes"] == {"N": str(len(TINY_GIF))}
     assert row["contentType"] == {"S": "image/gif"} and row["downloadedAt"]["S"].endswith("+00:00")
     url_lines = [json.loads(r.message) for r in caplog.records if r.message.startswith('{"url"')]
     assert sorted(line["url"] for line in url_lines) == [f"{base_url}/{path}" for path in FLAGS[:3]]
@@ -373,7 +389,7 @@ def test_404_is_not_found_and_leaves_no_object_and_no_row(load: Load, server: HT
         "bytes": 0,
         "error": "NotFound",
     }
-    assert object_keys(aws) == ["127.0.0.1/data/flags/ad/ad.gif"]
+    assert object_keys(aws) == [key_of(f"{base_url}/ad/ad.gif")]
     assert list(rows(aws)) == [f"{base_url}/ad/ad.gif"]  # rows for successes only
 
 
@@ -439,7 +455,7 @@ def test_a_response_left_unread_never_leaves_its_bytes_for_the_next_request(load
 
     assert (result["succeeded"], result["failed"]) == (3, 2)
     assert {failure["error"] for failure in result["failures"]} == {"NotFound"}
-    stored = aws.s3.get_object(Bucket=BUCKET, Key="127.0.0.1/flags/ae/ae.gif")["Body"].read()
+    stored = aws.s3.get_object(Bucket=BUCKET, Key=key_of(f"{host.url}/flags/ae/ae.gif"))["Body"].read()
     assert stored == flag_gif("ae")
 
 
@@ -465,7 +481,7 @@ def test_a_500_then_200_is_retried_and_stored(load: Load, server: HTTPServer, aw
 
     result = handlers.download.handler(flags_event(server.url_for("/"), ["flaky.gif"]), None)
 
-    assert result["succeeded"] == 1 and hits(server, "/flaky.gif") == 2 and object_keys(aws) == ["127.0.0.1/flaky.gif"]
+    assert result["succeeded"] == 1 and hits(server, "/flaky.gif") == 2 and object_keys(aws) == [key_of(server.url_for("/flaky.gif"))]
 
 
 def test_a_429_waits_for_retry_after_then_succeeds(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
@@ -617,7 +633,7 @@ def test_a_host_rebound_to_loopback_after_the_check_is_refused_at_connect(
 ) -> None:
     handlers = load()
     server.expect_request("/a.gif").respond_with_handler(gif_response)
-    monkeypatch.setattr(handlers.ssrf, "resolve", lambda host, port: ["93.184.216.34"])  # the guard's lookup
+    monkeypatch.setattr(handlers.ssrf, "resolve", lambda host, port, timeout=None: ["93.184.216.34"])  # the guard's lookup
 
     with fake_dns({"images.example": ["127.0.0.1"]}):  # the connection's lookup
         result = handlers.download.handler(flags_event(f"http://images.example:{server.port}", ["a.gif"]), None)
@@ -647,7 +663,7 @@ def test_same_host_redirects_are_followed_up_to_three(
 
     result = handlers.download.handler(flags_event(base_url, ["0.gif"]), None)
 
-    assert result["succeeded"] == 1 and object_keys(aws) == ["images.example/0.gif"]  # keyed by the URL asked for
+    assert result["succeeded"] == 1 and object_keys(aws) == [key_of(f"{base_url}/0.gif")]  # the URL asked for
 
 
 def test_a_fourth_redirect_is_refused(
@@ -833,17 +849,18 @@ def test_the_row_writer_writes_each_25_rows_while_the_batch_goes_on_and_the_rest
     assert [request["PutRequest"]["Item"] for call in client.calls for request in call[TABLE]] == items
 
 
-def test_the_row_writer_raises_the_first_write_error_on_leaving_and_still_writes_the_other_chunks(load: Load) -> None:
+def test_the_row_writer_names_the_rows_dynamodb_kept_refusing_and_still_writes_the_other_chunks(load: Load) -> None:
+    """Issue 22: rows refused for good no longer fail the batch (its images are stored): they are named apart."""
     handlers = load()
     client = StubDynamoDB(unprocessed_calls=handlers.records.WRITE_ATTEMPTS)  # the first chunk never goes in
 
-    writer = handlers.records.RowWriter(TABLE, lambda: client, sleep=lambda seconds: None)
-    with pytest.raises(handlers.errors.RowsNotWritten, match="1 rows of urls"), writer:
+    with handlers.records.RowWriter(TABLE, lambda: client, sleep=lambda seconds: None) as writer:
         for item in _rows(handlers.records, 30):
             writer.add(item)
 
     assert len(client.calls) == handlers.records.WRITE_ATTEMPTS + 1, "the second chunk was written all the same"
     assert len(client.calls[-1][TABLE]) == 5
+    assert writer.unrecorded == ["https://h.example/24.gif"] and "1 rows of urls" in str(writer.write_error)
 
 
 def test_the_row_writer_writes_what_it_holds_when_the_batch_fails_and_lets_that_error_through(load: Load) -> None:
@@ -939,6 +956,7 @@ def test_consolidate_words_the_seeds_failure_message(load: Load) -> None:
         "allSucceeded": False,
         "succeeded": 8,
         "failed": 3,
+        "unrecorded": 0,
         "alreadyStored": 0,
         "bytes": 8 * 43,
         "failedUrls": [f"{FLAGS_URL}/zz/zz.gif", f"{FLAGS_URL}/zy/zy.gif", f"{FLAGS_URL}/zx/zx.gif"],
@@ -1092,7 +1110,7 @@ def test_an_s3_failure_fails_the_batch_but_the_images_stored_keep_their_rows(
     handlers = load(**LOCAL)
     base_url = serve_flags(server, FLAGS[:4])
     real_s3 = handlers.clients.s3()
-    refused = "127.0.0.1/data/flags/ae/ae.gif"
+    refused = key_of(f"{base_url}/ae/ae.gif")
 
     class RefusingS3:
         def put_object(self, **kwargs: Any) -> Any:
