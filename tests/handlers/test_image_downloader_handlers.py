@@ -481,7 +481,11 @@ def test_a_500_then_200_is_retried_and_stored(load: Load, server: HTTPServer, aw
 
     result = handlers.download.handler(flags_event(server.url_for("/"), ["flaky.gif"]), None)
 
-    assert result["succeeded"] == 1 and hits(server, "/flaky.gif") == 2 and object_keys(aws) == [key_of(server.url_for("/flaky.gif"))]
+    assert (
+        result["succeeded"] == 1
+        and hits(server, "/flaky.gif") == 2
+        and object_keys(aws) == [key_of(server.url_for("/flaky.gif"))]
+    )
 
 
 def test_a_429_waits_for_retry_after_then_succeeds(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
@@ -633,7 +637,9 @@ def test_a_host_rebound_to_loopback_after_the_check_is_refused_at_connect(
 ) -> None:
     handlers = load()
     server.expect_request("/a.gif").respond_with_handler(gif_response)
-    monkeypatch.setattr(handlers.ssrf, "resolve", lambda host, port, timeout=None: ["93.184.216.34"])  # the guard's lookup
+    monkeypatch.setattr(
+        handlers.ssrf, "resolve", lambda host, port, timeout=None: ["93.184.216.34"]
+    )  # the guard's lookup
 
     with fake_dns({"images.example": ["127.0.0.1"]}):  # the connection's lookup
         result = handlers.download.handler(flags_event(f"http://images.example:{server.port}", ["a.gif"]), None)
