@@ -319,6 +319,38 @@ def test_batch_rejects_a_lambda_concur_outside_1_to_32(load: Load, value: Any) -
         handlers.batch.handler(flags_event("https://h.example", ["a.gif"], value), None)
 
 
+@pytest.mark.parametrize(
+    ("base_url", "allowed"),
+    [
+        ("https://images.example.com/flags", True),
+        ("https://images.example.com:443/flags", True),
+        ("http://images.example.com/flags", True),
+        ("https://images.example.com:8443/flags", False),
+        ("http://images.example.com:8080/flags", False),
+        ("https://cdn.example.com:8443/flags", True),
+        ("https://cdn.example.com/flags", False),
+        ("http://cdn.example.com:8443/flags", True),
+    ],
+)
+def test_allowed_hosts_take_the_port_into_account(load: Load, base_url: str, allowed: bool) -> None:
+    """Issue 22, point 9: `name` allows the scheme's default port only, `name:port` that port only."""
+    handlers = load(ALLOWED_HOSTS="images.example.com, cdn.example.com:8443", ALLOW_INSECURE_HTTP="true")
+    event = flags_event(base_url, FLAGS[:1])
+
+    if allowed:
+        assert handlers.batch.handler(event, None)["total"] == 1
+    else:
+        with pytest.raises(handlers.errors.InvalidInput, match=r"^baseUrl: host .* is not one of ALLOWED_HOSTS"):
+            handlers.batch.handler(event, None)
+
+
+@pytest.mark.parametrize("entry", ["h.example:", "h.example:0", "h.example:x", ":443", "h.example:70000"])
+def test_an_allowed_host_whose_port_is_not_one_names_the_variable(load: Load, entry: str) -> None:
+    handlers = load()
+    with pytest.raises(handlers.errors.InvalidSetting, match=r"^ALLOWED_HOSTS: "):
+        handlers.settings.load({"ALLOWED_HOSTS": entry})
+
+
 def test_allowed_hosts_admit_their_hosts(load: Load) -> None:
     handlers = load(ALLOWED_HOSTS="www.fluentpython.com, images.example.com")
 
@@ -557,6 +589,47 @@ def test_a_closed_port_is_a_connection_error(load: Load, aws: SimpleNamespace) -
 # download: what is refused
 
 
+GIF, PNG, JPEG = TINY_GIF, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", b"\xff\xd8\xff\xe0\0\x10JFIF\0"
+WEBP, AVIF = b"RIFF\x24\0\0\0WEBPVP8 ", b"\0\0\0\x1cftypavif\0\0\0\0"
+SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>'
+HTML = b"<!DOCTYPE html><html><body>moved</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "error"),
+    [
+        ("image/gif", GIF, None), ("image/png", PNG, None), ("image/jpeg", JPEG, None), ("image/webp", WEBP, None),
+        ("image/avif", AVIF, None), ("image/svg+xml; charset=utf-8", SVG, None), ("image/gif", HTML, "ContentMismatch"),
+        ("image/png", GIF, "ContentMismatch"), ("image/jpeg", PNG, "ContentMismatch"),
+        ("image/svg+xml", HTML, "ContentMismatch"), ("image/gif", b"", "EmptyBody"),
+        ("image/x-unheard-of", GIF, "NotAnImage"),
+    ],
+)  # fmt: skip
+def test_an_image_is_stored_only_when_its_first_bytes_are_the_type_it_claims(
+    load: Load, server: HTTPServer, aws: SimpleNamespace, content_type: str, body: bytes, error: str | None
+) -> None:
+    handlers = load(**LOCAL)
+    server.expect_request("/image").respond_with_data(body, content_type=content_type)
+
+    result = handlers.download.handler(flags_event(server.url_for("/"), ["image"]), None)
+
+    if error is None:
+        assert result["succeeded"] == 1 and len(object_keys(aws)) == 1
+    else:
+        assert only_failure(result)["error"] == error and object_keys(aws) == [] and rows(aws) == {}
+
+
+def test_a_streamed_page_sent_as_a_gif_never_reaches_s3(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
+    handlers = load(**LOCAL)
+    page = iter([HTML, b"<p>" * 10_000])  # chunked: no Content-Length, so the body streams to S3 as it is read
+    server.expect_request("/page.gif").respond_with_response(Response(page, content_type="image/gif"))
+
+    result = handlers.download.handler(flags_event(server.url_for("/"), ["page.gif"]), None)
+
+    assert only_failure(result)["error"] == "ContentMismatch" and object_keys(aws) == []
+    assert aws.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
+
+
 def test_a_page_is_not_an_image(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
     handlers = load(**LOCAL)
     server.expect_request("/index.html").respond_with_data("<html></html>", content_type="text/html")
@@ -690,8 +763,14 @@ def test_a_fourth_redirect_is_refused(
 
 @pytest.mark.parametrize(
     "location",
-    ["http://other.example/a.gif", "http://127.0.0.1:{port}/a.gif", "http://169.254.169.254/latest/meta-data/"],
-    ids=["other-host", "loopback", "instance-metadata"],
+    [
+        "http://other.example/a.gif",
+        "http://127.0.0.1:{port}/a.gif",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://images.example:{other_port}/a.gif",
+        "https://images.example:{port}/a.gif",
+    ],
+    ids=["other-host", "loopback", "instance-metadata", "other-port", "other-scheme"],
 )
 def test_a_redirect_off_the_host_is_refused(
     public_images_host: tuple[SimpleNamespace, dict[str, list[str]], str],
@@ -701,13 +780,33 @@ def test_a_redirect_off_the_host_is_refused(
 ) -> None:
     handlers, _, base_url = public_images_host
     server.expect_request("/a.gif").respond_with_data(
-        "", status=302, headers={"Location": location.format(port=server.port)}
+        "", status=302, headers={"Location": location.format(port=server.port, other_port=server.port + 1)}
     )
 
     result = handlers.download.handler(flags_event(base_url, ["a.gif"]), None)
 
     failure = only_failure(result)
     assert (failure["error"], failure["statusCode"]) == ("RedirectRefused", 302) and hits(server, "/a.gif") == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "hop", "allowed"),
+    [
+        ("http://h.example/a.gif", "https://h.example/a.gif", True),
+        ("http://h.example:80/a.gif", "https://h.example:443/a.gif", True),
+        ("https://h.example/a.gif", "http://h.example/a.gif", False),
+        ("http://h.example:8080/a.gif", "https://h.example/a.gif", False),
+        ("https://h.example:8443/a.gif", "https://h.example:8443/b.gif", True),
+        ("https://h.example:8443/a.gif", "https://h.example/b.gif", False),
+        ("https://h.example/a.gif", "https://h.example:8443/b.gif", False),
+    ],
+)
+def test_a_redirect_stays_on_the_scheme_host_and_port_but_may_upgrade_to_https(
+    load: Load, first: str, hop: str, allowed: bool
+) -> None:
+    fetch = load().fetch
+
+    assert fetch.same_host(fetch.origin(hop), fetch.origin(first)) is allowed
 
 
 def test_every_redirect_hop_is_resolved_and_checked_again(
@@ -759,6 +858,35 @@ def test_unsafe_characters_are_replaced_and_distinct_urls_keep_distinct_keys(loa
     assert underscored == "h.example/a_b.gif"
     assert spaced.startswith("h.example/a_b-") and spaced.endswith(".gif") and spaced != underscored
     assert keys.object_key("https://h.example/a.php?id=3") != keys.object_key("https://h.example/a.php?id=4")
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://h.example/a/b.gif", "h.example/a/b.gif"),
+        ("https://h.example:443/a/b.gif", "h.example/a/b.gif"),
+        ("https://h.example:8443/a/b.gif", "https_h.example_8443/a/b.gif"),
+        ("http://h.example/a/b.gif", "http_h.example_80/a/b.gif"),
+        ("http://h.example:8080/a/b.gif", "http_h.example_8080/a/b.gif"),
+        ("http://127.0.0.1:8080/a/b.gif", "http_127.0.0.1_8080/a/b.gif"),
+    ],
+)
+def test_keys_tell_scheme_and_port_apart_and_keep_todays_key_for_https_on_its_default_port(
+    load: Load, url: str, key: str
+) -> None:
+    """Issue 22, point 1: keys were host + path, so two ports (or schemes) of one host shared an object."""
+    assert load().keys.object_key(url) == key
+
+
+def test_distinct_scheme_host_port_path_or_query_give_distinct_keys(load: Load) -> None:
+    keys = load().keys
+    urls = [
+        "https://h.example/a.gif", "http://h.example/a.gif", "https://h.example:8443/a.gif",
+        "http://h.example:8443/a.gif", "https://g.example/a.gif", "https://h.example/b.gif",
+        "https://h.example/a.gif?v=2", "https://[::1]:8443/a.gif", "https://[::2]:8443/a.gif",
+    ]  # fmt: skip
+
+    assert len({keys.object_key(url) for url in urls}) == len(urls)
 
 
 @hypothesis_settings(max_examples=300, deadline=None)
