@@ -189,5 +189,5 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     results = [result.settled() for result in started]
     unrecorded = [url for url in rows.unrecorded if url in {result.url for result in results if not result.error}]
     if unrecorded:
-        logger.warning(json.dumps({"unrecorded": len(unrecorded), "error": rows.write_error}))
+        logger.warning(json.dumps({"unrecorded": len(unrecorded), "error": rows.write_error, "urls": unrecorded}))
     return summary(results, SETTINGS.failure_sample, len(stored), unrecorded)

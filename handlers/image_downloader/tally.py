@@ -178,10 +178,11 @@ def _unrecorded_lines(tally: Tally, limit: int, cap: int) -> list[str]:
     return lines
 
 
-def _listing(tally: Tally, limit: int, cap: int, more: str) -> str:
+def _listing(tally: Tally, limit: int, cap: int, more: str, unrecorded_cap: int | None = None) -> str:
     """The headline, then one line per failure (at most `cap`) while they fit in `limit` bytes; `more` says where
-    the rest are when the list is cut short. Images stored without their row follow, apart (a tenth of `limit`)."""
-    tail = _unrecorded_lines(tally, limit // 10, cap)
+    the rest are when the list is cut short. Images stored without their row follow, apart (at most
+    `unrecorded_cap`, default `cap`, within a tenth of `limit`)."""
+    tail = _unrecorded_lines(tally, limit // 10, cap if unrecorded_cap is None else unrecorded_cap)
     lines = [headline(tally)]
     size = len(lines[0].encode()) + len(more.encode()) + 200 + sum(len(line.encode()) + 1 for line in tail)
     listed = 0
@@ -206,7 +207,7 @@ def _rest(tally: Tally, failures_object: str | None, elsewhere: str) -> str:
 def notification(tally: Tally, failures_object: str | None) -> str:
     """The SNS text: every failure, or (too many for one message) as many as fit and the object holding them all."""
     more = _rest(tally, failures_object, "the download function logs every URL")
-    return _listing(tally, MAX_NOTIFICATION_BYTES, len(tally.failures), more)
+    return _listing(tally, MAX_NOTIFICATION_BYTES, len(tally.failures), more, len(tally.unrecorded_urls))
 
 
 def fits_one_notification(tally: Tally) -> bool:

@@ -195,19 +195,6 @@ def test_a_request_file_whose_read_is_throttled_ends_downloads_incomplete_and_do
     assert len(notifications(fresh)) == 1 and stored_images(fresh) == []
 
 
-def test_downloads_incomplete_says_so_when_the_failures_topic_could_not_be_notified_either(fresh: Sandbox):
-    """Issue 22, point 6: as DownloadsFailed's cause does."""
-    fresh.inject(Fault.crash(CONSOLIDATE, how="exit"))
-    fresh.inject(Fault.api("sns:Publish"))
-
-    result = run(fresh, FIRST)
-
-    assert (result.report.status, result.report.error) == ("FAILED", "DownloadsIncomplete")
-    first, last = result.cause.splitlines()
-    assert first.startswith("Image downloads did not complete: Consolidate failed with Runtime.ExitError")
-    assert last.startswith("(The failures topic could not be notified: ") and result.notifications == []
-
-
 def test_start_execution_throttled_behind_the_api_refuses_the_post_and_starts_nothing(fresh: Sandbox):
     machine = fresh.outputs["imageDownloaderStateMachineArn"]
     before = fresh.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]

@@ -366,3 +366,18 @@ def test_an_empty_body_or_a_page_sent_as_a_gif_is_a_named_failure_and_stores_not
 
     assert errors(result) == {f"{fault}/ad/ad.gif": error} and result["succeeded"] == 1
     assert object_keys(aws) == [key_of(f"{host.url}/data/flags/ae/ae.gif")] and len(rows(aws)) == 1
+
+
+def test_the_notification_lists_every_unrecorded_image_and_the_cause_the_first_few(load: Load) -> None:
+    consolidate = load(FAILED_URL_CAP="2").consolidate
+    urls = [f"https://h.example/{index}.gif" for index in range(5)]
+    result = {"succeeded": 6, "failed": 1, "bytes": 0, "unrecorded": 5, "unrecordedUrls": urls,
+              "failures": [{"url": "https://h.example/zz.gif", "error": "NotFound"}]}  # fmt: skip
+
+    report = consolidate.handler({"results": [result]}, None)
+
+    assert report["message"].splitlines()[0] == "1 of 7 images failed to download."
+    assert [line for line in report["notification"].splitlines() if line.startswith("NotRecorded: ")] == [
+        f"NotRecorded: {url}" for url in urls
+    ]
+    assert report["message"].splitlines()[-1] == "(Listed 2 of 5; the download function logs every URL.)"
