@@ -56,6 +56,11 @@ class Watchdog:
             elif not self._done:
                 self._sockets.append(sock)
 
+    def forget(self, sock: socket.socket | None) -> None:
+        """The socket goes back to the pool: another download may take it, so this deadline no longer binds it."""
+        with self._lock:
+            self._sockets = [watched for watched in self._sockets if watched is not sock]
+
     def _expire(self) -> None:
         with self._lock:
             if self._done:
@@ -86,6 +91,21 @@ def _watch(sock: socket.socket | None) -> None:
     watchdog: Watchdog | None = getattr(_current, "watchdog", None)
     if watchdog is not None:
         watchdog.watch(sock)
+
+
+def _forget(sock: socket.socket | None) -> None:
+    watchdog: Watchdog | None = getattr(_current, "watchdog", None)
+    if watchdog is not None and sock is not None:
+        watchdog.forget(sock)
+
+
+class WatchedPoolMixin:
+    """A pool that takes a connection out of its download's watch as it takes it back (urllib3 hands a connection
+    back on the reading thread, as soon as its body is read to the end)."""
+
+    def _put_conn(self, conn: Any) -> None:
+        _forget(getattr(conn, "sock", None))
+        super()._put_conn(conn)  # type: ignore[misc]
 
 
 def _connect_time_left(timeout: Any) -> float | None:
@@ -148,21 +168,21 @@ class OpenHTTPSConnection(BoundedConnectionMixin, HTTPSConnection):
     guarded = False
 
 
-class GuardedHTTPConnectionPool(HTTPConnectionPool):
+class GuardedHTTPConnectionPool(WatchedPoolMixin, HTTPConnectionPool):
     ConnectionCls = BoundedHTTPConnection
 
 
-class GuardedHTTPSConnectionPool(HTTPSConnectionPool):
+class GuardedHTTPSConnectionPool(WatchedPoolMixin, HTTPSConnectionPool):
     ConnectionCls = BoundedHTTPSConnection
 
 
-class OpenHTTPConnectionPool(HTTPConnectionPool):
+class OpenHTTPConnectionPool(WatchedPoolMixin, HTTPConnectionPool):
     """For the sandbox's 127.0.0.1 image server only (`allowPrivateHosts`): no SSRF check, the same bounds."""
 
     ConnectionCls = OpenHTTPConnection
 
 
-class OpenHTTPSConnectionPool(HTTPSConnectionPool):
+class OpenHTTPSConnectionPool(WatchedPoolMixin, HTTPSConnectionPool):
     ConnectionCls = OpenHTTPSConnection
 
 

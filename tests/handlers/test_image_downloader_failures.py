@@ -381,3 +381,20 @@ def test_the_notification_lists_every_unrecorded_image_and_the_cause_the_first_f
         f"NotRecorded: {url}" for url in urls
     ]
     assert report["message"].splitlines()[-1] == "(Listed 2 of 5; the download function logs every URL.)"
+
+
+def test_the_watchdog_shuts_a_watched_socket_at_the_deadline_but_not_one_handed_back_to_the_pool(load: Load) -> None:
+    """A connection goes back to the pool as soon as its body is read: another download may be using it when the
+    first one's deadline passes (waiting for an upload slot, say), so the pool takes it out of the watch."""
+    web = load().web
+    watched, watched_peer = socket.socketpair()
+    pooled, pooled_peer = socket.socketpair()
+    with watched, watched_peer, pooled, pooled_peer, web.Watchdog(time.monotonic() + 0.1) as watchdog:
+        web._watch(watched)
+        web._watch(pooled)
+        web._forget(pooled)
+        time.sleep(0.2)
+
+        assert watchdog.expired and watched.recv(1) == b"", "shut down: a blocked read returns at once"
+        pooled_peer.sendall(b"x")
+        assert pooled.recv(1) == b"x", "the pooled connection is another download's now"

@@ -595,28 +595,38 @@ SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>'
 HTML = b"<!DOCTYPE html><html><body>moved</body></html>"
 
 
-@pytest.mark.parametrize(
-    ("content_type", "body", "error"),
-    [
-        ("image/gif", GIF, None), ("image/png", PNG, None), ("image/jpeg", JPEG, None), ("image/webp", WEBP, None),
-        ("image/avif", AVIF, None), ("image/svg+xml; charset=utf-8", SVG, None), ("image/gif", HTML, "ContentMismatch"),
-        ("image/png", GIF, "ContentMismatch"), ("image/jpeg", PNG, "ContentMismatch"),
-        ("image/svg+xml", HTML, "ContentMismatch"), ("image/gif", b"", "EmptyBody"),
-        ("image/x-unheard-of", GIF, "NotAnImage"),
-    ],
-)  # fmt: skip
-def test_an_image_is_stored_only_when_its_first_bytes_are_the_type_it_claims(
-    load: Load, server: HTTPServer, aws: SimpleNamespace, content_type: str, body: bytes, error: str | None
+#: (Content-Type, first bytes, the failure they are, or None for an image stored).
+SNIFFED = [
+    ("image/gif", GIF, None), ("image/png", PNG, None), ("image/jpeg", JPEG, None), ("image/webp", WEBP, None),
+    ("image/avif", AVIF, None), ("image/svg+xml; charset=utf-8", SVG, None), ("image/gif", HTML, "ContentMismatch"),
+    ("image/png", GIF, "ContentMismatch"), ("image/jpeg", PNG, "ContentMismatch"),
+    ("image/svg+xml", HTML, "ContentMismatch"), ("image/gif", b"", "EmptyBody"),
+]  # fmt: skip
+
+
+def test_an_image_is_accepted_only_when_its_first_bytes_are_the_type_it_claims(load: Load) -> None:
+    handlers = load()
+    outcomes = []
+    for content_type, body, _ in SNIFFED:
+        try:
+            handlers.image_types.check_content(content_type, body[: handlers.image_types.SNIFF_BYTES])
+            outcomes.append(None)
+        except handlers.errors.DownloadFailed as failure:
+            outcomes.append(failure.error)
+
+    assert outcomes == [error for _, _, error in SNIFFED]
+    assert not handlers.image_types.accepted("image/x-unheard-of") and handlers.image_types.accepted("IMAGE/GIF")
+
+
+def test_a_small_page_sent_as_a_png_is_a_content_mismatch_and_stores_nothing(
+    load: Load, server: HTTPServer, aws: SimpleNamespace
 ) -> None:
     handlers = load(**LOCAL)
-    server.expect_request("/image").respond_with_data(body, content_type=content_type)
+    server.expect_request("/page.png").respond_with_data(HTML, content_type="image/png")
 
-    result = handlers.download.handler(flags_event(server.url_for("/"), ["image"]), None)
+    result = handlers.download.handler(flags_event(server.url_for("/"), ["page.png"]), None)
 
-    if error is None:
-        assert result["succeeded"] == 1 and len(object_keys(aws)) == 1
-    else:
-        assert only_failure(result)["error"] == error and object_keys(aws) == [] and rows(aws) == {}
+    assert only_failure(result)["error"] == "ContentMismatch" and object_keys(aws) == [] and rows(aws) == {}
 
 
 def test_a_streamed_page_sent_as_a_gif_never_reaches_s3(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
