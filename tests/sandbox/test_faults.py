@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError
 from tests.support.embedded import TRUST_POLICY, create_state_machine, policy, wait
 from tools.sandbox import cli
 from tools.sandbox.aws import EmbeddedAws
-from tools.sandbox.faults import Fault, FaultRegistry, LambdaServiceError, parse_spec
+from tools.sandbox.faults import Fault, FaultRegistry, LambdaServiceError, operations, parse_spec
 from tools.sandbox.lambda_runtime import FunctionSpec, LambdaRuntime
 from tools.sandbox.scenarios import PROCESS_ITERATION_FUNCTION
 from tools.sandbox.session import Sandbox, UnknownFaultTarget
@@ -149,6 +150,10 @@ def failed_tasks(aws: EmbeddedAws, execution_arn: str) -> list[tuple[str, str]]:
 
 # --- the API: building faults, counting them ------------------------------------------------------------------
 
+#: The actions the API-fault tests below call (API_CALLS is defined with them).
+API_CALLS_NAMES = ["s3:PutObject", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "sqs:SendMessage", "sns:Publish",
+                   "states:StartExecution", "lambda:Invoke"]  # fmt: skip
+
 
 @pytest.mark.parametrize(
     ("build", "problem"),
@@ -160,11 +165,43 @@ def failed_tasks(aws: EmbeddedAws, execution_arn: str) -> list[tuple[str, str]]:
         (lambda: Fault.api("ec2:RunInstances"), "the service must be one of"),
         (lambda: Fault.api("s3:PutObject", fraction=1.5), "fraction must be in (0, 1]"),
         (lambda: Fault.error("", "ValueError"), "needs a function name"),
+        (lambda: Fault.delay("f", float("nan")), "delay seconds must be >= 0 (a finite number), not nan"),
+        (lambda: Fault.delay("f", float("inf")), "delay seconds must be >= 0 (a finite number), not inf"),
+        (lambda: Fault.api("s3:PutObject", fraction=float("nan")), "fraction must be in (0, 1], not nan"),
+        (lambda: Fault.api("s3:PutObject", fraction=0.5, seed=-1), "seed must be >= 0, not -1"),
+        (lambda: Fault.api("lambda:Invok"), "lambda has no operation 'Invok', so the fault could never fire; did you "
+         "mean lambda:Invoke or lambda:InvokeAsync?"),
+        (lambda: Fault.api("states:StartExecutoin"), "did you mean states:StartExecution"),
+        (lambda: Fault.api("dynamodb:Frobnicate"), "dynamodb has no operation 'Frobnicate'"),
+        (lambda: Fault.api("s3:PutObjekt"), "s3 has no IAM action 'PutObjekt', so the fault could never fire; did you "
+         "mean s3:PutObject"),
+        (lambda: Fault.api("s3:ListObjectsV2"), "an S3 fault names the IAM action the request is authorized as "
+         "(ListObjectsV2 is s3:ListBucket"),
     ],
-)
+)  # fmt: skip
 def test_a_fault_that_cannot_be_injected_is_refused_naming_the_problem(build, problem):
-    with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace(")", r"\)").replace("]", r"\]")):
+    with pytest.raises(ValueError, match=re.escape(problem)):
         build()
+
+
+@pytest.mark.parametrize(
+    "action",
+    [*API_CALLS_NAMES, "lambda:InvokeFunction", "LAMBDA:invoke", "s3:ListBucket", "s3:GetObject", "s3:DeleteObject",
+     "dynamodb:UpdateItem", "dynamodb:Query", "states:DescribeExecution", "states:SendTaskSuccess",
+     "sqs:ReceiveMessage", "sns:Subscribe"],
+)  # fmt: skip
+def test_an_action_its_service_has_is_accepted_whatever_its_case(action):
+    assert Fault.api(action).action == action
+
+
+def test_every_action_name_an_api_fault_may_match_is_one_the_sandbox_sees():
+    """Refusing a name no request carries needs the names requests carry: botocore's operations (what moto's
+    `_get_action` reads from a request's target or URI) and, for S3, moto's IAM action map (what it authorizes)."""
+    from moto.s3.responses import ACTION_MAP
+
+    assert ACTION_MAP["KEY"]["PUT"]["DEFAULT"] == "PutObject" and ACTION_MAP["BUCKET"]["GET"]["DEFAULT"] == "ListBucket"
+    assert "Invoke" in operations("lambda") and "InvokeFunction" in operations("lambda")
+    assert "StartExecution" in operations("states") and "PutObject" in operations("s3")
 
 
 def test_times_n_fails_the_first_n_matching_calls_then_lets_calls_pass():
@@ -656,6 +693,17 @@ def test_the_cli_parses_each_kind_of_fault_spec(spec, fault):
         ("action=s3:PutObject,delay=3", "an action= fault takes error, times, fraction and seed only"),
         ("function=NAME,delay=1,delay=2", "delay is given twice"),
         ("action=sns:Publish,fraction=2", "fraction must be in (0, 1]"),
+        ("function=NAME,delay=nan", "delay=nan: not a finite number >= 0"),
+        ("function=NAME,delay=inf", "delay=inf: not a finite number >= 0"),
+        ("function=NAME,delay=1e999", "delay=1e999: not a finite number >= 0"),
+        ("function=NAME,delay=-1", "delay=-1: not a finite number >= 0"),
+        ("action=sns:Publish,fraction=nan", "fraction=nan: not a finite number >= 0"),
+        ("action=sns:Publish,fraction=-inf", "fraction=-inf: not a finite number >= 0"),
+        ("function=NAME,error=X,times=-1", "times=-1: not a finite number >= 0"),
+        ("function=NAME,error=X,times=0", "times must be at least 1, not 0"),
+        ("action=sns:Publish,fraction=0.5,seed=-3", "seed=-3: not a finite number >= 0"),
+        ("action=sns:Publish,fraction=0.5,seed=nan", "seed=nan: not a whole number"),
+        ("action=lambda:Invok", "lambda has no operation 'Invok', so the fault could never fire; did you mean "),
     ],
 )
 def test_a_bad_fault_spec_is_a_one_line_usage_error_naming_the_problem(spec, problem, capsys):
