@@ -748,6 +748,81 @@ def test_a_function_fault_naming_no_deployed_function_is_refused_and_a_usage_err
     assert cli.main(["run", "lambda-iterator", "--fault", "function=no-such-function,crash=exit"]) == 2
 
 
+class SharedSandbox:
+    """The CLI's Sandbox, standing in as the module's deployed one (one embedded AWS per process): its --fault
+    injected on entry and cleared on exit, as a fresh sandbox would forget them."""
+
+    def __init__(self, sandbox: Sandbox, **kwargs: Any) -> None:
+        self.sandbox, self.faults = sandbox, kwargs["faults"]
+
+    def __enter__(self) -> Sandbox:
+        self.sandbox.inject(*self.faults)
+        return self.sandbox
+
+    def __exit__(self, *exc: object) -> None:
+        self.sandbox.clear_faults()
+
+
+def strict_json(text: str) -> Any:
+    """`text` read as JSON by a parser that, unlike Python's, refuses NaN and Infinity."""
+
+    def refuse(token: str) -> Any:
+        raise ValueError(f"{token} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize(
+    ("workflow", "how"),
+    [("lambda-iterator", "StartExecution as the operator"), ("image-downloader", "through the HTTP API")],
+)
+def test_run_whose_start_execution_is_throttled_prints_one_json_object_saying_it_did_not_start(
+    sandbox, monkeypatch, capsys, workflow, how
+):
+    monkeypatch.setattr(cli, "Sandbox", lambda **kwargs: SharedSandbox(sandbox, **kwargs))
+    machine = sandbox.outputs[WORKFLOWS[workflow].state_machine_output]
+    before = sandbox.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]
+    already = len(sandbox.faults_fired())  # the module's sandbox keeps what the tests before fired
+
+    code = cli.main(["run", workflow, "--fault", "action=states:StartExecution", "--json"])
+
+    out, err = capsys.readouterr()
+    report = strict_json(out)
+    assert code == 1 and "Traceback" not in err, how
+    assert (report["status"], report["executionArn"], report["error"]) == ("NOT_STARTED", None, "ThrottlingException")
+    assert report["cause"] == "Rate exceeded" and report["invocations"] == []
+    assert report["faultsFired"][already:] and {hit["target"] for hit in report["faultsFired"][already:]} == {
+        "states:StartExecution"
+    }
+    assert sandbox.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"] == before
+
+
+def test_run_with_an_input_holding_nan_is_refused_as_start_execution_refuses_it_and_prints_valid_json(
+    sandbox, monkeypatch, capsys
+):
+    monkeypatch.setattr(cli, "Sandbox", lambda **kwargs: SharedSandbox(sandbox, **kwargs))
+
+    code = cli.main(["run", "lambda-iterator", "--input", '{"iterations": NaN, "limit": -Infinity}', "--json"])
+    plain = cli.main(["run", "lambda-iterator", "--input", '{"iterations": Infinity}'])
+
+    first_line, printed = capsys.readouterr().out.split("\n", 1)
+    report = strict_json(first_line)
+    assert code == plain == 1
+    assert "lambda-iterator: NOT_STARTED: the execution did not start" in printed
+    assert "error: InvalidExecutionInput" in printed
+    assert (report["status"], report["error"]) == ("NOT_STARTED", "InvalidExecutionInput")
+    assert report["cause"].startswith("Invalid State Machine Execution Input: 'Non-standard token 'NaN'")
+    assert report["input"] == {"iterations": "NaN", "limit": "-Infinity"}, "JSON has no such numbers: spelled out"
+
+
+def test_json_text_writes_non_finite_numbers_as_strings_and_everything_else_as_it_is():
+    document = {"a": [1.5, float("inf"), {"b": float("-inf")}], "c": float("nan"), "d": None, "e": "NaN"}
+    assert strict_json(cli.json_text(document)) == {
+        "a": [1.5, "Infinity", {"b": "-Infinity"}], "c": "NaN", "d": None, "e": "NaN"
+    }  # fmt: skip
+    assert cli.json_text({"a": 1}) == json.dumps({"a": 1})
+
+
 # --- Lambda.SdkClientException: no answer at all --------------------------------------------------------------
 
 
