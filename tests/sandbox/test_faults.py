@@ -729,7 +729,9 @@ def test_run_with_a_fault_reports_the_faults_that_fired():
     ]
 
 
-def test_a_function_fault_naming_no_deployed_function_is_refused_and_a_usage_error_on_the_cli(sandbox, monkeypatch):
+def test_a_function_fault_naming_no_deployed_function_is_refused_and_a_usage_error_on_the_cli(
+    sandbox, monkeypatch, capsys
+):
     with pytest.raises(UnknownFaultTarget, match="no deployed function is named 'no-such-function'; the functions are"):
         sandbox.inject(Fault.crash("no-such-function"))
     assert sandbox.faults.active() == []
@@ -745,7 +747,11 @@ def test_a_function_fault_naming_no_deployed_function_is_refused_and_a_usage_err
             pass
 
     monkeypatch.setattr(cli, "Sandbox", Refusing)
+    capsys.readouterr()
     assert cli.main(["run", "lambda-iterator", "--fault", "function=no-such-function,crash=exit"]) == 2
+    printed = capsys.readouterr().out
+    assert printed.startswith("error: --fault function=no-such-function,crash=exit: no deployed function is named")
+    assert printed.count("\n") == 1, "one line, however long"
 
 
 class SharedSandbox:

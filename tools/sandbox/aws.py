@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -198,6 +199,7 @@ class EmbeddedAws:
 
     #: The embedded AWS running in this process, if any (guarded by `_running_lock`).
     _running: EmbeddedAws | None = None
+    _running_pid = 0
     _running_lock = threading.Lock()
 
     def __init__(self, lambda_invoker: LambdaInvoker | None = None, faults: FaultRegistry | None = None) -> None:
@@ -215,13 +217,14 @@ class EmbeddedAws:
     def start(self) -> EmbeddedAws:
         """Start the server; refused (`AlreadyRunning`) while another embedded AWS runs in this process."""
         with EmbeddedAws._running_lock:
-            if EmbeddedAws._running is not None:
+            # (a forked child inherits the parent's record, not its server: the pid tells them apart)
+            if EmbeddedAws._running is not None and EmbeddedAws._running_pid == os.getpid():
                 raise AlreadyRunning(
                     f"an embedded AWS is already running in this process ({EmbeddedAws._running.endpoint_url}); moto's "
                     "state is process-global, so a second one would wipe the first: share the running Sandbox (e.g. "
                     "one session-scoped fixture), or start the second in a process of its own"
                 )
-            EmbeddedAws._running = self
+            EmbeddedAws._running, EmbeddedAws._running_pid = self, os.getpid()
         try:
             return self._start()
         except BaseException:

@@ -17,6 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from components.config import ConfigError
@@ -334,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         command = {"preview": preview, "run": run, "serve": serve, "demo": demo}[args.command]
         return command(args, console)
     except (ConfigError, ArgError, StackConfigError, WorkflowInputError, OSError, ClientError) as error:
-        console.print(f"[red]error:[/red] {error}")
+        console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)  # one line, brackets as written
         return USAGE_ERROR
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM before `serve` waits, or during `run`: cleaned up on the way out
         console.print("[red]interrupted[/red]")

@@ -162,7 +162,7 @@ class HttpApiGateway:
             chunks = DechunkedInput(cast(IO[bytes], request.rfile))
             kept, size = bytearray(), 0
             try:
-                while piece := chunks.read(1 << 20):
+                while size <= 2 * q.HTTP_API_PAYLOAD_BYTES and (piece := chunks.read(1 << 20)):  # drain, bounded
                     size += len(piece)
                     if size <= q.HTTP_API_PAYLOAD_BYTES:
                         kept += piece
