@@ -67,6 +67,9 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
 - `moto.core.authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action`: every request passes it
   before moto runs the operation; an active API fault (`tools/sandbox/api_faults.py`) answers the request there
   with its service's own error, after the IAM check.
+- `sys.modules["moto.batch"]` (`deferred_imports.py`): moto's interpreter imports `moto.batch.utils`, whose package
+  `__init__` imports all of EC2 (about 1 s of CPU per sandbox start, getmoto/moto#2858); the package's `__init__`
+  runs on first use instead.
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 """
@@ -87,12 +90,21 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from tools.sandbox import access_denied, api_faults, backend_lookup, dynamodb, interpreter, lambda_limits
+from tools.sandbox import (
+    access_denied,
+    api_faults,
+    backend_lookup,
+    deferred_imports,
+    dynamodb,
+    interpreter,
+    lambda_limits,
+)
 from tools.sandbox.faults import FaultRegistry, LambdaServiceError
 from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
+#: An embedded AWS's region until a program is deployed into it; then its stack's `aws:region` (`EmbeddedAws.region`).
+DEFAULT_REGION = REGION = "us-east-1"
 HOST = "127.0.0.1"
 #: Operation names moto checks that differ from IAM's action names.
 IAM_ACTION_NAMES = {"lambda:Invoke": "lambda:InvokeFunction"}
@@ -202,8 +214,15 @@ class EmbeddedAws:
     _running_pid = 0
     _running_lock = threading.Lock()
 
-    def __init__(self, lambda_invoker: LambdaInvoker | None = None, faults: FaultRegistry | None = None) -> None:
+    def __init__(
+        self,
+        lambda_invoker: LambdaInvoker | None = None,
+        faults: FaultRegistry | None = None,
+        region: str = DEFAULT_REGION,
+    ) -> None:
         self.lambda_invoker = lambda_invoker
+        #: Where the program's resources live and the operator's clients call: the deploy sets its stack's region.
+        self.region = region
         #: The faults injected into API calls (and, through the invoker's runtime, into Lambda invocations).
         self.faults = FaultRegistry() if faults is None else faults
         self.endpoint_url = ""
@@ -236,6 +255,7 @@ class EmbeddedAws:
         from moto.core import config as moto_config
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+        deferred_imports.install()  # before the interpreter's modules import moto.batch.utils
         user_config: dict[str, Any] = moto_config.default_user_config  # type: ignore[assignment]
         self._patch_dict(user_config["stepfunctions"], "execute_state_machine", True)
         self._patch_attr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", float("inf"))
@@ -286,7 +306,7 @@ class EmbeddedAws:
             raise SandboxError("the embedded AWS is not started")
         return boto3.client(
             service,
-            region_name=REGION,
+            region_name=self.region,
             endpoint_url=self.endpoint_url,
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
@@ -305,7 +325,7 @@ class EmbeddedAws:
             # AWS services assume roles through the role's trust policy, not a caller's IAM policy: ask STS's
             # backend directly rather than sending a request that the operator's identity would sign.
             assumed = sts_backends[ACCOUNT_ID]["aws"].assume_role(
-                region_name=REGION,
+                region_name=self.region,
                 role_session_name="sandbox",
                 role_arn=role_arn,
                 policy="",
@@ -333,7 +353,7 @@ class EmbeddedAws:
     def _create_admin(self) -> Credentials:
         iam = boto3.client(
             "iam",
-            region_name=REGION,
+            region_name=self.region,
             endpoint_url=self.endpoint_url,
             aws_access_key_id="bootstrap",
             aws_secret_access_key="bootstrap",

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import pulumi
 from botocore.exceptions import ClientError
 from rich.console import Console
 from rich.markup import escape
@@ -26,6 +27,7 @@ from tools.program import PROJECT_ROOT, PreviewMocks, StackConfigError, parse_ov
 from tools.sandbox import limits
 from tools.sandbox.faults import Fault, FiredFault, parse_spec
 from tools.sandbox.image_server import ImageServer
+from tools.sandbox.lambda_python import IncompatibleArchive, UnsupportedRuntime
 from tools.sandbox.scenarios import SCENARIOS, run_scenario
 from tools.sandbox.session import ExecutionNotStarted, ExecutionReport, Sandbox, UnknownFaultTarget
 from tools.sandbox.workflows import WORKFLOWS, WorkflowInputError, output_workflow, read_items, run_workflow
@@ -35,6 +37,19 @@ USAGE_ERROR = 2
 INTERRUPTED = 130
 #: The status `run` reports when StartExecution (or the workflow's own way to start) refused the execution.
 NOT_STARTED = "NOT_STARTED"
+#: Errors a user reads as one line. pulumi.RunError: a team program's ArgError is sfn_patterns.parts' copy of the
+#: class, another class of that same base; the last two: a function the sandbox cannot run as Lambda would.
+ONE_LINE_ERRORS = (
+    ConfigError,
+    ArgError,
+    pulumi.RunError,
+    StackConfigError,
+    WorkflowInputError,
+    OSError,
+    IncompatibleArchive,
+    UnsupportedRuntime,
+    ClientError,  # a sandbox call of the workflow's setup answered an error (e.g. an injected fault)
+)
 
 
 def fault_spec(text: str) -> Fault:
@@ -161,7 +176,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
             "--program DIR to run a stack output's state machine of your own program"
         )
     payload, items = _json_or_file(args.input), _items(args.items)
-    overrides = {**workflow.sandbox_overrides, **parse_overrides(args.config)}
+    own_overrides = workflow.sandbox_overrides if args.program else workflow.run_overrides
+    overrides = {**own_overrides, **parse_overrides(args.config)}
     live = sys.stdout.isatty() and not args.json
     with _sandbox(args, overrides) as sandbox:
         try:
@@ -264,7 +280,7 @@ def serve(args: argparse.Namespace, console: Console) -> int:
             _print_outputs(sandbox.outputs, console)
             console.print(f"embedded AWS:  {sandbox.aws.endpoint_url}")
             print(f"export AWS_ACCESS_KEY_ID={creds['AccessKeyId']} AWS_SECRET_ACCESS_KEY={creds['SecretAccessKey']} "
-                  f"AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
+                  f"AWS_DEFAULT_REGION={sandbox.aws.region} AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
             sys.stdout.flush()
             _wait(args.seconds)
             if args.fault:
@@ -276,7 +292,7 @@ def serve(args: argparse.Namespace, console: Console) -> int:
         console.print(f"embedded AWS:  {sandbox.aws.endpoint_url}")
         console.print("as the sandbox operator, in another shell:")
         print(f"export AWS_ACCESS_KEY_ID={creds['AccessKeyId']} AWS_SECRET_ACCESS_KEY={creds['SecretAccessKey']} "
-              f"AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
+              f"AWS_DEFAULT_REGION={sandbox.aws.region} AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
         console.print(f"python tools/start_download.py --api-url {sandbox.outputs['imageDownloaderApiUrl']} "
                       f"--base-url {images.url}/data/flags --paths ad/ad.gif ae/ae.gif")  # fmt: skip
         sys.stdout.flush()
@@ -334,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         command = {"preview": preview, "run": run, "serve": serve, "demo": demo}[args.command]
         return command(args, console)
-    except (ConfigError, ArgError, StackConfigError, WorkflowInputError, OSError, ClientError) as error:
+    except ONE_LINE_ERRORS as error:
         console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)  # one line, brackets as written
         return USAGE_ERROR
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM before `serve` waits, or during `run`: cleaned up on the way out
