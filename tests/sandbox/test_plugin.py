@@ -56,36 +56,9 @@ def data_program(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def deployed(data_program: Path) -> Iterator[DeployedProgram]:
+    """Used by the last tests only: one embedded AWS runs in a process, and the pytester sessions start their own."""
     with Sandbox(program_dir=data_program) as sandbox:
         yield DeployedProgram(sandbox)
-
-
-def test_empty_deletes_every_item_object_version_and_message_and_keeps_the_resources(deployed: DeployedProgram):
-    dynamodb, s3, sqs = deployed.client("dynamodb"), deployed.client("s3"), deployed.client("sqs")
-    table, bucket, queue = (deployed.outputs[name] for name in ("tableName", "bucketName", "queueUrl"))
-    for n in range(30):  # more than one BatchWriteItem's 25
-        dynamodb.put_item(TableName=table, Item={"pk": {"S": f"p{n % 3}"}, "sk": {"N": str(n)}})
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    for body in (b"one", b"two"):  # two versions of one key
-        s3.put_object(Bucket=bucket, Key="reports/a.json", Body=body)
-    sqs.send_message(QueueUrl=queue, MessageBody="job")
-    deployed.empty()
-    assert dynamodb.scan(TableName=table)["Count"] == 0
-    assert "Versions" not in s3.list_object_versions(Bucket=bucket)
-    assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages", []) == []
-    dynamodb.put_item(TableName=table, Item={"pk": {"S": "again"}, "sk": {"N": "1"}})
-    s3.put_object(Bucket=bucket, Key="again", Body=b"x")
-    sqs.send_message(QueueUrl=queue, MessageBody="again")
-    deployed.empty()  # within the minute: SQS refuses a second PurgeQueue, so the messages are received and deleted
-    assert dynamodb.scan(TableName=table)["Count"] == 0 and "Versions" not in s3.list_object_versions(Bucket=bucket)
-    assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages", []) == []
-
-
-def test_execute_names_the_outputs_when_the_target_is_no_state_machine(deployed: DeployedProgram):
-    with pytest.raises(program_cli.TargetError, match=r"stack output 'tableName' is 'rows-[0-9a-f]{7}', not a state"):
-        deployed.execute("tableName", {})
-    with pytest.raises(program_cli.TargetError, match=r"no stack output 'nope'; its outputs: bucketName, greeting"):
-        deployed.execute("nope", {})
 
 
 def test_the_fixture_deploys_the_program_named_with_its_stack_and_config_once_per_session(
@@ -176,3 +149,31 @@ def test_without_the_sandbox_extra_the_plugin_leaves_the_session_alone_and_the_f
         'sfn_sandbox needs the sandbox: pip install "sfn-patterns[sandbox]" (no_such_module_of_the_extra missing)'
     )
     assert expected in result.stdout.lines
+
+
+def test_empty_deletes_every_item_object_version_and_message_and_keeps_the_resources(deployed: DeployedProgram):
+    dynamodb, s3, sqs = deployed.client("dynamodb"), deployed.client("s3"), deployed.client("sqs")
+    table, bucket, queue = (deployed.outputs[name] for name in ("tableName", "bucketName", "queueUrl"))
+    for n in range(30):  # more than one BatchWriteItem's 25
+        dynamodb.put_item(TableName=table, Item={"pk": {"S": f"p{n % 3}"}, "sk": {"N": str(n)}})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for body in (b"one", b"two"):  # two versions of one key
+        s3.put_object(Bucket=bucket, Key="reports/a.json", Body=body)
+    sqs.send_message(QueueUrl=queue, MessageBody="job")
+    deployed.empty()
+    assert dynamodb.scan(TableName=table)["Count"] == 0
+    assert "Versions" not in s3.list_object_versions(Bucket=bucket)
+    assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages", []) == []
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "again"}, "sk": {"N": "1"}})
+    s3.put_object(Bucket=bucket, Key="again", Body=b"x")
+    sqs.send_message(QueueUrl=queue, MessageBody="again")
+    deployed.empty()  # within the minute: SQS refuses a second PurgeQueue, so the messages are received and deleted
+    assert dynamodb.scan(TableName=table)["Count"] == 0 and "Versions" not in s3.list_object_versions(Bucket=bucket)
+    assert sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages", []) == []
+
+
+def test_execute_names_the_outputs_when_the_target_is_no_state_machine(deployed: DeployedProgram):
+    with pytest.raises(program_cli.TargetError, match=r"stack output 'tableName' is 'rows-[0-9a-f]{7}', not a state"):
+        deployed.execute("tableName", {})
+    with pytest.raises(program_cli.TargetError, match=r"no stack output 'nope'; its outputs: bucketName, greeting"):
+        deployed.execute("nope", {})

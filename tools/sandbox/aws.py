@@ -27,8 +27,9 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
 - `moto.stepfunctions.parser.models.StepFunctionsParserBackend.start_execution`: an execution started without
   a name is named "None" (so a second one is refused as a duplicate); AWS names it with a UUID, and so do we.
   And moto accepts an input of any size; AWS refuses one over 256 KiB (UTF-8 bytes) with a ValidationException,
-  and so do we. Every StartExecution reaches this one function: boto3, the HTTP API's integration, a Lambda, and a
-  state machine's `states:startExecution` task all call the embedded endpoint.
+  and so do we; moto also takes an input holding NaN or Infinity (Python's json reads them), which AWS refuses
+  with InvalidExecutionInput, as we do. Every StartExecution reaches this one function: boto3, the HTTP API's
+  integration, a Lambda, and a state machine's `states:startExecution` task all call the embedded endpoint.
 - `moto.backends.list_of_moto_modules`: moto's server routes every request by listing moto's own package folder
   (about 250 `isdir` calls) under one lock that every request thread shares; the folder does not change while
   the server runs, so we list it once. (It cost the embedded S3 about a third of its CPU per PutObject and made
@@ -50,6 +51,12 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
 - `DistributedIterationComponent._map_run`: moto parses ToleratedFailureCount and ToleratedFailurePercentage but
   a failed child never fails the Map; AWS fails it with States.ExceedToleratedFailureThreshold beyond them (none
   set: at the first failure), and so do we. These six live in `tools/sandbox/interpreter.py`.
+- `CustomErrorName` of moto's inline Map worker (`iteration_worker`) and Parallel (`branches_decl`): they named an
+  iteration's or a branch's error with a custom name, which refuses the `States.` prefix, so an iteration failing
+  with States.DataLimitExceeded (an item's result over 256 KiB) failed the execution with States.Runtime; AWS fails
+  the Map (or the Parallel) with States.DataLimitExceeded, which
+  States.ALL does not catch, and so do we (`interpreter.iteration_error_name`; the parser moto takes from
+  LocalStack: localstack/localstack#10489).
 - `_authenticate_and_authorize_normal_action` of `DynamoHandler` and `LambdaResponse`: moto answers a denied call
   with IAM's XML `AccessDenied` (HTTP 403), which a JSON client reads as error code "403"; DynamoDB (HTTP 400) and
   Lambda (HTTP 403) answer `AccessDeniedException` in JSON, naming the resource, and so do we
@@ -66,6 +73,9 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
 - `moto.core.authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action`: every request passes it
   before moto runs the operation; an active API fault (`tools/sandbox/api_faults.py`) answers the request there
   with its service's own error, after the IAM check.
+- `sys.modules["moto.batch"]` (`deferred_imports.py`): moto's interpreter imports `moto.batch.utils`, whose package
+  `__init__` imports all of EC2 (about 1 s of CPU per sandbox start, getmoto/moto#2858); the package's `__init__`
+  runs on first use instead.
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 """
@@ -74,6 +84,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -85,12 +96,21 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from . import access_denied, api_faults, backend_lookup, dynamodb, interpreter, lambda_limits
+from . import (
+    access_denied,
+    api_faults,
+    backend_lookup,
+    deferred_imports,
+    dynamodb,
+    interpreter,
+    lambda_limits,
+)
 from .faults import FaultRegistry, LambdaServiceError
 from .quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
+#: An embedded AWS's region until a program is deployed into it; then its stack's `aws:region` (`EmbeddedAws.region`).
+DEFAULT_REGION = REGION = "us-east-1"
 HOST = "127.0.0.1"
 #: Operation names moto checks that differ from IAM's action names.
 IAM_ACTION_NAMES = {"lambda:Invoke": "lambda:InvokeFunction"}
@@ -118,6 +138,19 @@ LambdaInvoker = Callable[[str, bytes], tuple[bytes, str | None]]
 
 class SandboxError(RuntimeError):
     """The embedded AWS could not do what was asked."""
+
+
+class AlreadyRunning(SandboxError):
+    """An embedded AWS is already running in this process: moto's backends and our patches are process-global."""
+
+
+def _strict_json(text: str) -> Any:
+    """`text` parsed as JSON as AWS parses it: Python's json also takes NaN, Infinity and -Infinity; JSON does not."""
+
+    def refuse(token: str) -> Any:
+        raise ValueError(f"Non-standard token '{token}': not a JSON number")
+
+    return json.loads(text, parse_constant=refuse)
 
 
 # --- resource ARNs for IAM checks -------------------------------------------------------------------------
@@ -182,8 +215,20 @@ def _applies_over_tls(statement: dict[str, Any]) -> bool:
 class EmbeddedAws:
     """moto on 127.0.0.1:<free port>, Step Functions executing, IAM enforced once `enforce_iam()` is called."""
 
-    def __init__(self, lambda_invoker: LambdaInvoker | None = None, faults: FaultRegistry | None = None) -> None:
+    #: The embedded AWS running in this process, if any (guarded by `_running_lock`).
+    _running: EmbeddedAws | None = None
+    _running_pid = 0
+    _running_lock = threading.Lock()
+
+    def __init__(
+        self,
+        lambda_invoker: LambdaInvoker | None = None,
+        faults: FaultRegistry | None = None,
+        region: str = DEFAULT_REGION,
+    ) -> None:
         self.lambda_invoker = lambda_invoker
+        #: Where the program's resources live and the operator's clients call: the deploy sets its stack's region.
+        self.region = region
         #: The faults injected into API calls (and, through the invoker's runtime, into Lambda invocations).
         self.faults = FaultRegistry() if faults is None else faults
         self.endpoint_url = ""
@@ -195,10 +240,28 @@ class EmbeddedAws:
 
     # lifecycle
     def start(self) -> EmbeddedAws:
+        """Start the server; refused (`AlreadyRunning`) while another embedded AWS runs in this process."""
+        with EmbeddedAws._running_lock:
+            # (a forked child inherits the parent's record, not its server: the pid tells them apart)
+            if EmbeddedAws._running is not None and EmbeddedAws._running_pid == os.getpid():
+                raise AlreadyRunning(
+                    f"an embedded AWS is already running in this process ({EmbeddedAws._running.endpoint_url}); moto's "
+                    "state is process-global, so a second one would wipe the first: share the running Sandbox (e.g. "
+                    "one session-scoped fixture), or start the second in a process of its own"
+                )
+            EmbeddedAws._running, EmbeddedAws._running_pid = self, os.getpid()
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> EmbeddedAws:
         from moto import settings as moto_settings
         from moto.core import config as moto_config
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+        deferred_imports.install()  # before the interpreter's modules import moto.batch.utils
         user_config: dict[str, Any] = moto_config.default_user_config  # type: ignore[assignment]
         self._patch_dict(user_config["stepfunctions"], "execute_state_machine", True)
         self._patch_attr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", float("inf"))
@@ -213,12 +276,18 @@ class EmbeddedAws:
         return self
 
     def stop(self) -> None:
+        """Stop the server and undo the patches; a no-op unless this instance is the one running."""
+        with EmbeddedAws._running_lock:
+            if EmbeddedAws._running is not self:
+                return
         if self._server is not None:
             self._server.stop()
             self._server = None
         self._reset_backends()
         while self._undo:
             self._undo.pop()()
+        with EmbeddedAws._running_lock:
+            EmbeddedAws._running = None
 
     def __enter__(self) -> EmbeddedAws:
         return self.start()
@@ -234,19 +303,21 @@ class EmbeddedAws:
         return dict(self._admin)
 
     # clients
-    def client(self, service: str, credentials: Credentials | None = None) -> BaseClient:
-        """A boto3 client for the embedded AWS, as the sandbox operator unless other credentials are given."""
+    def client(self, service: str, credentials: Credentials | None = None, config: Config | None = None) -> BaseClient:
+        """A boto3 client for the embedded AWS, as the sandbox operator unless other credentials are given;
+        `config` overrides the defaults (two retries, a 900 s read timeout)."""
+        defaults = Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=900)
         creds = credentials or self._admin
         if creds is None:
             raise SandboxError("the embedded AWS is not started")
         return boto3.client(
             service,
-            region_name=REGION,
+            region_name=self.region,
             endpoint_url=self.endpoint_url,
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds.get("SessionToken"),
-            config=Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=900),
+            config=defaults.merge(config) if config else defaults,
         )
 
     def role_credentials(self, role_arn: str) -> Credentials:
@@ -260,7 +331,7 @@ class EmbeddedAws:
             # AWS services assume roles through the role's trust policy, not a caller's IAM policy: ask STS's
             # backend directly rather than sending a request that the operator's identity would sign.
             assumed = sts_backends[ACCOUNT_ID]["aws"].assume_role(
-                region_name=REGION,
+                region_name=self.region,
                 role_session_name="sandbox",
                 role_arn=role_arn,
                 policy="",
@@ -288,7 +359,7 @@ class EmbeddedAws:
     def _create_admin(self) -> Credentials:
         iam = boto3.client(
             "iam",
-            region_name=REGION,
+            region_name=self.region,
             endpoint_url=self.endpoint_url,
             aws_access_key_id="bootstrap",
             aws_secret_access_key="bootstrap",
@@ -401,7 +472,7 @@ class EmbeddedAws:
         self._patch_attr(backends, "list_of_moto_modules", lambda: modules)
 
     def _install_start_execution(self) -> None:
-        from moto.stepfunctions.exceptions import ValidationException
+        from moto.stepfunctions.exceptions import InvalidExecutionInput, ValidationException
         from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
         original = StepFunctionsParserBackend.start_execution
@@ -415,6 +486,11 @@ class EmbeddedAws:
                     "1 validation error detected: Value at 'input' failed to satisfy constraint: "
                     f"Member must have length less than or equal to {STATES_PAYLOAD_BYTES}"
                 )
+            if execution_input is not None:
+                try:
+                    _strict_json(str(execution_input))
+                except ValueError as error:  # moto took NaN and Infinity (Python's json does), AWS refuses them
+                    raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{error}'") from None
             return original(backend, state_machine_arn, name or str(uuid.uuid4()), execution_input, *args)
 
         self._patch_attr(StepFunctionsParserBackend, "start_execution", start_execution)

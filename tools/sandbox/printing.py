@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -69,3 +71,23 @@ def print_outputs(outputs: dict[str, object], console: Console) -> None:
     for name, value in sorted(outputs.items()):
         table.add_row(name, str(value))
     console.print(table)
+
+
+def json_text(document: Any) -> str:
+    """`document` as JSON. JSON has no NaN or Infinity (Python's json writes them, and reads them back): a
+    non-finite number, e.g. in an input StartExecution refused, is written as the string "NaN", "Infinity" or
+    "-Infinity", so that `--json` always prints JSON any parser reads."""
+    try:
+        return json.dumps(document, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(document), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value

@@ -17,19 +17,32 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pulumi
+from botocore.exceptions import ClientError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ..watch import LiveWatch, RichDisplay
 from . import limits
-from .aws import REGION
-from .printing import FAULT_HELP, fault_spec, fired_json, print_fired, print_outputs, print_report
+from .lambda_python import IncompatibleArchive, UnsupportedRuntime
+from .printing import FAULT_HELP, fault_spec, fired_json, json_text, print_fired, print_outputs, print_report
 from .program import PreviewMocks, StackConfigError, parse_overrides, pick_stack, run_program
-from .session import Sandbox, UnknownFaultTarget
+from .session import ExecutionNotStarted, Sandbox, UnknownFaultTarget
 
 USAGE_ERROR = 2
 #: The components' own errors, as the program imported them: `sfn_patterns` installed, or a checkout's `components`.
 COMPONENT_ERRORS = (("parts", "ArgError"), ("config", "ConfigError"))
+#: Errors a user reads as one line: a bad stack file, target or input; a program's RunError (its arg errors among
+#: them); a function the sandbox cannot run as Lambda would; a sandbox call answered with an error.
+ONE_LINE_ERRORS = (
+    StackConfigError,
+    OSError,
+    pulumi.RunError,
+    IncompatibleArchive,
+    UnsupportedRuntime,
+    ClientError,
+)
 
 
 class TargetError(ValueError):
@@ -133,17 +146,20 @@ def run(args: argparse.Namespace, console: Console) -> int:
     payload = _input(args.input)
     with _sandbox(args) as sandbox:
         arn = state_machine_arn(sandbox.outputs, args.target)
-        if sys.stdout.isatty() and not args.json:  # the execution watcher's live view
-            with LiveWatch(lambda: sandbox.client("stepfunctions"), RichDisplay(console)) as watch:
-                report = sandbox.execute(args.target, arn, payload, timeout_seconds=args.timeout, on_poll=watch)
-        else:
-            report = sandbox.execute(args.target, arn, payload, timeout_seconds=args.timeout)
+        try:
+            if sys.stdout.isatty() and not args.json:  # the execution watcher's live view
+                with LiveWatch(lambda: sandbox.client("stepfunctions"), RichDisplay(console)) as watch:
+                    report = sandbox.execute(args.target, arn, payload, timeout_seconds=args.timeout, on_poll=watch)
+            else:
+                report = sandbox.execute(args.target, arn, payload, timeout_seconds=args.timeout)
+        except ExecutionNotStarted as refused:  # e.g. StartExecution throttled by a fault, or an input AWS refuses
+            raise TargetError(f"the execution did not start: {refused.error}: {refused.cause}") from None
         fired = sandbox.faults_fired()
     if args.json:
         document = report.as_json()
         if args.fault:
             document["faultsFired"] = [fired_json(hit) for hit in fired]
-        print(json.dumps(document))
+        print(json_text(document))
     else:
         print_report(report, console)
         if args.fault:
@@ -160,7 +176,7 @@ def serve(args: argparse.Namespace, console: Console) -> int:
         console.print(f"embedded AWS:  {sandbox.aws.endpoint_url}")
         creds = sandbox.aws.operator_credentials
         print(f"export AWS_ACCESS_KEY_ID={creds['AccessKeyId']} AWS_SECRET_ACCESS_KEY={creds['SecretAccessKey']} "
-              f"AWS_DEFAULT_REGION={REGION} AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
+              f"AWS_DEFAULT_REGION={sandbox.aws.region} AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
         sys.stdout.flush()
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how `serve` is meant to end
             if args.seconds:
@@ -189,11 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         return limits.command(args, console)
     try:
         return {"preview": preview, "run": run, "serve": serve}[args.command](args, console)
-    except (StackConfigError, TargetError, OSError) as error:
-        console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
-        return USAGE_ERROR
     except Exception as error:
-        if not is_component_error(error):
+        if not isinstance(error, (*ONE_LINE_ERRORS, TargetError)) and not is_component_error(error):
             raise
-        console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
+        console.print(f"[red]error:[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
         return USAGE_ERROR

@@ -14,9 +14,8 @@ import requests
 
 from tools.load_ddb import LoadError, read_list, write_list
 from tools.program import PROJECT_ROOT
-from tools.sandbox.aws import REGION
 from tools.sandbox.image_server import ImageServer
-from tools.sandbox.session import ExecutionReport, Sandbox
+from tools.sandbox.session import ExecutionNotStarted, ExecutionReport, Sandbox
 from tools.start_download import signed_headers
 
 DATA = PROJECT_ROOT / "tools" / "data"
@@ -40,6 +39,11 @@ class Workflow:
     start: Callable[[Sandbox, Any], str] | None = None
     #: Config the workflow needs in the sandbox (below any `--config` the user gives).
     sandbox_overrides: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def run_overrides(self) -> dict[str, str]:
+        """Config to run it alone: its own overrides, and only this workflow deployed (a seventh of the deploy)."""
+        return {"workflows": self.name, **self.sandbox_overrides}
 
 
 def run_workflow(
@@ -132,6 +136,20 @@ def _prepare_image_downloader(sandbox: Sandbox, items: list[Any] | None, payload
     return payload
 
 
+class ApiRefused(WorkflowInputError, ExecutionNotStarted):
+    """The HTTP API answered an error (its own, or StartExecution's passed through): no execution started."""
+
+    def __init__(self, payload: Any, status: int, text: str) -> None:
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        error = str(body.get("__type") or f"HTTP {status}").rsplit("#", 1)[-1]
+        ExecutionNotStarted.__init__(self, "image-downloader", error, str(body.get("message") or text), payload)
+        self.args = (f"the HTTP API answered {status}: {text}",)
+
+
 def _start_through_the_api(sandbox: Sandbox, payload: Any) -> str:
     """POST the request to the HTTP API route, signed with SigV4 as the sandbox operator."""
     url = sandbox.outputs["imageDownloaderApiUrl"]
@@ -140,17 +158,18 @@ def _start_through_the_api(sandbox: Sandbox, payload: Any) -> str:
     session = boto3.Session(
         aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"]
     )
-    response = requests.post(url, data=data, headers=signed_headers(url, data, session, REGION), timeout=30)
+    response = requests.post(url, data=data, headers=signed_headers(url, data, session, sandbox.aws.region), timeout=30)
     if response.status_code != 200:
-        raise WorkflowInputError(f"the HTTP API answered {response.status_code}: {response.text}")
+        raise ApiRefused(payload, response.status_code, response.text)
     return str(response.json()["executionArn"])
 
 
-class StarterRefused(WorkflowInputError):
+class StarterRefused(WorkflowInputError, ExecutionNotStarted):
     """The task-tracker starter Lambda answered with an error (e.g. InvalidEvent for a bad taskId)."""
 
     def __init__(self, payload: Any, error_type: str, error_message: str) -> None:
-        super().__init__(f"the starter Lambda refused {json.dumps(payload)}: {error_type}: {error_message}")
+        ExecutionNotStarted.__init__(self, "task-tracker", error_type, error_message, payload)
+        self.args = (f"the starter Lambda refused {json.dumps(payload)}: {error_type}: {error_message}",)
         self.error_type, self.error_message = error_type, error_message
 
 
