@@ -274,6 +274,19 @@ def test_map_iteration_failures_past_tolerance_fail_the_map_and_its_catcher_take
     assert response["cause"] == "The specified tolerated failure threshold was exceeded"
 
 
+def test_a_mocked_map_reports_none_of_its_item_steps(aws: EmbeddedAws) -> None:
+    # A difference (ledger row "TestState of a mocked Map"): AWS also reports afterItemsPath and the other item steps.
+    response = test_state(
+        aws,
+        definition=json.dumps(MAP),
+        input='{"Values": ["first"]}',
+        mock={"result": "[1]"},
+        inspectionLevel="DEBUG",
+    )
+    assert response["inspectionData"]["maxConcurrency"] == 0
+    assert "afterItemsPath" not in response["inspectionData"]
+
+
 # --- unmocked: the real call under the given role -------------------------------------------------------------
 
 

@@ -328,7 +328,7 @@ def _backoff(spec: dict[str, Any], retries_done: int) -> int:
 
 
 def _response(request: TestStateRequest, execution: Any, outcome: Outcome) -> dict[str, Any]:
-    from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded, ProgramError
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded, ProgramError, ProgramTimedOut
     from moto.stepfunctions.parser.asl.eval.test_state.program_state import ProgramChoiceSelected
     from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
@@ -350,6 +350,8 @@ def _response(request: TestStateRequest, execution: Any, outcome: Outcome) -> di
         response.update(status="SUCCEEDED", output=to_json_str(env.states.get_input()))
         if request.state.get("Next"):
             response["nextState"] = request.state["Next"]
+    elif isinstance(program_state, ProgramTimedOut):  # TestState runs a state for at most five minutes (API)
+        response.update(status="FAILED", error="States.Timeout", cause="The state ran past TestState's five minutes")
     else:
         response.update(status="FAILED", error="States.Runtime", cause=f"The state ended as {program_state}")
     if request.inspection_level != "INFO":
