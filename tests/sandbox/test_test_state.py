@@ -162,6 +162,65 @@ def test_a_mocked_task_calls_nothing_and_its_result_flows_through_result_selecto
     assert json.loads(data["afterResultSelector"]) == {"total": 42}
 
 
+def test_a_mocked_parallel_and_a_mocked_activity_run_as_their_mock_says(aws: EmbeddedAws) -> None:
+    # API: "TestState only supports the following when a mock is specified: Activity tasks, .sync or
+    # .waitForTaskToken service integration patterns, Parallel, or Map states."
+    parallel = {
+        "Type": "Parallel",
+        "Branches": [{"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}],
+        "ResultSelector": {"first.$": "$[0]"},
+        "Next": "N",
+    }
+    response = test_state(aws, definition=json.dumps(parallel), mock={"result": '[{"a": 1}, 2]'})
+    assert (json.loads(response["output"]), response["nextState"]) == ({"first": {"a": 1}}, "N")
+    activity = {"Type": "Task", "Resource": f"arn:aws:states:{aws.region}:123456789012:activity:review", "End": True}
+    assert json.loads(test_state(aws, definition=json.dumps(activity), mock={"result": '{"ok": 1}'})["output"]) == {
+        "ok": 1
+    }
+    sync = {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2", "End": True}
+    assert test_state(aws, definition=json.dumps(sync), mock={"result": '{"Status": "SUCCEEDED"}'})["status"] == (
+        "SUCCEEDED"
+    )
+
+
+def test_context_and_retrier_retry_count_reach_the_states_context_object(aws: EmbeddedAws) -> None:
+    # API, context: "A JSON string representing a valid Context object for the state under test";
+    # retrierRetryCount is the attempts already made, which the context object's State.RetryCount counts.
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {
+            "FunctionName": "f",
+            "Payload": {"run.$": "$$.Execution.Name", "attempt.$": "$$.State.RetryCount"},
+        },
+        "End": True,
+    }
+    response = test_state(
+        aws,
+        definition=json.dumps(task),
+        mock={"result": "{}"},
+        context=json.dumps({"Execution": {"Name": "nightly-run"}}),
+        stateConfiguration={"retrierRetryCount": 2},
+        inspectionLevel="DEBUG",
+    )
+    payload = json.loads(response["inspectionData"]["afterParameters"])["Payload"]
+    assert payload == {"run": "nightly-run", "attempt": 2}
+
+
+def test_a_jsonata_task_shows_its_arguments_as_after_arguments(aws: EmbeddedAws) -> None:
+    # API, InspectionData.afterArguments: "The input after Step Functions applies an Arguments filter" (JSONata).
+    task = {
+        "Type": "Task",
+        "QueryLanguage": "JSONata",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Arguments": {"FunctionName": "foo", "Payload": "bar"},
+        "End": True,
+    }
+    response = test_state(aws, definition=json.dumps(task), mock={"result": '{"Payload": 1}'}, inspectionLevel="DEBUG")
+    assert json.loads(response["inspectionData"]["afterArguments"]) == {"FunctionName": "foo", "Payload": "bar"}
+    assert json.loads(response["output"]) == {"Payload": 1}
+
+
 def test_a_mocked_result_is_checked_against_the_service_response_shape(aws: EmbeddedAws) -> None:
     # Launch post: STRICT (the default) and PRESENT check field names and types against the API model; NONE does not.
     wrong_type = json.dumps({"StatusCode": "200", "Payload": {"total": 1}})

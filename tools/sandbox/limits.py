@@ -109,6 +109,10 @@ LEDGER: tuple[Limit, ...] = (
           f"{TEST_STATE}::test_a_bad_request_is_refused_with_aws_wording",
           "AWS's wording; a stateConfiguration field on a state it does not apply to, and an unmocked activity or "
           ".sync task, are refused in our words (AWS's are not published)"),
+    Limit("TestState mock of a .sync or .waitForTaskToken task", "a result", False,
+          f"{TEST_STATE}::test_a_mocked_parallel_and_a_mocked_activity_run_as_their_mock_says",
+          "not enforced: its result is the job's or the task token's, not the call's response: not checked against a "
+          "response shape"),
     Limit("TestState TRACE level", "adds an HTTP Task's request and response", False, None,
           "unsupported: moto runs no HTTP Task; TRACE answers as DEBUG"),
     Limit("TestState of a mocked Map", "inspectionData with afterItemsPath, afterItemSelector, afterItemBatcher and "

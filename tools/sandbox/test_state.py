@@ -196,12 +196,31 @@ def _attach(request: TestStateRequest, state: Any, outcome: Outcome) -> None:
     """Give the parsed state its mock and TestState's one-attempt error handling."""
     from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
 
+    _record_arguments(state)
     if not isinstance(state, ExecutionState):
         return
     # This state instance's own methods, replaced for this one run (the parsed program is not shared).
     if request.mock is not None:
         setattr(state, "_eval_execution", _mocked_execution(request, state))  # noqa: B010
     setattr(state, "_eval_state", _one_attempt(request, state, outcome))  # noqa: B010
+
+
+def _record_arguments(state: Any) -> None:
+    """A JSONata state's Arguments, once evaluated, as inspectionData.afterArguments (moto's copy records only
+    JSONPath's Parameters)."""
+    from moto.stepfunctions.parser.asl.component.common.parargs import Arguments
+    from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+    arguments = getattr(state, "parargs", None)
+    if not isinstance(arguments, Arguments):
+        return
+    evaluate = arguments._eval_body
+
+    def eval_arguments(env: Any) -> None:
+        evaluate(env)
+        env.inspection_data["afterArguments"] = to_json_str(env.stack[-1])
+
+    setattr(arguments, "_eval_body", eval_arguments)  # noqa: B010
 
 
 def _failure(env: Any, error: str, cause: str) -> Exception:
@@ -363,8 +382,6 @@ def _inspection_data(request: TestStateRequest, env: Any, outcome: Outcome) -> d
     from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
     data: dict[str, Any] = dict(env.inspection_data)
-    if request.state.get("QueryLanguage") == "JSONata" and "afterParameters" in data:
-        data["afterArguments"] = data.pop("afterParameters")
     if request.variables or "Assign" in request.state:
         data["variables"] = to_json_str(dict(env.variable_store._inner_scope))
     if request.state_type == "Map":

@@ -13,6 +13,8 @@ from typing import Any
 SERVICE_NAMES = {"states": "stepfunctions", "apigateway": "apigateway"}
 #: Integrations whose response is not an AWS API's response shape (API Gateway's invoke, HTTP tasks).
 UNSHAPED = ("apigateway:invoke", "http:invoke")
+#: Integration patterns whose result is not the API call's response: not checked.
+WAITING_PATTERNS = (".sync", ".sync:2", ".waitForTaskToken")
 
 
 def _sfn_cased(name: str) -> str:
@@ -54,6 +56,8 @@ def check_mock_result(resource: str, result: Any, strict: bool) -> str | None:
     """What is wrong with a mocked result for this resource (AWS's words after its prefix), or None."""
     operation = resource_operation(resource)
     if operation is None or f"{operation[0]}:{operation[1]}" in UNSHAPED:
+        return None
+    if resource.endswith(WAITING_PATTERNS):  # their result is a job's or a task token's, not the call's response
         return None
     shape = _output_shape(*operation)
     if shape is None:
