@@ -440,17 +440,40 @@ def test_the_sandbox_clients_do_not_prefix_the_host(aws: EmbeddedAws) -> None:
     assert aws.client("stepfunctions").meta.config.inject_host_prefix is False
 
 
+class _Sent(Exception):
+    """Raised by a hook in place of sending: carries the URL botocore would have called."""
+
+
+def _teams_client(aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A team's own boto3 client, configured only by the environment (AWS_ENDPOINT_URL and a key)."""
+    creds = aws.operator_credentials
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws.endpoint_url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds["SecretAccessKey"])
+    monkeypatch.setenv("AWS_DEFAULT_REGION", aws.region)
+    return boto3.session.Session().client("stepfunctions")
+
+
+def test_botocore_prefixes_the_endpoint_host_with_sync_for_test_state(
+    aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Why a team needs the setting: botocore's model gives TestState the endpoint hostPrefix "sync-", and it applies
+    # it to AWS_ENDPOINT_URL too. The request is stopped before it is sent (nothing resolves sync-127.0.0.1).
+    client = _teams_client(aws, monkeypatch)
+
+    def stop(request: Any, **_: Any) -> None:
+        raise _Sent(request.url)
+
+    client.meta.events.register("before-send.sfn.TestState", stop)
+    with pytest.raises(_Sent) as sent:
+        client.test_state(definition=json.dumps({"Type": "Pass", "End": True}))
+    assert str(sent.value).startswith(aws.endpoint_url.replace("://", "://sync-"))
+
+
 def test_a_teams_own_boto3_works_with_the_documented_environment(
     aws: EmbeddedAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # botocore reads AWS_DISABLE_HOST_PREFIX_INJECTION (config file: disable_host_prefix_injection); the README says so.
     monkeypatch.setenv("AWS_DISABLE_HOST_PREFIX_INJECTION", "true")
-    creds = aws.operator_credentials
-    client = boto3.client(
-        "stepfunctions",
-        region_name=aws.region,
-        endpoint_url=aws.endpoint_url,
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-    )
+    client = _teams_client(aws, monkeypatch)
     assert client.test_state(definition=json.dumps({"Type": "Pass", "End": True}))["status"] == "SUCCEEDED"
