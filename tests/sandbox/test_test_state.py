@@ -291,6 +291,29 @@ def test_an_exhausted_retrier_hands_the_error_to_the_catcher(aws: EmbeddedAws) -
     assert response["inspectionData"]["errorDetails"]["catchIndex"] == 0
 
 
+def test_the_first_catcher_whose_error_equals_matches_takes_the_error(aws: EmbeddedAws) -> None:
+    # API, InspectionErrorDetails.catchIndex: "The array index of the Catch which handled the exception."
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "f"},
+        "Catch": [
+            {"ErrorEquals": ["States.Timeout"], "Next": "TimedOut"},
+            {"ErrorEquals": ["States.ALL"], "Next": "Other"},
+        ],
+        "End": True,
+    }
+    for error, next_state, index in (("States.Timeout", "TimedOut", 0), ("OrderLost", "Other", 1)):
+        response = test_state(
+            aws,
+            definition=json.dumps(task),
+            mock={"errorOutput": {"error": error, "cause": "c"}},
+            inspectionLevel="DEBUG",
+        )
+        assert (response["status"], response["nextState"]) == ("CAUGHT_ERROR", next_state)
+        assert response["inspectionData"]["errorDetails"] == {"catchIndex": index}
+
+
 def test_an_error_nothing_handles_fails_the_state(aws: EmbeddedAws) -> None:
     bare = {key: value for key, value in LAMBDA_TASK.items() if key not in ("Retry", "Catch")}
     response = test_state(aws, definition=json.dumps(bare), mock={"errorOutput": {"error": "Boom", "cause": "why"}})

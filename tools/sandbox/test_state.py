@@ -226,6 +226,7 @@ def _record_arguments(state: Any) -> None:
 def _failure(env: Any, error: str, cause: str) -> Exception:
     from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.error_name import ErrorName
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
         FailureEventException,
@@ -238,10 +239,13 @@ def _failure(env: Any, error: str, cause: str) -> Exception:
 
     details: Any = EventDetails  # a TypedDict of every event's details, of which a failure sets one
     error_name: Any
-    try:
-        error_name = StatesErrorName(typ=StatesErrorNameType.from_name(error))
-    except Exception:
-        error_name = CustomErrorName(error) if not error.startswith("States.") else StatesErrorName.from_name(error)
+    if error.startswith("States."):
+        try:
+            error_name = StatesErrorName(typ=StatesErrorNameType.from_name(error))
+        except ValueError:  # a States. name the interpreter does not know: matched by name only
+            error_name = ErrorName(error_name=error)
+    else:
+        error_name = CustomErrorName(error)
     return FailureEventException(
         failure_event=FailureEvent(
             env=env,
