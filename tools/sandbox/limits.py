@@ -113,6 +113,8 @@ LEDGER: tuple[Limit, ...] = (
           f"{TEST_STATE}::test_a_mocked_parallel_and_a_mocked_activity_run_as_their_mock_says",
           "not enforced: its result is the job's or the task token's, not the call's response: not checked against a "
           "response shape"),
+    Limit("TestState caller's iam:PassRole", "the caller may pass roleArn (iam:PassRole) as well as call "
+          "states:TestState", False, None, "not enforced: moto checks no iam:PassRole, here as elsewhere"),
     Limit("TestState TRACE level", "adds an HTTP Task's request and response", False, None,
           "unsupported: moto runs no HTTP Task; TRACE answers as DEBUG"),
     Limit("TestState of a mocked Map", "inspectionData with afterItemsPath, afterItemSelector, afterItemBatcher and "

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import threading
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,8 +99,10 @@ def _runnable_state(request: TestStateRequest) -> dict[str, Any]:
 
 def _execute(account: str, region: str, request: TestStateRequest, state_json: dict[str, Any], outcome: Outcome) -> Any:
     from moto.stepfunctions.parser.api import InspectionData
+    from moto.stepfunctions.parser.asl.eval.evaluation_details import EvaluationDetails
     from moto.stepfunctions.parser.asl.parse.test_state.asl_parser import TestStateAmazonStateLanguageParser
     from moto.stepfunctions.parser.backend.state_machine import TestStateMachine
+    from moto.stepfunctions.parser.backend.test_state.execution import TestStateExecution
     from moto.stepfunctions.parser.backend.test_state.execution_worker import TestStateExecutionWorker
 
     program: Any
@@ -136,7 +137,22 @@ def _execute(account: str, region: str, request: TestStateRequest, state_json: d
     role_arn = request.role_arn or f"arn:aws:iam::{account}:role/TestState"
     machine_arn = f"arn:aws:states:{region}:{account}:stateMachine:{name}"
     machine = TestStateMachine(name=name, arn=machine_arn, role_arn=role_arn, definition=json.dumps(state_json))
-    execution = _execution_class()(
+
+    class Execution(TestStateExecution):
+        def _get_start_execution_worker(self) -> Any:
+            return Worker(
+                evaluation_details=EvaluationDetails(
+                    aws_execution_details=self._get_start_aws_execution_details(),
+                    execution_details=self.get_start_execution_details(),
+                    state_machine_details=self.get_start_state_machine_details(),
+                ),
+                exec_comm=self._get_start_execution_worker_comm(),
+                cloud_watch_logging_session=None,
+                activity_store=self._activity_store,
+            )
+
+    create: Any = Execution  # moto hints input_data as a dict; its Execution parses the JSON text it is given
+    execution = create(
         name=name,
         role_arn=role_arn,
         exec_arn=f"arn:aws:states:{region}:{account}:execution:{name}:{name}",
@@ -147,38 +163,8 @@ def _execute(account: str, region: str, request: TestStateRequest, state_json: d
         activity_store={},
         input_data=json.dumps(request.input),
     )
-    execution.worker_class = Worker
     execution.start()
     return execution
-
-
-_EXECUTION_CLASS: list[Any] = []
-_EXECUTION_CLASS_LOCK = threading.Lock()
-
-
-def _execution_class() -> Any:
-    with _EXECUTION_CLASS_LOCK:
-        if not _EXECUTION_CLASS:
-            from moto.stepfunctions.parser.asl.eval.evaluation_details import EvaluationDetails
-            from moto.stepfunctions.parser.backend.test_state.execution import TestStateExecution
-
-            class Execution(TestStateExecution):
-                worker_class: Any = None
-
-                def _get_start_execution_worker(self) -> Any:
-                    return self.worker_class(
-                        evaluation_details=EvaluationDetails(
-                            aws_execution_details=self._get_start_aws_execution_details(),
-                            execution_details=self.get_start_execution_details(),
-                            state_machine_details=self.get_start_state_machine_details(),
-                        ),
-                        exec_comm=self._get_start_execution_worker_comm(),
-                        cloud_watch_logging_session=None,
-                        activity_store=self._activity_store,
-                    )
-
-            _EXECUTION_CLASS.append(Execution)
-    return _EXECUTION_CLASS[0]
 
 
 def _merge(target: dict[str, Any], update: dict[str, Any]) -> None:
