@@ -94,6 +94,17 @@ def test_parser_start_execution_keeps_its_signature_and_its_none_name_bug():
     assert params[:4] == ["self", "state_machine_arn", "name", "execution_input"]
 
 
+def test_parser_start_execution_still_checks_the_input_with_pythons_json_which_reads_nan():
+    """Why the sandbox's start_execution refuses NaN and Infinity itself: moto's check lets them through."""
+    import json
+
+    from moto.stepfunctions.parser import models
+
+    source = inspect.getsource(models)  # the module's text: the method may be patched now
+    assert "json.loads(execution_input)" in source and "parse_constant" not in source
+    assert json.loads('{"a": NaN, "b": Infinity}')["b"] == float("inf")
+
+
 def test_result_writer_put_object_still_pops_the_parameters_then_the_results():
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
         resource_eval_s3,
@@ -273,3 +284,23 @@ def test_the_embedded_aws_answers_test_state_and_stops_answering_once_stopped():
         response = embedded.client("stepfunctions").test_state(definition='{"Type": "Pass", "End": true}')
         assert response["status"] == "SUCCEEDED"
     assert not hasattr(StepFunctionResponse, "test_state")
+
+
+def test_the_inline_map_worker_still_names_an_iterations_error_with_its_module_custom_error_name():
+    import pytest
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+
+    from tools.sandbox import interpreter
+
+    worker = importlib.import_module(interpreter.ITERATION_WORKER_MODULE)
+    assert worker.CustomErrorName is CustomErrorName, "patched outside the embedded AWS"
+    assert "error_name = CustomErrorName(error_name=error_name)" in inspect.getsource(worker.IterationWorker._eval_job)
+    branches = importlib.import_module(interpreter.BRANCHES_MODULE)
+    assert branches.CustomErrorName is CustomErrorName, "patched outside the embedded AWS"
+    assert "error_name=CustomErrorName(error_name=exit_error_name)" in inspect.getsource(
+        branches.BranchesDecl._eval_body
+    )
+    with pytest.raises(ValueError, match=r"MUST NOT begin with the prefix 'States\.'"):
+        CustomErrorName("States.DataLimitExceeded")  # moto's bug: an iteration's States.* error became States.Runtime
+    assert interpreter.iteration_error_name("States.DataLimitExceeded").error_name == "States.DataLimitExceeded"
+    assert isinstance(interpreter.iteration_error_name("ItemsFailed"), CustomErrorName)

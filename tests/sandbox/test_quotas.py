@@ -93,7 +93,7 @@ def test_the_http_api_integration_starts_an_input_at_the_limit_and_refuses_one_b
         gateway.stop()
     assert accepted.status_code == 200 and accepted.json()["executionArn"].startswith("arn:aws:states:")
     assert refused.status_code == 400
-    assert "ValidationException" in refused.json()["message"] and TOO_LARGE in refused.json()["message"]
+    assert refused.json() == {"__type": "ValidationException", "message": TOO_LARGE}, "StartExecution's, passed on"
 
 
 def test_the_http_api_takes_a_body_of_10_mb_and_refuses_one_byte_more_with_413_starting_nothing(aws, echo):
@@ -104,7 +104,7 @@ def test_the_http_api_takes_a_body_of_10_mb_and_refuses_one_byte_more_with_413_s
         over = requests.post(f"{gateway.url}echo", data=b"x" * (HTTP_API_PAYLOAD_BYTES + 1), timeout=60)
     finally:
         gateway.stop()
-    assert at_limit.status_code == 400 and "ValidationException" in at_limit.json()["message"], "StartExecution's"
+    assert at_limit.status_code == 400 and at_limit.json()["__type"] == "ValidationException", "StartExecution's"
     assert (over.status_code, over.json()) == (413, {"message": "Request Entity Too Large"})
 
 
@@ -268,6 +268,51 @@ def test_an_inline_map_whose_results_pass_256_kib_fails_with_data_limit_exceeded
     failed = run(aws, fan_out, items)
     assert (failed["status"], failed["error"]) == ("FAILED", "States.DataLimitExceeded")
     assert failed["cause"] == DATA_LIMIT_CAUSE.format("Each")
+
+
+def test_an_iteration_failing_with_data_limit_exceeded_fails_its_map_so_and_only_a_catch_naming_it_catches_it(aws):
+    def fan_out(errors: list[str]) -> dict:
+        widen = {"Type": "Pass", "Parameters": {"pad.$": "States.Format('{}{}{}{}', $, $, $, $)"}, "End": True}
+        each = {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Widen", "States": {"Widen": widen}},
+            "Catch": [{"ErrorEquals": errors, "Next": "Caught"}],
+            "End": True,
+        }
+        caught = {"Type": "Pass", "Result": {"outcome": "caught"}, "End": True}
+        return {"StartAt": "Each", "States": {"Each": each, "Caught": caught}}
+
+    items = json.dumps({"items": ["y", "x" * 70_000]})  # the second iteration's output is 280 KB
+    uncaught = run(aws, fan_out(["States.ALL"]), items)
+    assert (uncaught["status"], uncaught["error"]) == ("FAILED", "States.DataLimitExceeded"), uncaught.get("cause")
+    assert uncaught["cause"] == DATA_LIMIT_CAUSE.format("Widen")
+    caught = run(aws, fan_out(["States.DataLimitExceeded"]), items)
+    assert (caught["status"], json.loads(caught["output"])) == ("SUCCEEDED", {"outcome": "caught"})
+
+
+def test_a_parallel_branch_failing_with_data_limit_exceeded_fails_its_parallel_so_and_only_a_catch_naming_it(aws):
+    def branches(errors: list[str]) -> dict:
+        widen = {"Type": "Pass", "Parameters": {"pad.$": "States.Format('{}{}{}{}', $, $, $, $)"}, "End": True}
+        keep = {"Type": "Pass", "End": True}
+        both = {
+            "Type": "Parallel",
+            "Branches": [
+                {"StartAt": "Keep", "States": {"Keep": keep}},
+                {"StartAt": "Widen", "States": {"Widen": widen}},
+            ],
+            "Catch": [{"ErrorEquals": errors, "Next": "Caught"}],
+            "End": True,
+        }
+        caught = {"Type": "Pass", "Result": {"outcome": "caught"}, "End": True}
+        return {"StartAt": "Both", "States": {"Both": both, "Caught": caught}}
+
+    wide = json.dumps("x" * 70_000)  # the second branch's output is 280 KB
+    uncaught = run(aws, branches(["States.ALL"]), wide)
+    assert (uncaught["status"], uncaught["error"]) == ("FAILED", "States.DataLimitExceeded"), uncaught.get("cause")
+    assert uncaught["cause"] == DATA_LIMIT_CAUSE.format("Widen")
+    caught = run(aws, branches(["States.DataLimitExceeded"]), wide)
+    assert (caught["status"], json.loads(caught["output"])) == ("SUCCEEDED", {"outcome": "caught"})
 
 
 def test_a_task_input_over_256_kib_after_parameters_fails_before_the_call(aws):

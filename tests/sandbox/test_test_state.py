@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.support.embedded import create_role, policy
@@ -461,6 +462,7 @@ def test_a_bad_request_is_refused_with_aws_wording(
 
 def test_the_sandbox_clients_do_not_prefix_the_host(aws: EmbeddedAws) -> None:
     assert aws.client("stepfunctions").meta.config.inject_host_prefix is False
+    assert aws.client("stepfunctions", config=Config(read_timeout=5)).meta.config.inject_host_prefix is False
 
 
 class _Sent(Exception):
