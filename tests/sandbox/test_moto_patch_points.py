@@ -259,6 +259,33 @@ def test_the_distributed_map_run_still_pops_its_items_and_ignores_the_tolerated_
     assert list(inspect.signature(DistributedIterationComponent._map_run).parameters) == ["self", "env", "eval_input"]
 
 
+def test_moto_still_routes_no_test_state_action_and_carries_the_test_state_pieces_the_sandbox_runs():
+    # `tools/sandbox/test_state.py` adds StepFunctionResponse.test_state; it runs moto's TestState parser, environment
+    # and execution, and replaces the parsed state's `_eval_execution` (a mock) and `_eval_state` (one attempt).
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+    from moto.stepfunctions.parser.asl.component.test_state.program.test_state_program import TestStateProgram
+    from moto.stepfunctions.parser.backend.test_state.execution import TestStateExecution
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    assert not hasattr(StepFunctionResponse, "test_state")
+    assert "self.test_state.eval(env=env)" in inspect.getsource(TestStateProgram._eval_body)
+    assert "_evaluate_with_timeout" in inspect.getsource(ExecutionState._eval_state)
+    assert "self._eval_execution(frame)" in inspect.getsource(ExecutionState._evaluate_with_timeout)
+    assert "_get_start_execution_worker" in inspect.getsource(TestStateExecution)
+    # moto's copy never ends the program after a state that succeeds (TestState would answer HTTP 500 on it).
+    assert "set_ended" not in inspect.getsource(TestStateProgram)
+
+
+def test_the_embedded_aws_answers_test_state_and_stops_answering_once_stopped():
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    with aws.EmbeddedAws() as embedded:
+        assert callable(StepFunctionResponse.test_state)
+        response = embedded.client("stepfunctions").test_state(definition='{"Type": "Pass", "End": true}')
+        assert response["status"] == "SUCCEEDED"
+    assert not hasattr(StepFunctionResponse, "test_state")
+
+
 def test_the_inline_map_worker_still_names_an_iterations_error_with_its_module_custom_error_name():
     import pytest
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName

@@ -78,6 +78,11 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   runs on first use instead.
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
+- `StepFunctionResponse.test_state` (`tools/sandbox/test_state.py`): moto's server does not route TestState (HTTP
+  500) though it carries LocalStack's TestState parser and execution; we route it to them and add what that copy
+  predates (stateName, mock, context, stateConfiguration, RETRIABLE and CAUGHT_ERROR), replacing, per request, the
+  parsed state's `_eval_execution` (a mock) and `_eval_state` (one attempt through Retry and Catch), and ending the
+  program after a state that succeeds (moto's copy leaves it running).
 """
 
 from __future__ import annotations
@@ -104,6 +109,7 @@ from tools.sandbox import (
     dynamodb,
     interpreter,
     lambda_limits,
+    test_state,
 )
 from tools.sandbox.faults import FaultRegistry, LambdaServiceError
 from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
@@ -305,8 +311,9 @@ class EmbeddedAws:
     # clients
     def client(self, service: str, credentials: Credentials | None = None, config: Config | None = None) -> BaseClient:
         """A boto3 client for the embedded AWS, as the sandbox operator unless other credentials are given;
-        `config` overrides the defaults (two retries, a 900 s read timeout)."""
-        defaults = Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=900)
+        `config` overrides the defaults (two retries, a 900 s read timeout, no host prefix)."""
+        # TestState's endpoint has AWS's host prefix "sync-": a client to 127.0.0.1 must not add it.
+        defaults = Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=900, inject_host_prefix=False)
         creds = credentials or self._admin
         if creds is None:
             raise SandboxError("the embedded AWS is not started")
@@ -419,6 +426,7 @@ class EmbeddedAws:
         access_denied.install(self._patch_attr)
         dynamodb.install(self._patch_attr)
         interpreter.install(self._patch_attr)
+        test_state.install(self._patch_attr)
         backend_lookup.install(self._patch_attr)
         api_faults.install(self._patch_attr, lambda: sandbox.faults)
         self._install_bucket_policy_conditions()

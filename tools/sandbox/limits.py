@@ -25,6 +25,7 @@ GAPS = "tests/sandbox/test_divergences.py"
 DISTRIBUTED = "tests/sandbox/test_distributed_map_limits.py"
 LAMBDA = "tests/sandbox/test_lambda_payload_limits.py"
 EXECUTION = "tests/sandbox/test_execution_limits.py"
+TEST_STATE = "tests/sandbox/test_test_state.py"
 SQS_SNS_DENIED = "test_sqs_and_sns_tasks_denied_by_iam_fail_with_the_names_aws_gives_and_access_denied_in_the_cause"
 FAULTS = "tests/sandbox/test_faults.py"
 GATEWAY = "tests/sandbox/test_gateway.py"
@@ -106,6 +107,26 @@ LEDGER: tuple[Limit, ...] = (
     Limit("GetExecutionHistory paging", "maxResults, nextToken and reverseOrder", False,
           f"{GAPS}::test_get_execution_history_answers_every_event_at_once_oldest_first",
           "differs: moto answers every event at once, oldest first"),
+    # TestState
+    Limit("TestState requests", "refused with AWS's error: a mock on a Pass, Wait, Choice, Succeed or Fail, a "
+          "stateName not in the definition, a Task without roleArn or mock, a Map or Parallel without a mock, a "
+          "mocked result off the service's response shape (fieldValidationMode)", True,
+          f"{TEST_STATE}::test_a_bad_request_is_refused_with_aws_wording",
+          "AWS's wording; a stateConfiguration field on a state it does not apply to, and an unmocked activity or "
+          ".sync task, are refused in our words (AWS's are not published)"),
+    Limit("TestState mock of a .sync or .waitForTaskToken task", "a result", False,
+          f"{TEST_STATE}::test_a_mocked_parallel_and_a_mocked_activity_run_as_their_mock_says",
+          "not enforced: its result is the job's or the task token's, not the call's response: not checked against a "
+          "response shape"),
+    Limit("TestState caller's iam:PassRole", "the caller may pass roleArn (iam:PassRole) as well as call "
+          "states:TestState", False, None, "not enforced: moto checks no iam:PassRole, here as elsewhere"),
+    Limit("TestState TRACE level", "adds an HTTP Task's request and response", False, None,
+          "unsupported: moto runs no HTTP Task; TRACE answers as DEBUG"),
+    Limit("TestState of a mocked Map", "inspectionData with afterItemsPath, afterItemSelector, afterItemBatcher and "
+          "afterItemsPointer; mapItemReaderData as the ItemReader's data", False,
+          f"{TEST_STATE}::test_a_mocked_map_reports_none_of_its_item_steps",
+          "differs: the mock stands in for the iterations, so the item steps are not evaluated or reported and "
+          "mapItemReaderData is accepted, not read"),
     # error names
     Limit("DynamoDB task error names", "DynamoDB.<code> for DynamoDB's modeled exceptions, else "
           "DynamoDB.AmazonDynamoDBException", True,
