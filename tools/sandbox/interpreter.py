@@ -125,10 +125,13 @@ def install(patch: Patch) -> None:
     _install_service_error_names(patch)
     _install_child_execution_input(patch)
     _install_tolerated_failures(patch)
-    from tools.sandbox import execution_limits, map_workers
+    from tools.sandbox import context_object, execution_limits, jsonata, map_workers, variables
 
     execution_limits.install(patch)
     map_workers.install(patch)
+    jsonata.install(patch)
+    context_object.install(patch)
+    variables.install(patch)
 
 
 def _failure(env: Any, error: str, cause: str) -> Exception:
