@@ -68,6 +68,25 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   with its service's own error, after the IAM check.
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
+- `StringJSONata._eval_body` and `StringVariableSample._eval_body` (moto's `string_expression` module): moto never
+  sets its JSONata evaluator (`eval_jsonata_expression` calls None), so every `{% %}` expression and every variable
+  read failed with States.Runtime; ours evaluate with jsonata-python, binding `$states` and the variables as values,
+  with AWS's `$partition`, `$range`, `$hash`, `$random`, `$uuid` and `$parse`, and fail with
+  States.QueryEvaluationError naming the field as AWS does (`tools/sandbox/jsonata.py`).
+- `AssignDecl._eval_body`: variables held to AWS's 256 KiB per variable and per Assign and 10 MiB stored
+  (`tools/sandbox/variables.py`).
+- `StepFunctionsParserBackend._validate_definition`: CreateStateMachine refuses a field of the other query language
+  (`Parameters` in a JSONata state, `Output` in a JSONPath one) with AWS's InvalidDefinition; moto ignored `Output`
+  and refused `Parameters` with an error code of "" (`tools/sandbox/query_language.py`, also the deploy rules').
+- `ExecutionWorker._get_evaluation_environment`, `CommonStateField._eval_state_input`, and the preprocessor's
+  `from_string_literal` and `Preprocessor._inner_string_of`: the context object's times as AWS writes them
+  (`...T02:23:43.421Z`; moto's datetime made DescribeExecution answer 500) with `Execution.RedriveCount`, and a
+  definition's strings read as JSON reads them (a `\\ud83d\\ude00` emoji failed with UnicodeEncodeError)
+  (`tools/sandbox/context_object.py`).
+- `WaitFunction._eval_body` and a new `StepFunctionResponse.redrive_execution`: a Wait past a Standard execution's
+  one year fails with States.Runtime (moto slept on); RedriveExecution, which moto lacks (HTTP 500), is refused with
+  ExecutionNotRedrivable naming StartExecution (`execution_limits.install`). These five modules are installed from
+  `interpreter.install`.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ milliseconds and `Z`, and a definition's `\\uXXXX` escapes read as JSON reads th
   `2026-12-07T02:23:43.421Z` (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
 - AWS's context object has `Execution.RedriveCount` (0 until the execution is redriven); moto's had none.
 - moto read a definition's string literals with Python's escapes (`ast.literal_eval`), so an emoji written as the
-  JSON escapes `\\ud83d\\ude00` became two lone surrogates and the execution failed with UnicodeEncodeError; JSON
-  joins a surrogate pair into one character, and so do we.
+  JSON escapes `\\ud83d\\ude00` became two lone surrogates and the execution failed with UnicodeEncodeError; and
+  some (an Assign's value, a Comment) with none, so "María" sent as `Mar\\u00eda` stayed so. JSON joins a surrogate
+  pair into one character and reads every escape, and so do we.
 """
 
 from __future__ import annotations
@@ -34,7 +35,13 @@ def aws_timestamp(value: Any) -> Any:
 
 
 def string_literal(parser_rule_context: Any) -> str | None:
-    """A definition's string as JSON reads it (moto's `from_string_literal` used Python's escapes)."""
+    """A definition's string as JSON reads it (moto's `from_string_literal` used Python's escapes, and its
+    `Preprocessor._inner_string_of` none: an Assign's "María", sent as "Mar\\u00eda", stayed escaped)."""
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
+    from moto.stepfunctions.parser.asl.antlt4utils.antlr4utils import is_terminal
+
+    if is_terminal(parser_rule_context, ASLLexer.NULL):
+        return None
     text = parser_rule_context.getText()
     if not (len(text) >= 2 and text.startswith('"') and text.endswith('"')):
         return str(text)
@@ -68,3 +75,4 @@ def install(patch: Patch) -> None:
     patch(ExecutionWorker, "_get_evaluation_environment", evaluation_environment)
     patch(CommonStateField, "_eval_state_input", state_input)
     patch(preprocessor, "from_string_literal", string_literal)
+    patch(preprocessor.Preprocessor, "_inner_string_of", staticmethod(string_literal))

@@ -7,6 +7,8 @@ and an Express execution's 5 minutes.
 - **Express duration.** An Express execution still running after 5 minutes fails with `States.Timeout`.
 - **Wait.** A Wait longer than a Standard execution may last (one year) fails with `States.Runtime` at once; moto
   slept it out, so the execution stayed RUNNING.
+- **RedriveExecution.** moto has no redrive (the call answered HTTP 500); the sandbox refuses it with AWS's
+  `ExecutionNotRedrivable`, saying to start a new execution instead.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def install(patch: Patch) -> None:
     _install_history_limit(patch)
     _install_express_duration(patch)
     _install_wait_bound(patch)
+    _install_redrive_refusal(patch)
 
 
 def _install_state_machine_type(patch: Patch) -> None:
@@ -116,3 +119,23 @@ def _install_wait_bound(patch: Patch) -> None:
         function._wait_interval(env=env, wait_seconds=seconds)
 
     patch(WaitFunction, "_eval_body", wait)
+
+
+REDRIVE_REFUSED = (
+    "The sandbox cannot redrive executions (moto has no RedriveExecution): start a new execution with StartExecution "
+    "to run the state machine again."
+)
+
+
+def _install_redrive_refusal(patch: Patch) -> None:
+    from moto.core.exceptions import AWSError
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    class ExecutionNotRedrivable(AWSError):
+        TYPE = "ExecutionNotRedrivable"  # RedriveExecution's own error for an execution it cannot redrive
+        STATUS = 400
+
+    def redrive_execution(response: Any) -> Any:
+        raise ExecutionNotRedrivable(REDRIVE_REFUSED)
+
+    patch(StepFunctionResponse, "redrive_execution", redrive_execution)

@@ -3,14 +3,15 @@
 AWS's "Variable size limits" (https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html):
 one variable holds at most 256 KiB; all the variables one `Assign` sets, at most 256 KiB together; all the
 variables an execution stores, at most 10 MiB. Past them the state fails with States.DataLimitExceeded. A value's
-size is counted as a state payload's is: its compact JSON text in UTF-8 bytes.
+size is its compact JSON text in UTF-8 bytes, a string's quotes included.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from tools.sandbox.interpreter import Patch, _failure, payload_bytes
+from tools.sandbox.interpreter import Patch, _failure
 
 #: One variable, and all the variables one Assign sets (the workflow-variables page, "Variable size limits").
 VARIABLE_BYTES = 256 * 1024
@@ -19,16 +20,21 @@ ASSIGN_BYTES = 256 * 1024
 STORED_VARIABLES_BYTES = 10 * 1024 * 1024
 
 
+def variable_bytes(value: Any) -> int:
+    """A variable's size: its value's compact JSON text in UTF-8 bytes (a string's quotes count)."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
 def assign_problem(declarations: dict[str, Any], stored: dict[str, Any]) -> str | None:
     """Why AWS would refuse this Assign (a cause for States.DataLimitExceeded), or None."""
-    sizes = {name: payload_bytes(value) for name, value in declarations.items()}
+    sizes = {name: variable_bytes(value) for name, value in declarations.items()}
     for name, size in sizes.items():
         if size > VARIABLE_BYTES:
             return f"The variable '{name}' has a size of {size} bytes, exceeding the maximum of {VARIABLE_BYTES} bytes."
     total = sum(sizes.values())
     if total > ASSIGN_BYTES:
         return f"The variables assigned together have a size of {total} bytes, exceeding the maximum of {ASSIGN_BYTES}."
-    kept = sum(payload_bytes(value) for name, value in stored.items() if name not in declarations) + total
+    kept = sum(variable_bytes(value) for name, value in stored.items() if name not in declarations) + total
     if kept > STORED_VARIABLES_BYTES:
         return (
             f"The stored variables have a size of {kept} bytes, exceeding the maximum of {STORED_VARIABLES_BYTES} "
