@@ -305,3 +305,25 @@ def test_redrive_execution_is_refused_naming_start_execution(aws):
     with pytest.raises(ClientError, match="StartExecution") as refused:
         aws.client("stepfunctions").redrive_execution(executionArn=failed["executionArn"])
     assert refused.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
+
+
+def test_an_expression_failing_in_a_map_iteration_or_a_parallel_branch_fails_its_state_by_name(aws):
+    # https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html: the error a branch or
+    # iteration fails with fails the Map or Parallel, whose Catch may name it; the cause names the innermost state.
+    inner = {"StartAt": "I", "States": {"I": {"Type": "Pass", "Output": "{% $states.input.x %}", "End": True}}}
+    mapped = run(aws, jsonata({"M": {"Type": "Map", "Items": [1], "ItemProcessor": inner, "End": True}}), "{}")
+    assert mapped["error"] == "States.QueryEvaluationError"
+    assert mapped["cause"].startswith("An error occurred while executing the state 'I' (entered at the event id #")
+    assert mapped["cause"].count("An error occurred") == 1
+    catch = {
+        "ErrorEquals": ["States.QueryEvaluationError"],
+        "Output": {"caught": "{% $states.errorOutput.Error %}"},
+        "Next": "C",
+    }
+    parallel = jsonata(
+        {
+            "P": {"Type": "Parallel", "Branches": [inner], "Catch": [catch], "End": True},
+            "C": {"Type": "Pass", "End": True},
+        }
+    )
+    assert output(run(aws, parallel, "{}")) == {"caught": "States.QueryEvaluationError"}

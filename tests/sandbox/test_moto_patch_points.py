@@ -311,3 +311,15 @@ def test_a_wait_still_gets_its_seconds_then_waits_them_and_moto_still_has_no_red
     source = inspect.getsource(WaitFunction._eval_body)
     assert "self._get_wait_seconds(env=env)" in source and "self._wait_interval(" in source
     assert not hasattr(StepFunctionResponse, "redrive_execution"), "moto has RedriveExecution now: drop the refusal"
+
+
+def test_branches_and_iterations_still_name_their_error_with_custom_error_name_and_causes_are_prefixed_twice():
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+
+    from tools.sandbox import jsonata
+
+    for module_name in jsonata.BRANCH_ERROR_MODULES:
+        module = importlib.import_module(module_name)
+        assert "CustomErrorName(error_name=" in inspect.getsource(module), module_name
+    source = inspect.getsource(FailureEventException.get_execution_failed_event_details)
+    assert "An error occurred while executing the state" in source

@@ -73,6 +73,11 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   read failed with States.Runtime; ours evaluate with jsonata-python, binding `$states` and the variables as values,
   with AWS's `$partition`, `$range`, `$hash`, `$random`, `$uuid` and `$parse`, and fail with
   States.QueryEvaluationError naming the field as AWS does (`tools/sandbox/jsonata.py`).
+- `CustomErrorName` of `branches_decl` and `iteration_worker` (`jsonata.BRANCH_ERROR_MODULES`), and
+  `FailureEventException.get_execution_failed_event_details`: a Parallel branch or Map iteration failing with one of
+  Step Functions' own errors (States.QueryEvaluationError) failed the execution with States.Runtime, since a custom
+  name refuses the `States.` prefix; and a cause leaving a Map iteration was prefixed a second time with
+  "An error occurred while executing the state 'None'". AWS names the error and prefixes once, as we do now.
 - `AssignDecl._eval_body`: variables held to AWS's 256 KiB per variable and per Assign and 10 MiB stored
   (`tools/sandbox/variables.py`).
 - `StepFunctionsParserBackend._validate_definition`: CreateStateMachine refuses a field of the other query language
