@@ -297,11 +297,23 @@ def test_the_context_object_still_gets_a_datetime_start_time_and_a_python_entere
 
 def test_the_preprocessor_still_reads_strings_with_python_escapes_through_the_two_patched_functions():
     from moto.stepfunctions.parser.asl.antlt4utils import antlr4utils
-    from moto.stepfunctions.parser.asl.parse import preprocessor
+    from moto.stepfunctions.parser.asl.parse import asl_parser, preprocessor
 
     assert "ast.literal_eval" in inspect.getsource(antlr4utils.from_string_literal), "moto reads JSON escapes now"
     assert preprocessor.from_string_literal is antlr4utils.from_string_literal
     assert "getText()" in inspect.getsource(preprocessor.Preprocessor._inner_string_of)
+    assert asl_parser.Preprocessor is preprocessor.Preprocessor
+    assert "preprocessor = Preprocessor()" in inspect.getsource(asl_parser.AmazonStateLanguageParser.parse)
+
+
+def test_stopping_the_embedded_aws_leaves_moto_s_static_methods_static():
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    with aws.EmbeddedAws():
+        pass
+    assert isinstance(Preprocessor.__dict__["_inner_string_of"], staticmethod)
+    assert isinstance(StepFunctionsParserBackend.__dict__["_validate_definition"], staticmethod)
 
 
 def test_a_wait_still_gets_its_seconds_then_waits_them_and_moto_still_has_no_redrive():

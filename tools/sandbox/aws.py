@@ -80,11 +80,13 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   "An error occurred while executing the state 'None'". AWS names the error and prefixes once, as we do now.
 - `AssignDecl._eval_body`: variables held to AWS's 256 KiB per variable and per Assign and 10 MiB stored
   (`tools/sandbox/variables.py`).
-- `StepFunctionsParserBackend._validate_definition`: CreateStateMachine refuses a field of the other query language
-  (`Parameters` in a JSONata state, `Output` in a JSONPath one) with AWS's InvalidDefinition; moto ignored `Output`
-  and refused `Parameters` with an error code of "" (`tools/sandbox/query_language.py`, also the deploy rules').
-- `ExecutionWorker._get_evaluation_environment`, `CommonStateField._eval_state_input`, and the preprocessor's
-  `from_string_literal` and `Preprocessor._inner_string_of`: the context object's times as AWS writes them
+- `StepFunctionsParserBackend.create_state_machine` and `.update_state_machine`: they refuse a field of the other
+  query language (`Parameters` in a JSONata state, `Output` in a JSONPath one) with AWS's InvalidDefinition; moto
+  ignored `Output` and refused `Parameters` with an error code of "" (`tools/sandbox/query_language.py`, which the
+  deploy rules also call).
+- `ExecutionWorker._get_evaluation_environment`, `CommonStateField._eval_state_input`, the preprocessor's
+  `from_string_literal`, and `asl_parser.Preprocessor` (a subclass whose `_inner_string_of` reads JSON): the context
+  object's times as AWS writes them
   (`...T02:23:43.421Z`; moto's datetime made DescribeExecution answer 500) with `Execution.RedriveCount`, and a
   definition's strings read as JSON reads them (a `\\ud83d\\ude00` emoji failed with UnicodeEncodeError)
   (`tools/sandbox/context_object.py`).

@@ -74,5 +74,13 @@ def install(patch: Patch) -> None:
 
     patch(ExecutionWorker, "_get_evaluation_environment", evaluation_environment)
     patch(CommonStateField, "_eval_state_input", state_input)
+    from moto.stepfunctions.parser.asl.parse import asl_parser
+
+    class JsonStringPreprocessor(preprocessor.Preprocessor):
+        """moto's preprocessor reading its strings as JSON (a subclass: its static `_inner_string_of` could not be
+        patched and restored as a staticmethod)."""
+
+        _inner_string_of = staticmethod(string_literal)
+
     patch(preprocessor, "from_string_literal", string_literal)
-    patch(preprocessor.Preprocessor, "_inner_string_of", staticmethod(string_literal))
+    patch(asl_parser, "Preprocessor", JsonStringPreprocessor)

@@ -86,7 +86,7 @@ def definition_problems(definition: str) -> list[str]:
 
 
 def install(patch: Patch) -> None:
-    """CreateStateMachine (and UpdateStateMachine) refuse what `problems` finds, with AWS's InvalidDefinition."""
+    """CreateStateMachine and UpdateStateMachine refuse what `problems` finds, with AWS's InvalidDefinition."""
     from moto.core.exceptions import AWSError
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
@@ -94,12 +94,22 @@ def install(patch: Patch) -> None:
         TYPE = "InvalidDefinition"  # moto's parser's own InvalidDefinition sets `code`, so it answered code ""
         STATUS = 400
 
-    original = StepFunctionsParserBackend._validate_definition
-
-    def validate(definition: str) -> None:
-        found = definition_problems(definition)
+    def refuse(definition: Any) -> None:
+        found = definition_problems(definition) if isinstance(definition, str) else []
         if found:
             raise InvalidDefinition(f"Invalid State Machine Definition: '{'; '.join(found[:5])}'")
-        original(definition=definition)
 
-    patch(StepFunctionsParserBackend, "_validate_definition", staticmethod(validate))
+    original_create = StepFunctionsParserBackend.create_state_machine
+    original_update = StepFunctionsParserBackend.update_state_machine
+
+    # The two callers of moto's static `_validate_definition` (a staticmethod cannot be patched and restored as one).
+    def create_state_machine(backend: Any, name: str, definition: str, *args: Any, **kwargs: Any) -> Any:
+        refuse(definition)
+        return original_create(backend, name, definition, *args, **kwargs)
+
+    def update_state_machine(backend: Any, arn: str, definition: Any = None, *args: Any, **kwargs: Any) -> Any:
+        refuse(definition)
+        return original_update(backend, arn, definition, *args, **kwargs)
+
+    patch(StepFunctionsParserBackend, "create_state_machine", create_state_machine)
+    patch(StepFunctionsParserBackend, "update_state_machine", update_state_machine)
