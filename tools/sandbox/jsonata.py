@@ -32,6 +32,8 @@ HASH_ALGORITHMS: dict[str, Callable[[bytes], Any]] = {
     "SHA-384": hashlib.sha384,
     "SHA-512": hashlib.sha512,
 }
+#: How long one expression may run (jsonata-python's own bound; AWS bounds time, depth and memory, unpublished).
+EVALUATION_MILLISECONDS = 5000
 UNDEFINED_CAUSE = "The JSONata expression '{}' specified for the field '{}' returned nothing (undefined)."
 UNSUPPORTED_CAUSE = "The JSONata expression '{}' specified for the field '{}' returned an unsupported result type."
 ERROR_CAUSE = "The JSONata expression '{}' specified for the field '{}' threw an error during evaluation: {}"
@@ -168,7 +170,7 @@ def evaluate(expression: str, bindings: Mapping[str, Any]) -> Any:
     from jsonata import JException, Jsonata
 
     try:
-        compiled = Jsonata(expression)
+        compiled = Jsonata(expression, timeout=EVALUATION_MILLISECONDS)  # a runaway expression fails, not hangs
         compiled.set_output_convert_nulls(False)  # keep JSON null (NULL_VALUE) apart from undefined (None)
         for name, function in AWS_FUNCTIONS.items():
             compiled.register_lambda(name, function)

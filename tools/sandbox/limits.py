@@ -97,14 +97,20 @@ LEDGER: tuple[Limit, ...] = (
           f"{JSONATA}::test_a_type_error_and_a_function_result_fail_the_state_with_query_evaluation_error",
           "differs: the error is AWS's, the cause ends in jsonata-python's message (T2001: ...); AWS's wording "
           "unverified"),
-    Limit("JSONata function results past AWS's bounds", "expression depth 100, memory and time bounds", False, None,
-          "not enforced: jsonata-python's own recursion and time apply, not AWS's bounds"),
+    Limit("JSONata evaluation bounds", "an expression's depth, memory and time are bounded", False, None,
+          "not enforced: one expression stops after 5 s (jsonata-python's timeout, States.QueryEvaluationError); "
+          "AWS's depth and memory bounds are not applied"),
+    Limit("$random with a seed", "the same number for the same seed", False, None,
+          "differs: the same number for the same seed, but not the number AWS gives (Python's generator)"),
+    Limit("A JSONPath state's variable paths", "$var, $var.field, $var[0] in JSONPath fields", False, None,
+          "differs: read with JSONata's path syntax, so JSONPath filters ($var[?(@.x)]) fail with States.Runtime"),
     Limit("A JSONPath state reading an unknown variable", "fails the state", False,
           f"{JSONATA}::test_an_inner_map_reads_the_outer_variables_and_its_own_assignments_stay_inside",
           "differs: States.Runtime with the sandbox's own cause (AWS's wording unverified)"),
     Limit("Variable size", "256 KiB per variable and per Assign, 10 MiB stored per execution", True,
           f"{JSONATA}::test_a_variable_of_256_kib_is_assigned_and_one_byte_more_fails_with_data_limit_exceeded",
-          "States.DataLimitExceeded naming the variable; the cause is the sandbox's own wording"),
+          "States.DataLimitExceeded naming the variable (the cause is the sandbox's wording); the 10 MiB counts one "
+          "scope's variables (a Map iteration's own and the outer ones)"),
     Limit("Fields of the other query language", "InvalidDefinition, SCHEMA_VALIDATION_FAILED at the state", True,
           f"{JSONATA}::test_a_field_of_the_other_query_language_is_refused_in_both_mocks",
           "refused at deploy (Pulumi mocks) and by the embedded CreateStateMachine, in AWS's words"),
