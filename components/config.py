@@ -221,8 +221,9 @@ def _boolean(key: str, raw: str) -> bool:
 def _hosts(key: str, raw: str) -> tuple[str, ...]:
     hosts = tuple(host.strip().lower() for host in raw.split(",") if host.strip())
     for host in hosts:
-        if "/" in host or ":" in host or " " in host or ("." not in host and host != "localhost"):
-            raise ConfigError(key, f"{host!r} is not a host name; give host names separated by commas")
+        name, colon, port = host.partition(":")  # `name:port` allows that port alone; `name`, the default port
+        if "/" in host or " " in host or ("." not in name and name != "localhost") or (colon and not port.isdigit()):
+            raise ConfigError(key, f"{host!r} is not a host name; give host names (or host:port) separated by commas")
     return hosts
 
 

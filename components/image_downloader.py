@@ -45,7 +45,8 @@ class ImageDownloaderArgs(WorkflowOptions):
     allow_insecure_http: NotRequired[bool]
     """Accept http:// base URLs (default false: https only)."""
     allowed_hosts: NotRequired[list[str]]
-    """If given, the only hosts a base URL may name."""
+    """If given, the only hosts a base URL may name: `name` allows the scheme's default port only (443, or 80 for
+    http), `name:port` that port only."""
     allow_private_hosts: NotRequired[bool]
     """Allow hosts that resolve to private, loopback or link-local addresses (default false; for a sandbox only)."""
     max_resources: NotRequired[int]
@@ -68,6 +69,14 @@ class ImageDownloaderArgs(WorkflowOptions):
     """Seconds one execution may run (default 3600)."""
 
 
+def _host_entry(entry: str) -> bool:
+    """`name` (the scheme's default port only) or `name:port` (that port only)."""
+    name, colon, port = entry.partition(":")
+    if colon and not (port.isdigit() and 0 < int(port) < 65536):
+        return False
+    return bool(name) and not any(c in name for c in "/ ") and ("." in name or name == "localhost")
+
+
 def image_downloader_settings(check: Checker) -> ImageDownloaderSettings:
     """The args checked against their ranges, with the defaults of ImageDownloaderSettings."""
     d = ImageDownloaderSettings()
@@ -76,8 +85,8 @@ def image_downloader_settings(check: Checker) -> ImageDownloaderSettings:
     email = check.email("notification_email")
     hosts = check.strings("allowed_hosts")
     for host in hosts:
-        if "/" in host or ":" in host or " " in host or ("." not in host and host != "localhost"):
-            raise check.error("allowed_hosts", f"{host!r} is not a host name")
+        if not _host_entry(host):
+            raise check.error("allowed_hosts", f"{host!r} is not a host name or host:port")
     return ImageDownloaderSettings(
         transition_days=check.integer("transition_days", d.transition_days, 0, 3650),
         notification_email=email,
@@ -105,18 +114,14 @@ def image_downloader_settings(check: Checker) -> ImageDownloaderSettings:
 INVALID_INPUT = "InvalidInput"
 DOWNLOADS_FAILED = "DownloadsFailed"
 DOWNLOADS_INCOMPLETE = "DownloadsIncomplete"
+#: Every image was stored, but some url rows could not be written (the report lists those images apart).
+DOWNLOADS_NOT_RECORDED = "DownloadsNotRecorded"
 #: Terminal errors a Catch on States.ALL does not match; only a catcher that names them does.
 TERMINAL_ERRORS = ["States.DataLimitExceeded", "States.Runtime"]
 #: A publish to the failures topic is tried again on any error (throttled, KMS), 1 s, 2 s, 4 s apart.
 PUBLISH_RETRY: asl.State = {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}
-#: A batch that failed on an AWS call (S3 or DynamoDB refusing after the SDK's own retries) runs once more: the
-#: images it stored are skipped the second time.
-BATCH_RETRY: asl.State = {
-    "ErrorEquals": ["StoreFailed", "RowsNotWritten"],
-    "IntervalSeconds": 2,
-    "MaxAttempts": 1,
-    "BackoffRate": 2,
-}
+#: What a cause ends with when the failures topic could not be told (the publish failed after its retries).
+NOT_NOTIFIED = "States.Format('{}\n(The failures topic could not be notified: {}.)', $.message, $.notifyError.Error)"
 FAILED_BATCH_NOTE = "the images already stored are kept and recorded; rerunning the same request fetches the rest"
 
 
@@ -146,10 +151,11 @@ def _download_iteration(start: str, download_fn_arn: str, timeout_seconds: int) 
             "alreadyStored.$": "$.Payload.alreadyStored",
             "bytes.$": "$.Payload.bytes",
             "failures.$": "$.Payload.failures",
+            "unrecorded.$": "$.Payload.unrecorded",
+            "unrecordedUrls.$": "$.Payload.unrecordedUrls",
         },
         OutputPath=None,
     )
-    task["Retry"].append(dict(BATCH_RETRY))
     task["Catch"] = _catch_all(caught, "$.batchError")
     failed_batch = {
         "Type": "Pass",
@@ -280,22 +286,34 @@ def definition(
                 "Default": "NotifyFailures",
             },
             "NotifyFailures": _publish(
-                topic_arn, "Image downloads failed", "$.notification", DOWNLOADS_FAILED, "NotNotified"
+                topic_arn, "Image downloads failed", "$.notification", "FailedOrNotRecorded", "NotNotified"
             ),
             "NotNotified": {
                 "Type": "Pass",
-                "Parameters": {
-                    "message.$": (
-                        "States.Format('{}\n(The failures topic could not be notified: {}.)', "
-                        "$.message, $.notifyError.Error)"
-                    )
-                },
-                "Next": DOWNLOADS_FAILED,
+                "Parameters": {"message.$": NOT_NOTIFIED, "failed.$": "$.failed"},
+                "Next": "FailedOrNotRecorded",
+            },
+            # Images not stored fail the execution as DownloadsFailed; all stored, some without their url rows, as
+            # DownloadsNotRecorded.
+            "FailedOrNotRecorded": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.failed", "NumericGreaterThan": 0, "Next": DOWNLOADS_FAILED}],
+                "Default": DOWNLOADS_NOT_RECORDED,
             },
             DOWNLOADS_FAILED: {"Type": "Fail", "Error": DOWNLOADS_FAILED, "CausePath": "$.message"},
+            DOWNLOADS_NOT_RECORDED: {"Type": "Fail", "Error": DOWNLOADS_NOT_RECORDED, "CausePath": "$.message"},
             "NotifyIncomplete": _publish(
-                topic_arn, "Image downloads did not complete", "$.message", DOWNLOADS_INCOMPLETE, DOWNLOADS_INCOMPLETE
+                topic_arn,
+                "Image downloads did not complete",
+                "$.message",
+                DOWNLOADS_INCOMPLETE,
+                "IncompleteNotNotified",
             ),
+            "IncompleteNotNotified": {
+                "Type": "Pass",
+                "Parameters": {"message.$": NOT_NOTIFIED},
+                "Next": DOWNLOADS_INCOMPLETE,
+            },
             DOWNLOADS_INCOMPLETE: {"Type": "Fail", "Error": DOWNLOADS_INCOMPLETE, "CausePath": "$.message"},
             "Done": {"Type": "Succeed"},
         },

@@ -64,13 +64,18 @@ FAILED_ITEM_KEY = "itemFailed"
 CAUSE_FAILURES_LISTED = 10
 #: The most tolerated failures an arg or config key may give: more than any list the Map can carry holds.
 MAX_TOLERATED_FAILURES = 1_000_000
+#: An item whose function returns more than a state's result may hold (256 KiB) fails with this, alone.
+ITEM_RESULT_TOO_LARGE = "ItemResultTooLarge"
+#: Step Functions' payload error: terminal, so `States.ALL` does not catch it; only a Catch naming it does.
+DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
 
 
 def _process_items(
     fn_arn: str, settings: MapFanOutSettings, items_path: str, item_state: str, next_state: str
 ) -> asl.State:
     """The Map: each iteration gets `{"index", "item"}`; an item whose function fails for good (after the
-    transient-error Retry) ends its own iteration with a failure record, and the other items go on."""
+    transient-error Retry), or returns a result over 256 KiB, ends its own iteration with a failure record, and the
+    other items go on."""
     states: dict[str, asl.State] = {}
     start = item_state
     if settings.wait_duration_seconds > 0:
@@ -79,8 +84,27 @@ def _process_items(
     states[item_state] = asl.lambda_task(
         fn_arn,
         Parameters={"FunctionName": fn_arn, "Payload.$": "$.item"},
-        Catch=[{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "ItemFailed"}],
+        Catch=[
+            # Named first: States.ALL does not catch it, and uncaught it would end the whole execution.
+            {"ErrorEquals": [DATA_LIMIT_EXCEEDED], "ResultPath": "$.error", "Next": ITEM_RESULT_TOO_LARGE},
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "ItemFailed"},
+        ],
     )
+    states[ITEM_RESULT_TOO_LARGE] = {
+        "Type": "Pass",
+        "Comment": "A result over 256 KiB is this item's failure, not the execution's; the Map goes on",
+        "Parameters": {
+            FAILED_ITEM_KEY: {
+                "index.$": "$.index",
+                "item.$": "$.item",
+                "error": ITEM_RESULT_TOO_LARGE,
+                "cause.$": "States.Format('the item function returned more than 256 KiB, the most a state result "
+                "may be (return less, or write the result elsewhere, such as S3, and return its key): {}: {}', "
+                "$.error.Error, $.error.Cause)",
+            }
+        },
+        "End": True,
+    }
     states["ItemFailed"] = {
         "Type": "Pass",
         "Comment": "The item's result says which item failed and why; the Map goes on with the others",

@@ -1,7 +1,11 @@
 """What every component's args share, and the parts a team may bring: its own handler code or an existing function."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads these TypedDicts' annotations as types.
+import functools
+import inspect
+import os
 import re
+import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict, TypeVar
@@ -23,7 +27,13 @@ DEFAULT_MEMORY_MB = 256
 DEFAULT_TIMEOUT_SECONDS = 30
 #: A function ARN, optionally with a version or alias (Lambda API reference, FunctionName).
 FUNCTION_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$")
+#: An SNS topic ARN (SNS API reference, CreateTopic: 1..256 characters, a FIFO topic's name ends in .fifo).
+TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,251}(\.fifo)?$")
 HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+#: An environment variable's name, as Lambda takes it (Lambda API reference, Environment: Variables).
+ENVIRONMENT_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")
+#: Set to 1 to see the traceback of an arg error; without it the error is one line.
+DEBUG_VARIABLE = "SFN_PATTERNS_DEBUG"
 
 
 class HandlerSpec(TypedDict):
@@ -72,12 +82,47 @@ class WorkflowOptions(TypedDict, total=False):
     """Tags added to every taggable resource the component creates."""
 
 
-class ArgError(ValueError):
-    """A component arg is invalid; the message names the component, the arg and what is wrong."""
+class ArgProblem(pulumi.RunError):
+    """A component arg is invalid; the message names the component, the arg and what is wrong or how to fix it.
+
+    A `pulumi.RunError`, which `pulumi up` prints as one line, without a traceback; `SFN_PATTERNS_DEBUG=1` adds it."""
 
     def __init__(self, component: str, name: str, field: str, problem: str) -> None:
         super().__init__(f"{component} {name!r}: {field}: {problem}")
-        self.field = field
+        self.component, self.name, self.field, self.problem = component, name, field, problem
+
+    def __str__(self) -> str:
+        line = super().__str__()
+        if not debugging() or self.__traceback__ is None:
+            return line
+        return "Traceback (most recent call last):\n" + "".join(traceback.format_tb(self.__traceback__)) + line
+
+
+class ArgError(ArgProblem, ValueError):
+    """An arg found invalid while the component is constructed, before any of its resources exists."""
+
+
+class ResolvedArgError(ArgProblem):
+    """An arg found invalid once its value resolved (another resource's output, checked in an apply). Not a
+    ValueError: Pulumi wraps a ValueError raised while it serializes a resource's inputs in "While processing
+    input" errors, which would bury this one line in a traceback."""
+
+
+def debugging() -> bool:
+    """Whether `SFN_PATTERNS_DEBUG` asks for tracebacks with arg errors."""
+    return os.environ.get(DEBUG_VARIABLE, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def whole_number(value: Any) -> int | None:
+    """`value` as an int when it is a whole number, else None. Other Pulumi languages send every number as a
+    double (a protobuf Struct has no integers), so `3` from TypeScript arrives as `3.0`: that is whole too."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
 
 
 #: Each component's Lambda part with the longest name: its function's name is "<component name>-<part>-function"
@@ -154,6 +199,10 @@ class Checker:
     def error(self, field: str, problem: str) -> ArgError:
         return ArgError(self.component, self.name, field, problem)
 
+    def resolved_error(self, field: str, problem: str) -> ResolvedArgError:
+        """The error for a value found invalid once it resolved, in an apply."""
+        return ResolvedArgError(self.component, self.name, field, problem)
+
     def given(self, field: str) -> bool:
         return self.args.get(field) is not None
 
@@ -163,11 +212,12 @@ class Checker:
 
     def integer(self, field: str, default: int, low: int, high: int) -> int:
         value = self.get(field, default)
-        if isinstance(value, bool) or not isinstance(value, int):
+        number = whole_number(value)
+        if number is None:
             raise self.error(field, f"expected a whole number {low}..{high}, got {value!r}")
-        if not low <= value <= high:
-            raise self.error(field, f"{value} is out of range; use {low}..{high}")
-        return value
+        if not low <= number <= high:
+            raise self.error(field, f"{number} is out of range; use {low}..{high}")
+        return number
 
     def choice(self, field: str, default: str, choices: Sequence[str]) -> str:
         value = self.get(field, default)
@@ -177,9 +227,10 @@ class Checker:
 
     def member(self, field: str, default: int, allowed: Sequence[int]) -> int:
         value = self.get(field, default)
-        if isinstance(value, bool) or value not in allowed:
+        number = whole_number(value)
+        if number is None or number not in allowed:
             raise self.error(field, f"{value!r} is not one of {', '.join(str(v) for v in allowed)}")
-        return value
+        return number
 
     def boolean(self, field: str, default: bool) -> bool:
         value = self.get(field, default)
@@ -245,7 +296,8 @@ class Checker:
         try:
             Checker(self.component, self.name, spec, HandlerSpec)  # unknown or missing keys
         except ArgError as error:
-            raise self.error(f"{field}.{error.field}", str(error).split(": ", 2)[-1]) from None
+            raise self.error(f"{field}.{error.field}", error.problem) from None
+        checked = dict(spec)
         code = Path(str(spec["code"])).expanduser()
         if not code.is_dir():
             raise self.error(f"{field}.code", f"{str(code)!r} is not a folder (relative paths start at the program's)")
@@ -253,31 +305,83 @@ class Checker:
         module = handler.rsplit(".", 1)[0].replace(".", "/")
         if not HANDLER.match(handler) or not (code / f"{module}.py").is_file():
             raise self.error(f"{field}.handler", f"{handler!r} is not `module.function` with {module}.py in {code}")
-        if spec.get("requirements") is not None and not Path(str(spec["requirements"])).is_file():
+        if spec.get("requirements") is not None and not Path(str(spec["requirements"])).expanduser().is_file():
             raise self.error(f"{field}.requirements", f"{spec['requirements']!r} is not a file")
         for number, (low, high) in (("memory_mb", LAMBDA_MEMORY_MB), ("timeout_seconds", LAMBDA_TIMEOUT_SECONDS)):
             value = spec.get(number)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
-            ):
-                raise self.error(f"{field}.{number}", f"{value!r} is out of range; use {low}..{high}")
-        return HandlerSpec(**spec)  # type: ignore[typeddict-item]
+            if value is None:
+                continue
+            whole = whole_number(value)
+            if whole is None or not low <= whole <= high:
+                raise self.error(f"{field}.{number}", f"{value!r} is out of range; use a whole number {low}..{high}")
+            checked[number] = whole
+        if spec.get("environment") is not None:
+            checked["environment"] = self.environment(f"{field}.environment", spec["environment"])
+        if spec.get("statements") is not None:
+            checked["statements"] = self.statements(f"{field}.statements", spec["statements"])
+        return HandlerSpec(**checked)  # type: ignore[typeddict-item]
+
+    def environment(self, field: str, variables: Any) -> dict[str, pulumi.Input[str]]:
+        """A function's environment variables, checked: names as Lambda takes them, values strings. A value known
+        now is checked now; one that resolves later (another resource's output) is checked once it resolves, so
+        a number never reaches Lambda's API as a crash in the middle of `pulumi up`."""
+        if not isinstance(variables, Mapping):
+            raise self.error(field, f"expected a mapping of variable names to strings, got {variables!r}")
+        checked: dict[str, pulumi.Input[str]] = {}
+        for key, value in variables.items():
+            if not isinstance(key, str) or not ENVIRONMENT_NAME.fullmatch(key):
+                raise self.error(field, f"{key!r} is not a variable name Lambda takes: letters, digits and _, "
+                                 "starting with a letter")  # fmt: skip
+            if isinstance(value, pulumi.Output) or inspect.isawaitable(value):
+                later = functools.partial(self._resolved, f"{field}.{key}")
+                checked[key] = pulumi.Output.from_input(value).apply(later)
+            else:
+                checked[key] = self._environment_value(f"{field}.{key}", value)
+        return checked
+
+    def _resolved(self, field: str, value: Any) -> str:
+        return self._environment_value(field, value, later=True)
+
+    def _environment_value(self, field: str, value: Any, later: bool = False) -> str:
+        if not isinstance(value, str):
+            whole = whole_number(value)
+            shown = "true" if value is True else "false" if value is False else repr(value if whole is None else whole)
+            problem = f'expected a string, got {shown}: Lambda\'s environment holds strings only; give it as "{shown}"'
+            raise self.resolved_error(field, problem) if later else self.error(field, problem)
+        return value
 
     def function_arn(self, field: str) -> pulumi.Output[str] | None:
         """An existing function's ARN in `field`, checked (now if it is known, else once it resolves)."""
+        example = "arn:aws:lambda:<region>:<account>:function:<name>[:<version or alias>]"
+        return self._arn(field, FUNCTION_ARN, "a Lambda function ARN", example)
+
+    def topic_arn(self, field: str) -> pulumi.Output[str] | None:
+        """An existing SNS topic's ARN in `field`, checked (now if it is known, else once it resolves)."""
+        return self._arn(field, TOPIC_ARN, "an SNS topic ARN", "arn:aws:sns:<region>:<account>:<name>")
+
+    def _arn(self, field: str, pattern: re.Pattern[str], what: str, example: str) -> pulumi.Output[str] | None:
         value = self.args.get(field)
         if value is None:
             return None
 
-        def checked(arn: Any) -> str:
-            if not isinstance(arn, str) or not FUNCTION_ARN.match(arn):
-                raise self.error(field, f"{arn!r} is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:"
-                                 "function:<name>[:<version or alias>])")  # fmt: skip
+        def checked(arn: Any, later: bool = True) -> str:
+            if not isinstance(arn, str) or not pattern.match(arn):
+                problem = f"{arn!r} is not {what} ({example})"
+                raise self.resolved_error(field, problem) if later else self.error(field, problem)
             return arn
 
-        if not isinstance(value, pulumi.Output):
-            checked(value)
+        if not isinstance(value, pulumi.Output) and not inspect.isawaitable(value):
+            checked(value, later=False)
         return pulumi.Output.from_input(value).apply(checked)
+
+    def statements(self, field: str, statements: Any) -> Any:
+        """IAM statements: a list of statement objects when known now (an Output is the team's own to shape)."""
+        if isinstance(statements, pulumi.Output) or inspect.isawaitable(statements):
+            return statements
+        if not isinstance(statements, list) or not all(isinstance(item, Mapping) for item in statements):
+            raise self.error(field, f"expected a list of IAM statement objects (Effect, Action, Resource), got "
+                             f"{statements!r}")  # fmt: skip
+        return statements
 
 
 def own_handler(package: str, handler: str, description: str) -> HandlerSpec:
@@ -331,8 +435,9 @@ def lambda_part(
 
 def alarm_topic_arn(check: Checker, parent: pulumi.Resource, name: str, common: CommonSettings) -> pulumi.Output[str]:
     """The given alarm topic, or an encrypted one of the component's own."""
-    if check.given("alarm_topic_arn"):
-        return pulumi.Output.from_input(check.args["alarm_topic_arn"])
+    given = check.topic_arn("alarm_topic_arn")
+    if given is not None:
+        return given
     return AlarmTopic(f"{name}-alarms", common.alarm_email, opts=pulumi.ResourceOptions(parent=parent)).arn
 
 

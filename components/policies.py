@@ -32,6 +32,7 @@ SCOPED_WILDCARDS: dict[str, str] = {
     "<log group ARN>:*": "CreateLogStream/PutLogEvents act on log streams, which are named at run time",
     "<bucket ARN>/<prefix>*": "objects are named at run time; the bucket and its key prefix are the narrowest form",
     "<execution ARN prefix>:<state machine>/*:*": "a Distributed Map names its child executions at run time",
+    "<execution ARN prefix>:<state machine>:*": "TaskTracker's starter describes its runs, named at run time",
 }
 
 XRAY_ACTIONS = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]

@@ -1,6 +1,7 @@
 """RecordTransfer: a Lambda seeds a DynamoDB table, then a loop reads each record and sends it to an SQS queue."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the args and outputs as types.
+import hashlib
 import json
 from typing import Any, NotRequired
 
@@ -42,6 +43,8 @@ SQS_ERRORS = [
 SEED_INVALID_EVENT = "InvalidEvent"
 #: One retry per call: every attempt costs history events, and the loop's budget is spent per record (maxRecords).
 LOOP_RETRY_ATTEMPTS = 1
+#: The longest MessageGroupId SQS takes (its SendMessage API reference: 128 characters).
+MAX_MESSAGE_GROUP_ID_LENGTH = 128
 
 #: History events a state adds each time it runs, as AWS records them (Step Functions execution history).
 STATE_EVENTS = {"Task": 5, "Choice": 2, "Pass": 2, "Succeed": 2}
@@ -78,14 +81,24 @@ def _retry(errors: list[str]) -> asl.State:
     return {"ErrorEquals": errors, "IntervalSeconds": 1, "MaxAttempts": LOOP_RETRY_ATTEMPTS, "BackoffRate": 2}
 
 
+def message_group_id(table_name: str) -> str:
+    """The FIFO message group of every record read from `table_name`: the table's name (its characters are all
+    ones SQS takes), or its SHA-256 when longer than a group id may be. The same for every execution, so a rerun's
+    records queue behind the ones an earlier execution sent and a consumer receives them in order."""
+    if len(table_name) <= MAX_MESSAGE_GROUP_ID_LENGTH:
+        return table_name
+    return hashlib.sha256(table_name.encode()).hexdigest()
+
+
 def definition(
     *, table_name: str, queue_url: str, seed_fn_arn: str, key_attribute: str = RECORD_KEY_ATTRIBUTE
 ) -> dict[str, Any]:
     """Seed the records, then for each key until DONE: read its record, send it to the queue, pop the key.
 
-    A FIFO queue (URL ending in `.fifo`) gets one message group per execution and a deduplication id per record,
-    derived from its key and message: a retried send, or a rerun within SQS's 5-minute deduplication interval,
-    sends each record once. Whatever still fails ends the execution naming the record.
+    A FIFO queue (URL ending in `.fifo`) gets one message group per source table, the same in every execution, and
+    a deduplication id per record, derived from its key and message: a retried send, or a rerun within SQS's
+    5-minute deduplication interval, sends each record once, and a rerun's records queue behind the ones sent
+    before. Whatever still fails ends the execution naming the record.
     """
     key_of_head = f"{key_attribute}={{}}"
     send_parameters: dict[str, Any] = {
@@ -96,9 +109,9 @@ def definition(
         },
     }
     if queue_url.endswith(".fifo"):
-        # One message group per execution keeps its records in order; SQS ids take ASCII only, which an execution
-        # name need not be, so both ids are hashes. A retried send is deduplicated.
-        send_parameters["MessageGroupId.$"] = "States.Hash($$.Execution.Id, 'SHA-256')"
+        # One message group per table, not per execution: after a failure, the rerun's records wait behind the
+        # first run's (a consumer never gets record 3 while record 2 is pending). A retried send is deduplicated.
+        send_parameters["MessageGroupId"] = message_group_id(table_name)
         send_parameters["MessageDeduplicationId.$"] = (
             "States.Hash(States.Format('{}/{}', $.List[0], $.Record.Item.Message.S), 'SHA-256')"
         )

@@ -58,6 +58,11 @@ class TaskTrackerArgs(WorkflowOptions):
     its task stays STARTED with a `deadline` (Unix seconds) in the past, which is how a run never finished shows."""
 
 
+def executions_of(state_machine_arn: str) -> str:
+    """The ARN pattern of every execution of the state machine (`execution:<machine name>:<execution name>`)."""
+    return state_machine_arn.replace(":stateMachine:", ":execution:") + ":*"
+
+
 def _update(
     table_name: str, expression: str, values: dict[str, Any], condition: str | None = None, **fields: Any
 ) -> asl.State:
@@ -172,7 +177,8 @@ def definition(*, table_name: str, settings: TaskTrackerSettings, work_fn_arn: s
                 "Type": "Fail",
                 "Error": "FailureNotRecorded",
                 "CausePath": f"States.Format('{run} failed ({{}}: {{}}) and recording it FAILED failed too, so the "
-                "task may still show STARTED: {}: {}', $.taskId, $.timestamp, $.error.Error, $.error.Cause, "
+                "task shows this run STARTED, or no row at all if recording it STARTED failed; start the task again "
+                "(the starter begins a new run): {}: {}', $.taskId, $.timestamp, $.error.Error, $.error.Cause, "
                 "$.recordError.Error, $.recordError.Cause)",
             },
             "RunAlreadyRecorded": {
@@ -260,6 +266,8 @@ class TaskTracker(pulumi.ComponentResource):
                 statements=pulumi.Output.all(self.state_machine_arn, tasks_arn).apply(
                     lambda a: [
                         policies.allow("StartThisWorkflow", ["states:StartExecution"], [a[0]]),
+                        # Whether a run whose name is taken has ended without recording the task.
+                        policies.allow("CheckItsRuns", ["states:DescribeExecution"], [executions_of(a[0])]),
                         policies.allow("FindLatestRun", ["dynamodb:Query"], [a[1]]),
                     ]
                 ),

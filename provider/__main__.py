@@ -1,17 +1,18 @@
 """The sfn-patterns component provider: serves the components to Pulumi programs in other languages.
 
-`pulumi package add <this repository>` starts it (PulumiPlugin.yaml names this folder as the plugin's entry);
-the root `__main__.py` stays the Pulumi program.
+`pulumi package add <this repository>` starts it (PulumiPlugin.yaml names this folder as the plugin's entry) as
+`python provider <engine address>`, in the calling program's folder; the root `__main__.py` stays the Pulumi program.
 """
 
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: `components`, `handlers`
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the repository root: `components`, `handlers`
 
-from pulumi.provider.experimental import component_provider_host
-
-from components.catalog import COMPONENTS, PACKAGE_NAME, VERSION
+from components.catalog import CatalogProvider, serve  # noqa: E402
 
 if __name__ == "__main__":
-    component_provider_host(COMPONENTS, PACKAGE_NAME, version=VERSION)
+    # The engine runs a plugin in the calling program's folder (its RunPlugin working directory): a HandlerSpec's
+    # relative `code` is that program's, never this repository's.
+    serve(CatalogProvider(program_folder=Path.cwd(), own_folders=(ROOT, ROOT / "provider")), sys.argv[1:])

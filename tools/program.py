@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import runpy
 import sys
+import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,11 @@ PROJECT = "sfn-patterns"
 
 class StackConfigError(ValueError):
     """A stack file or a `--config KEY=VALUE` override is malformed."""
+
+
+class ProgramError(StackConfigError):
+    """The program stopped with a `pulumi.RunError` (a missing config key, an arg found bad once its output resolved):
+    `pulumi up` prints such an error as one line, without a traceback, and so does the sandbox."""
 
 
 @dataclass
@@ -131,6 +138,16 @@ def _in_program_folder(root: Path) -> Iterator[None]:
         os.chdir(before)
 
 
+def one_line(error: BaseException) -> str:
+    """What `pulumi up` prints for a RunError: its message; with SFN_PATTERNS_DEBUG=1, the traceback before it."""
+    from components.parts import debugging
+
+    line = str(error)
+    if not debugging() or line.startswith("Traceback"):  # an arg error shows its own traceback when debugging
+        return line
+    return "Traceback (most recent call last):\n" + "".join(traceback.format_tb(error.__traceback__)) + line
+
+
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
     """`["maxConcurrency=3", ...]` -> {"maxConcurrency": "3"}."""
     overrides = {}
@@ -169,8 +186,16 @@ def run_program(
     def program() -> None:
         runpy.run_path(str(root / "__main__.py"), run_name="__main__")
 
+    # As Pulumi's own Python runner does: a failed apply leaves futures nobody reads, which asyncio would log, with
+    # their tracebacks, when they are collected; the error itself is raised here, once.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     with _in_program_folder(root):
-        _sync_await(run_pulumi_func(program))
+        try:
+            _sync_await(run_pulumi_func(program))
+        except pulumi.RunError as error:
+            if isinstance(error, ValueError):  # a component's ArgError: the sandbox's CLI names it as it is
+                raise
+            raise ProgramError(one_line(error)) from error
     stack_resource = pulumi_settings.get_root_resource()
     exported = getattr(stack_resource, "outputs", {})
     outputs = {name: _sync_await(pulumi.Output.from_input(value).future()) for name, value in exported.items()}
@@ -215,11 +240,16 @@ def physical_name(args: pulumi.runtime.MockResourceArgs) -> str:
 class PreviewMocks(pulumi.runtime.Mocks):
     """Mocks that create nothing: each resource echoes its inputs with Pulumi-style names and synthesized ARNs."""
 
-    def __init__(self, region: str = "us-east-1", account: str = ACCOUNT_ID) -> None:
-        self.region, self.account = region, account
+    def __init__(self, region: str | None = None, account: str = ACCOUNT_ID) -> None:
+        self._region, self.account = region, account
         from tools.sandbox.rules import RoleLimits
 
         self.role_limits = RoleLimits()
+
+    @property
+    def region(self) -> str:
+        """The region given, else the stack's `aws:region`, as the AWS provider reads it."""
+        return self._region or str(pulumi.runtime.get_config("aws:region") or "us-east-1")
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         name = physical_name(args)

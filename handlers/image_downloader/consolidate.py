@@ -59,7 +59,8 @@ def write_failures(key: str, total: tally.Tally) -> str:
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """{"results": [...]} or {"resultWriter": {"Bucket", "Key"}}, and the "execution" name -> {"allSucceeded",
-    counts, "failedUrls", "message" (the cause), "notification" (the SNS text), "failuresObject"}."""
+    counts ("failed": images not stored; "unrecorded": stored without their url row), "failedUrls", "message" (the
+    cause), "notification" (the SNS text), "failuresObject"}."""
     if not isinstance(event, dict):
         raise InvalidInput(f"event: expected a JSON object, got {json_type(event)}")
     if "results" in event:
@@ -72,9 +73,10 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     if total.failed and not tally.fits_one_notification(total):
         failures_object = write_failures(failures_key(event, context), total)
     report = {
-        "allSucceeded": total.failed == 0,
+        "allSucceeded": total.failed == 0 and total.unrecorded == 0,
         "succeeded": total.succeeded,
         "failed": total.failed,
+        "unrecorded": total.unrecorded,
         "alreadyStored": total.already_stored,
         "bytes": total.size,
         "failedUrls": tally.failed_urls(total, SETTINGS.failed_url_cap),

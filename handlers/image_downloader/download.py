@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,13 +36,21 @@ OUT_OF_TIME = "OutOfTime"
 
 @dataclass(frozen=True)
 class UrlResult:
-    """What happened to one URL; `error` is None on success."""
+    """What happened to one URL; `error` is None on success. `upload` is a small image's upload still running: its
+    error (S3 refusing it) fails the image once the uploads end (`settled`)."""
 
     url: str
     status_code: int | None
     key: str | None
     size: int
     error: str | None
+    upload: Future[str | None] | None = None
+
+    def settled(self) -> UrlResult:
+        error = self.upload.result() if self.upload is not None else None
+        if error is None:
+            return replace(self, upload=None)
+        return UrlResult(self.url, self.status_code, None, 0, error)
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -77,20 +85,24 @@ def batch_deadline(context: Any, finish_by: Any = None) -> float | None:
 def _store(
     url: str, key: str, deadline: float, late: str, uploads: storage.Uploads, rows: records.RowWriter
 ) -> UrlResult:
-    with fetch.fetched(url, deadline=deadline) as response:
+    upload = None
+    with fetch.fetched(url, deadline=deadline, late=late) as response:
         content_type = fetch.vet(response)
-        body = fetch.CappedBody(response, SETTINGS.max_image_bytes, deadline, late)
+        body = fetch.CappedBody(response, SETTINGS.max_image_bytes, deadline, late, content_type)
         size = fetch.plain_size(response)
         if size is not None and size < storage.TRANSFER_CONFIG.multipart_threshold:
             # A small image is read whole (within the caps), then uploaded while this slot fetches the next one;
             # its row is added once the object is stored.
             data = body.read()
             row = _stored_row(url, key, body, content_type)
-            uploads.put(key, data, content_type, then=lambda: rows.add(row))
+            upload = uploads.put(key, data, content_type, then=lambda: rows.add(row))
         else:
-            storage.upload_image(body, key, content_type, size)
+            try:
+                storage.upload_image(body, key, content_type, size)
+            except (ClientError, BotoCoreError) as error:  # S3 refused this image: it alone fails
+                raise DownloadFailed(storage.store_error(error), response.status) from error
             rows.add(_stored_row(url, key, body, content_type))
-    return UrlResult(url, response.status, key, body.bytes_read, None)
+    return UrlResult(url, response.status, key, body.bytes_read, None, upload)
 
 
 def download_one(
@@ -119,16 +131,22 @@ def download_one(
     return result
 
 
-def summary(results: list[UrlResult], sample: int, already_stored: int = 0) -> dict[str, Any]:
+def summary(
+    results: list[UrlResult], sample: int, already_stored: int = 0, unrecorded: list[str] | None = None
+) -> dict[str, Any]:
     """Exact counts (images already stored count as succeeded), and at most `sample` failures (by default all a
-    batch can hold: every failed URL is reported)."""
+    batch can hold: every failed URL is reported). A failure is an image NOT stored; `unrecorded` lists the
+    images stored whose url row DynamoDB refused (succeeded, and named apart)."""
     failures = [result for result in results if result.error is not None]
+    unrecorded = unrecorded or []
     return {
         "succeeded": len(results) - len(failures) + already_stored,
         "failed": len(failures),
         "alreadyStored": already_stored,
         "bytes": sum(result.size for result in results),
         "failures": [failure.payload() for failure in failures[:sample]],
+        "unrecorded": len(unrecorded),
+        "unrecordedUrls": unrecorded[:sample],
     }
 
 
@@ -146,25 +164,30 @@ def already_stored(urls: list[str]) -> set[str]:
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """{"baseUrl", "resourcePaths", "lambdaConcur"} -> {"succeeded", "failed", "alreadyStored", "bytes",
-    "failures": [...]}; it returns before the Lambda's deadline, whatever its hosts do."""
+    "failures": [...], "unrecorded", "unrecordedUrls"}; it returns before the Lambda's deadline, whatever its
+    hosts do."""
     request = parse_request(event, SETTINGS)
     batch_ends = batch_deadline(context, event.get("finishBy"))
     urls = [resource_url(request.base_url, path) for path in request.resource_paths]
     stored = already_stored(urls)
     urls = [url for url in urls if url not in stored]
     # Rows are written 25 at a time while the downloads go on, each once its image is stored. Leaving closes the
-    # download pool first (every fetch done), then `Uploads` (every upload done; the first S3 error is raised),
-    # then the row writer (the last rows written, also when an upload failed: stored images keep their rows).
+    # download pool first (every fetch done), then `Uploads` (every upload done: an image S3 refused is that
+    # image's failure), then the row writer (the last rows written; rows DynamoDB refused are `unrecorded`).
     try:
         with (
             records.RowWriter(SETTINGS.url_table, clients.dynamodb) as rows,
             storage.Uploads(request.lambda_concur) as uploads,
             ThreadPoolExecutor(max_workers=request.lambda_concur, thread_name_prefix="download") as pool,
         ):
-            results = list(pool.map(lambda url: download_one(url, uploads, rows, batch_ends), urls))
+            started = list(pool.map(lambda url: download_one(url, uploads, rows, batch_ends), urls))
     except ClientError as error:  # one name the state machine retries and reports, whatever the service's code
         code = error.response.get("Error", {}).get("Code", "unknown")
         raise StoreFailed(f"{error.operation_name} failed with {code}: {error}") from error
     except BotoCoreError as error:
         raise StoreFailed(f"{type(error).__name__}: {error}") from error
-    return summary(results, SETTINGS.failure_sample, len(stored))
+    results = [result.settled() for result in started]
+    unrecorded = [url for url in rows.unrecorded if url in {result.url for result in results if not result.error}]
+    if unrecorded:
+        logger.warning(json.dumps({"unrecorded": len(unrecorded), "error": rows.write_error, "urls": unrecorded}))
+    return summary(results, SETTINGS.failure_sample, len(stored), unrecorded)

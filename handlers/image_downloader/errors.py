@@ -21,7 +21,12 @@ class DownloadFailed(Exception):
 
 
 class RowsNotWritten(RuntimeError):
-    """DynamoDB still returned unprocessed url rows after every retry; rerunning the batch is safe (idempotent)."""
+    """DynamoDB still returned unprocessed url rows after every retry; `urls` are theirs (their images are stored,
+    with no row: the batch reports them as unrecorded)."""
+
+    def __init__(self, message: str, urls: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.urls = urls or []
 
 
 class StoreFailed(RuntimeError):

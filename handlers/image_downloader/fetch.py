@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
 
+import image_types
 import ssrf
 import urllib3
 import web
 from errors import DownloadFailed
+from keys import DEFAULT_PORTS
 from settings import SETTINGS, Settings
 from validation import allowed_schemes
 
@@ -28,19 +30,37 @@ Response = urllib3.BaseHTTPResponse
 
 class CappedBody:
     """A read-only file for `upload_fileobj`: full reads, counted; past the byte cap or the deadline it raises
-    (`late`: the error a passed deadline is, Timeout for one image's own, OutOfTime for its batch's)."""
+    (`late`: the error a passed deadline is, Timeout for one image's own, OutOfTime for its batch's). Its first
+    bytes are read before any is handed on, and must be the image `content_type` claims (image_types): an empty
+    body or another kind of content never reaches S3."""
 
-    def __init__(self, response: Response, limit: int, deadline: float, late: str = "Timeout") -> None:
+    def __init__(
+        self, response: Response, limit: int, deadline: float, late: str = "Timeout", content_type: str = ""
+    ) -> None:
         self._raw = response
         self._limit = limit
         self._deadline = deadline
         self._late = late
+        self._content_type = content_type
+        self._head: bytes | None = None
         self.bytes_read = 0
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
+        if self._head is None:
+            self._head = self._read(image_types.SNIFF_BYTES)
+            image_types.check_content(self._content_type, self._head)
+        if not self._head:
+            return self._read(size)
+        if 0 <= size <= len(self._head):
+            data, self._head = self._head[:size], self._head[size:]
+            return data
+        data, self._head = self._head, b""
+        return data + self._read(size - len(data) if size >= 0 else -1)
+
+    def _read(self, size: int = -1) -> bytes:
         chunks: list[bytes] = []
         wanted = size if size >= 0 else self._limit + 1
         while wanted > 0:
@@ -58,22 +78,51 @@ class CappedBody:
         return b"".join(chunks)
 
 
-def _check_hop(url: str, origin_host: str, settings: Settings, status_code: int | None) -> None:
+Origin = tuple[str, str, int | None]
+
+
+def origin(url: str) -> Origin:
+    """(scheme, host, port) with the scheme's default port when the URL names none; a port that is not a number
+    is None (no hop is allowed to it)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port if parts.port is not None else DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").rstrip("."), port
+
+
+def same_host(hop: Origin, first: Origin) -> bool:
+    """A redirect stays on the first URL's scheme, host and port; the one exception is an upgrade from http on
+    its default port to https on its default port (never the other way)."""
+    if hop[1] != first[1] or hop[2] is None:
+        return False
+    upgrade = first[0] == "http" and first[2] == DEFAULT_PORTS["http"] and hop[0] == "https"
+    return hop == first or (upgrade and hop[2] == DEFAULT_PORTS["https"])
+
+
+def _check_hop(url: str, first: Origin, settings: Settings, status_code: int | None) -> None:
     parts = urlsplit(url)
     if (
         parts.scheme not in allowed_schemes(settings)
-        or (parts.hostname or "").rstrip(".") != origin_host
+        or not same_host(origin(url), first)
         or parts.username is not None
         or parts.password is not None
     ):
         raise DownloadFailed("RedirectRefused", status_code)
 
 
-def _guard(url: str, settings: Settings) -> None:
+def _guard(url: str, settings: Settings, deadline: float | None) -> None:
+    """Check every address the host resolves to before connecting; the lookup takes at most the connect timeout,
+    cut to the deadline."""
     if settings.allow_private_hosts:
         return
-    parts = urlsplit(url)
-    ssrf.check_host(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+    scheme, host, port = origin(url)
+    timeout = settings.connect_timeout_seconds
+    if deadline is not None:
+        timeout = max(0.001, min(timeout, deadline - time.monotonic()))
+    ssrf.check_host(host, port if port is not None else DEFAULT_PORTS.get(scheme, 443), timeout)
 
 
 def _done(response: Response) -> None:
@@ -87,10 +136,10 @@ def get(url: str, settings: Settings = SETTINGS, deadline: float | None = None) 
     """GET with redirects followed by hand: at most 3, same host only, every hop SSRF-checked before connecting;
     timeouts and retries end by `deadline` (time.monotonic) when given.
     The body is not read yet: use `fetched`, or read it and call `_done`."""
-    origin_host = (urlsplit(url).hostname or "").rstrip(".")
+    first = origin(url)
     current = url
     for _ in range(MAX_REDIRECTS + 1):
-        _guard(current, settings)
+        _guard(current, settings, deadline)
         # The pool carries the timeouts and the retry policy (web.build_pool); redirects are ours, hop by hop.
         response = POOL.request(
             "GET",
@@ -105,18 +154,43 @@ def get(url: str, settings: Settings = SETTINGS, deadline: float | None = None) 
             return response
         _done(response)
         current = urljoin(current, location)
-        _check_hop(current, origin_host, settings, response.status)
+        _check_hop(current, first, settings, response.status)
     raise DownloadFailed("RedirectRefused", response.status)  # more than MAX_REDIRECTS hops
 
 
+#: What a download's deadline may interrupt: urllib3's errors, a socket's, http.client's, a body's own.
+_INTERRUPTED = (urllib3.exceptions.HTTPError, OSError, http.client.HTTPException, DownloadFailed)
+
+
 @contextmanager
-def fetched(url: str, settings: Settings = SETTINGS, deadline: float | None = None) -> Iterator[Response]:
-    """`get`, with the connection handed back to the pool however the body's reading ends."""
-    response = get(url, settings, deadline)
-    try:
-        yield response
-    finally:
-        _done(response)
+def fetched(
+    url: str, settings: Settings = SETTINGS, deadline: float | None = None, late: str = "Timeout"
+) -> Iterator[Response]:
+    """`get`, with the connection handed back to the pool however the body's reading ends. With a `deadline`, a
+    watchdog shuts the download's sockets down when it passes, whatever phase it is in (resolving, connecting,
+    headers, body), and the download then fails as `late` alone."""
+    if deadline is None:
+        response = get(url, settings, deadline)
+        try:
+            yield response
+        finally:
+            _done(response)
+        return
+    with web.Watchdog(deadline) as watchdog:
+        try:
+            response = get(url, settings, deadline)
+        except _INTERRUPTED:
+            if watchdog.expired or time.monotonic() >= deadline:
+                raise DownloadFailed(late) from None
+            raise
+        try:
+            yield response
+        except _INTERRUPTED as error:
+            if watchdog.expired and not (isinstance(error, DownloadFailed) and error.error == late):
+                raise DownloadFailed(late, response.status) from None
+            raise
+        finally:
+            _done(response)
 
 
 def _content_length(response: Response) -> int | None:
@@ -144,11 +218,13 @@ def vet(response: Response, settings: Settings = SETTINGS) -> str:
     if status != 200:
         raise DownloadFailed(f"HTTP {status}", status)
     content_type = response.headers.get("Content-Type", "").strip()
-    if not content_type.split(";", 1)[0].strip().lower().startswith("image/"):
+    if not image_types.accepted(content_type):
         raise DownloadFailed("NotAnImage", status)
     length = _content_length(response)
     if length is not None and length > settings.max_image_bytes:
         raise DownloadFailed("TooLarge", status)
+    if length == 0 and plain_size(response) == 0:
+        raise DownloadFailed(image_types.EMPTY_BODY, status)
     if not (content_type.isascii() and content_type.isprintable()):
         content_type = content_type.split(";", 1)[0].strip()
     return content_type

@@ -31,11 +31,29 @@ def _with_suffix(key: str, suffix: str) -> str:
     return f"{head}/{named}" if head else named
 
 
-def object_key(url: str) -> str:
-    """`host/path[?query]`, each segment reduced to `[A-Za-z0-9._-]`; when that changed anything (or the key is
-    too long), a digest of the whole URL keeps distinct URLs on distinct keys. Same URL, same key."""
+#: The port a URL means when it names none.
+DEFAULT_PORTS = {"https": 443, "http": 80}
+
+
+def origin_segment(url: str) -> str:
+    """The key's first segment: the host alone for https on its default port (the keys stored before ports and
+    schemes were told apart), else `<scheme>_<host>_<port>`, as `http_127.0.0.1_8080`. A host name holds no `_`,
+    so the two forms never meet."""
     parts = urlsplit(url)
+    scheme = parts.scheme.lower()
     host = (parts.hostname or "unknown-host").rstrip(".")
+    port = parts.port if parts.port is not None else DEFAULT_PORTS.get(scheme)
+    if scheme == "https" and port == DEFAULT_PORTS["https"]:
+        return host
+    return f"{scheme}_{host}_{port}"
+
+
+def object_key(url: str) -> str:
+    """`<origin>/path[?query]` (see `origin_segment`), each segment reduced to `[A-Za-z0-9._-]`; when that changed
+    anything (or the key is too long), a digest of the whole URL keeps distinct URLs on distinct keys. Distinct
+    scheme, host, port, path or query, distinct keys; same URL, same key."""
+    parts = urlsplit(url)
+    host = origin_segment(url)
     relative = parts.path.lstrip("/") + (f"?{parts.query}" if parts.query else "")
     original = f"{host}/{relative}"
     segments = [_safe_segment(segment) for segment in original.split("/") if segment]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from errors import RowsNotWritten
 
 logger = logging.getLogger(__name__)
@@ -46,8 +47,10 @@ def _write_chunk(client: Any, table: str, chunk: list[dict[str, Any]], sleep: Ca
         pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
         if not pending:
             return
-    left = sum(len(requests) for requests in pending.values())
-    raise RowsNotWritten(f"{left} rows of {table} were still unprocessed after {WRITE_ATTEMPTS} BatchWriteItem calls")
+    left = [request["PutRequest"]["Item"]["url"]["S"] for requests in pending.values() for request in requests]
+    raise RowsNotWritten(
+        f"{len(left)} rows of {table} were still unprocessed after {WRITE_ATTEMPTS} BatchWriteItem calls", left
+    )
 
 
 def write_rows(
@@ -85,10 +88,16 @@ def recorded_urls(client: Any, table: str, urls: list[str], sleep: Callable[[flo
     return found
 
 
+#: What DynamoDB refusing rows (throttled for good, denied) raises; the rows' URLs are then `unrecorded`.
+WRITE_ERRORS = (RowsNotWritten, ClientError, BotoCoreError)
+
+
 class RowWriter:
     """Rows written while the batch goes on: every CHUNK_SIZE rows added go to DynamoDB in one BatchWriteItem, on a
     thread of their own, one call at a time. Leaving writes the rest (also when the batch failed: the images
-    already stored keep their rows) and raises the first write error, unless the batch is already raising one.
+    already stored keep their rows). Rows DynamoDB refused after every retry do not fail the batch: their URLs
+    are in `unrecorded` (stored, with no row), and `write_error` says why. Any other error is raised on leaving,
+    unless the batch is already raising one.
 
     `table` is checked on the first write, and `client` is called then: a batch that stores nothing needs neither.
     """
@@ -102,6 +111,8 @@ class RowWriter:
         self._pending: list[dict[str, Any]] = []
         self._futures: list[Future[None]] = []
         self._lock = threading.Lock()
+        self.unrecorded: list[str] = []
+        self.write_error: str | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rows")
 
     def add(self, item: dict[str, Any]) -> None:
@@ -117,7 +128,18 @@ class RowWriter:
     def _write(self, chunk: list[dict[str, Any]]) -> None:
         if not self._table:
             raise RuntimeError("URL_TABLE is not set")
-        write_rows(self._client(), self._table, chunk, self._sleep)
+        try:
+            write_rows(self._client(), self._table, chunk, self._sleep)
+        except RowsNotWritten as error:
+            self._not_written(error.urls, str(error))
+        except (ClientError, BotoCoreError) as error:
+            self._not_written([item["url"]["S"] for item in chunk], f"BatchWriteItem failed: {error}")
+
+    def _not_written(self, urls: list[str], why: str) -> None:
+        logger.error("url rows not written: %s", why)
+        with self._lock:
+            self.unrecorded.extend(urls)
+            self.write_error = self.write_error or why
 
     def __enter__(self) -> RowWriter:
         return self

@@ -61,9 +61,20 @@ def _number(
     return value
 
 
+def _host_entry(entry: str) -> str:
+    """`name` (the scheme's default port) or `name:port`, lower case, without a trailing dot on the name."""
+    name, colon, port = entry.partition(":")
+    if not colon:
+        return name.rstrip(".")
+    if not (port.isdigit() and 0 < int(port) < 65536) or not name:
+        raise InvalidSetting(f"ALLOWED_HOSTS: {entry!r} is not a host name or host:port")
+    return f"{name.rstrip('.')}:{int(port)}"
+
+
 def _hosts(environ: Mapping[str, str]) -> frozenset[str]:
-    names = (name.strip().lower().rstrip(".") for name in environ.get("ALLOWED_HOSTS", "").split(","))
-    return frozenset(name for name in names if name)
+    """The allowed hosts: `name` allows the name on its scheme's default port alone, `name:port` on that port."""
+    names = (name.strip().lower() for name in environ.get("ALLOWED_HOSTS", "").split(","))
+    return frozenset(_host_entry(name) for name in names if name)
 
 
 def _map_mode(environ: Mapping[str, str]) -> str:

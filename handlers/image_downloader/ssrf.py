@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+from typing import Any
 
 from errors import DownloadFailed
 
@@ -42,18 +44,49 @@ def is_blocked(text: str) -> bool:
     )
 
 
-def resolve(host: str, port: int) -> list[str]:
-    """Every address the host resolves to; a name that does not resolve is a connection error."""
+class ResolveTimeout(TimeoutError):
+    """The name did not resolve within its time (the connect timeout, cut to the download's deadline)."""
+
+
+def lookup(host: str, port: int, timeout: float | None = None) -> list[Any]:
+    """getaddrinfo's answers, within `timeout` seconds: the lookup runs on a thread of its own, since a resolver
+    call takes no timeout (a lookup that never answers leaves its daemon thread waiting, not the download)."""
+    if timeout is None:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    answers: list[Any] = []
+    failure: list[BaseException] = []
+
+    def resolve_now() -> None:
+        try:
+            answers.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except BaseException as error:  # handed to the waiting thread
+            failure.append(error)
+
+    thread = threading.Thread(target=resolve_now, name="resolve", daemon=True)
+    thread.start()
+    thread.join(max(0.0, timeout))
+    if thread.is_alive():
+        raise ResolveTimeout(f"{host} did not resolve within {timeout:.2f} s")
+    if failure:
+        raise failure[0]
+    return answers
+
+
+def resolve(host: str, port: int, timeout: float | None = None) -> list[str]:
+    """Every address the host resolves to, within `timeout` seconds; a name that does not resolve is a connection
+    error, one that does not resolve in time a Timeout."""
     try:
-        answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        answers = lookup(host, port, timeout)
     except (socket.gaierror, UnicodeError):
         raise DownloadFailed("ConnectionError") from None
+    except ResolveTimeout:
+        raise DownloadFailed("Timeout") from None
     return [str(answer[4][0]) for answer in answers]
 
 
-def check_host(host: str, port: int) -> None:
+def check_host(host: str, port: int, timeout: float | None = None) -> None:
     """Refuse the host if ANY of its addresses is blocked (a client may try them in any order)."""
-    if any(is_blocked(address) for address in resolve(host, port)):
+    if any(is_blocked(address) for address in resolve(host, port, timeout)):
         raise DownloadFailed("Refused")
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import clients
 import ijson
 from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import BotoCoreError, ClientError
 from settings import SETTINGS
 
 ENCRYPTION = "AES256"
@@ -37,31 +38,45 @@ def upload_image(body: Any, key: str, content_type: str, size: int | None = None
     clients.s3().upload_fileobj(body, images_bucket(), key, ExtraArgs=extra_args, Config=TRANSFER_CONFIG)
 
 
+def store_error(error: ClientError | BotoCoreError) -> str:
+    """The per-image error of an upload S3 refused after the SDK's retries: `StoreFailed (<code>)`."""
+    code = error.response.get("Error", {}).get("Code", "unknown") if isinstance(error, ClientError) else None
+    return f"StoreFailed ({code or type(error).__name__})"
+
+
 class Uploads:
     """Small images uploaded on their own threads, so a download slot does not wait for S3; at most `limit`
     wait or run at once (a slot blocks when they are all taken), which bounds the images held in memory.
-    `put`'s `then` runs on the upload's thread once the object is stored (never when the upload failed)."""
+    `put`'s `then` runs on the upload's thread once the object is stored (never when the upload failed). `put`
+    returns a future of the upload's error (`StoreFailed (<code>)`, or None once stored): S3 refusing one image
+    fails that image, not the batch. Any other error is raised when the uploads end."""
 
     def __init__(self, limit: int) -> None:
         self._pool = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="upload")
         self._slots = threading.BoundedSemaphore(limit)
-        self._futures: list[Future[None]] = []
+        self._futures: list[Future[str | None]] = []
         self._lock = threading.Lock()
 
-    def put(self, key: str, data: bytes, content_type: str, then: Callable[[], None] = lambda: None) -> None:
+    def put(
+        self, key: str, data: bytes, content_type: str, then: Callable[[], None] = lambda: None
+    ) -> Future[str | None]:
         self._slots.acquire()
         future = self._pool.submit(self._upload, key, data, content_type, then)
         with self._lock:
             self._futures.append(future)
+        return future
 
-    def _upload(self, key: str, data: bytes, content_type: str, then: Callable[[], None]) -> None:
+    def _upload(self, key: str, data: bytes, content_type: str, then: Callable[[], None]) -> str | None:
         try:
             clients.s3().put_object(
                 Bucket=images_bucket(), Key=key, Body=data, ContentType=content_type, ServerSideEncryption=ENCRYPTION
             )
-            then()
+        except (ClientError, BotoCoreError) as error:
+            return store_error(error)
         finally:
             self._slots.release()
+        then()
+        return None
 
     def __enter__(self) -> Uploads:
         return self
@@ -69,7 +84,7 @@ class Uploads:
     def __exit__(self, *exc: object) -> None:
         self._pool.shutdown(wait=True)
         for future in self._futures:
-            future.result()  # an S3 error fails the batch, as an inline upload's would
+            future.result()  # anything but S3 refusing an image (a bug, IMAGES_BUCKET unset) fails the batch
 
 
 def put_json(key: str, document: Any) -> None:

@@ -19,6 +19,10 @@ MAX_NOTIFICATION_BYTES = 150_000
 MAX_FAILED_URLS_BYTES = 20_000
 #: What a batch whose Lambda failed (crash, out of memory, timeout, throttled) reports for each of its images.
 BATCH_FAILED = "BatchFailed"
+#: The line of an image stored whose url row DynamoDB refused: not lost, and not failed, but not recorded either.
+NOT_RECORDED = "NotRecorded"
+#: The most unrecorded URLs a report keeps to list (the count stays exact).
+MAX_UNRECORDED_LISTED = 1000
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,13 @@ class Tally:
     listed_bytes: int = 0
     spool: IO[bytes] | None = None
     _listing_full: bool = False
+    #: Images stored whose url row could not be written (counted in `succeeded`), and the first of their URLs.
+    unrecorded: int = 0
+    unrecorded_urls: list[str] = field(default_factory=list)
+
+    def add_unrecorded(self, urls: list[str], count: int) -> None:
+        self.unrecorded += count
+        self.unrecorded_urls.extend(urls[: max(0, MAX_UNRECORDED_LISTED - len(self.unrecorded_urls))])
 
     def add_failure(self, failure: Failure) -> None:
         self.reported += 1
@@ -114,6 +125,10 @@ def add_download_result(tally: Tally, result: Any, where: str) -> None:
             raise InvalidInput(f"{where}.failures[{index}]: expected an object with a url")
         url = failure["url"]
         tally.add_failure(Failure(str(failure.get("error") or "Failed"), url, url))
+    unrecorded = result.get("unrecordedUrls", [])
+    if not (isinstance(unrecorded, list) and all(isinstance(url, str) for url in unrecorded)):
+        raise InvalidInput(f"{where}.unrecordedUrls: expected an array of URLs")
+    tally.add_unrecorded(unrecorded, _count(result, "unrecorded", where, len(unrecorded)))
 
 
 def add_failed_batch(tally: Tally, error: str, urls: list[str] | None, subject: str) -> None:
@@ -138,11 +153,38 @@ def headline(tally: Tally) -> str:
     return f"{tally.failed} of {total} {_images(total)} failed to download."
 
 
-def _listing(tally: Tally, limit: int, cap: int, more: str) -> str:
+def unrecorded_headline(tally: Tally) -> str:
+    """Stored images without their url row: kept, so not failed, but a rerun does not know them."""
+    count = tally.unrecorded
+    were = "was" if count == 1 else "were"
+    return (
+        f"{count} {_images(count)} {were} stored but not recorded (the url table refused the rows): a rerun of the "
+        f"same request fetches {'it' if count == 1 else 'them'} again, overwrites the same objects and records them."
+    )
+
+
+def _unrecorded_lines(tally: Tally, limit: int, cap: int) -> list[str]:
+    if not tally.unrecorded:
+        return []
+    lines, size = [unrecorded_headline(tally)], 0
+    for url in tally.unrecorded_urls[:cap]:
+        line = f"{NOT_RECORDED}: {url}"
+        if size + len(line.encode()) + 1 > limit:
+            break
+        lines.append(line)
+        size += len(line.encode()) + 1
+    if len(lines) - 1 < tally.unrecorded:
+        lines.append(f"(Listed {len(lines) - 1} of {tally.unrecorded}; the download function logs every URL.)")
+    return lines
+
+
+def _listing(tally: Tally, limit: int, cap: int, more: str, unrecorded_cap: int | None = None) -> str:
     """The headline, then one line per failure (at most `cap`) while they fit in `limit` bytes; `more` says where
-    the rest are when the list is cut short."""
+    the rest are when the list is cut short. Images stored without their row follow, apart (at most
+    `unrecorded_cap`, default `cap`, within a tenth of `limit`)."""
+    tail = _unrecorded_lines(tally, limit // 10, cap if unrecorded_cap is None else unrecorded_cap)
     lines = [headline(tally)]
-    size = len(lines[0].encode()) + len(more.encode()) + 200
+    size = len(lines[0].encode()) + len(more.encode()) + 200 + sum(len(line.encode()) + 1 for line in tail)
     listed = 0
     for failure in tally.failures[:cap]:
         line = failure.line()
@@ -153,7 +195,7 @@ def _listing(tally: Tally, limit: int, cap: int, more: str) -> str:
         listed += 1
     if listed < tally.failed:
         lines.append(f"(Listed {listed} of {tally.failed} failures; {more}.)")
-    return "\n".join(lines)
+    return "\n".join(lines + tail)
 
 
 def _rest(tally: Tally, failures_object: str | None, elsewhere: str) -> str:
@@ -165,7 +207,7 @@ def _rest(tally: Tally, failures_object: str | None, elsewhere: str) -> str:
 def notification(tally: Tally, failures_object: str | None) -> str:
     """The SNS text: every failure, or (too many for one message) as many as fit and the object holding them all."""
     more = _rest(tally, failures_object, "the download function logs every URL")
-    return _listing(tally, MAX_NOTIFICATION_BYTES, len(tally.failures), more)
+    return _listing(tally, MAX_NOTIFICATION_BYTES, len(tally.failures), more, len(tally.unrecorded_urls))
 
 
 def fits_one_notification(tally: Tally) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from errors import InvalidInput
+from keys import DEFAULT_PORTS
 from settings import Settings
 
 DEFAULT_LAMBDA_CONCUR = 5
@@ -82,14 +83,25 @@ def parse_base_url(value: Any, settings: Settings) -> str:
         raise InvalidInput("baseUrl: must not have a query or a fragment")
     host = _host(parts.hostname)
     try:
-        parts.port  # noqa: B018 - parsing the port is the check
+        port = parts.port
     except ValueError:
         raise InvalidInput("baseUrl: the port is not a number from 0 to 65535") from None
-    if settings.allowed_hosts and host.rstrip(".") not in settings.allowed_hosts:
-        raise InvalidInput(f"baseUrl: host {host!r} is not one of ALLOWED_HOSTS")
+    if settings.allowed_hosts and not host_allowed(parts.scheme.lower(), host, port, settings.allowed_hosts):
+        where = host if port is None else f"{host}:{port}"
+        raise InvalidInput(f"baseUrl: host {where!r} is not one of ALLOWED_HOSTS (an entry without a port allows "
+                           f"the scheme's default port only)")  # fmt: skip
     if _dot_segment(parts.path):
         raise InvalidInput("baseUrl: must not contain '.' or '..' path segments")
     return value
+
+
+def host_allowed(scheme: str, host: str, port: int | None, allowed: frozenset[str]) -> bool:
+    """`name:port` allows that port; `name` alone allows the scheme's default port only (443 for https, 80 for
+    http): `https://h:8443/` needs `h:8443`, as a port is another service."""
+    name = host.rstrip(".").lower()
+    default = DEFAULT_PORTS.get(scheme)
+    effective = port if port is not None else default
+    return f"{name}:{effective}" in allowed or (effective == default and name in allowed)
 
 
 def _host(hostname: str | None) -> str:

@@ -8,7 +8,9 @@ the guard checked.
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 import time
 from types import TracebackType
 from typing import Any, Self, cast
@@ -31,26 +33,157 @@ USER_AGENT = "sfn-patterns-image-downloader/1.0"
 HEADERS = {"User-Agent": USER_AGENT, "Accept": "image/*", "Accept-Encoding": "gzip, deflate"}
 
 
-class GuardedHTTPConnection(HTTPConnection):
+class Watchdog:
+    """One download's deadline over every socket it uses: when it passes, those sockets are shut down, so a read
+    blocked anywhere (the TLS handshake, headers sent a line a second, a body) ends at once. A socket timeout
+    bounds each read alone, and a host may keep every read just within it."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._done = False
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
+        self._timer.daemon = True
+
+    def watch(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            if self.expired:
+                sock.shutdown(socket.SHUT_RDWR)
+            elif not self._done:
+                self._sockets.append(sock)
+
+    def forget(self, sock: socket.socket | None) -> None:
+        """The socket goes back to the pool: another download may take it, so this deadline no longer binds it."""
+        with self._lock:
+            self._sockets = [watched for watched in self._sockets if watched is not sock]
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):  # closed already
+                    sock.shutdown(socket.SHUT_RDWR)
+
+    def __enter__(self) -> Watchdog:
+        _current.watchdog = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._done = True
+            self._sockets = []
+        self._timer.cancel()
+        _current.watchdog = None
+
+
+#: The watchdog of the download running on this thread (urllib3 connects and reads on the caller's thread).
+_current = threading.local()
+
+
+def _watch(sock: socket.socket | None) -> None:
+    watchdog: Watchdog | None = getattr(_current, "watchdog", None)
+    if watchdog is not None:
+        watchdog.watch(sock)
+
+
+def _forget(sock: socket.socket | None) -> None:
+    watchdog: Watchdog | None = getattr(_current, "watchdog", None)
+    if watchdog is not None and sock is not None:
+        watchdog.forget(sock)
+
+
+class WatchedPoolMixin:
+    """A pool that takes a connection out of its download's watch as it takes it back (urllib3 hands a connection
+    back on the reading thread, as soon as its body is read to the end)."""
+
+    def _put_conn(self, conn: Any) -> None:
+        _forget(getattr(conn, "sock", None))
+        super()._put_conn(conn)  # type: ignore[misc]
+
+
+def _connect_time_left(timeout: Any) -> float | None:
+    """The connection's connect timeout in seconds (None: no bound)."""
+    return timeout if isinstance(timeout, (int, float)) else None
+
+
+class BoundedConnectionMixin:
+    """A connection whose name lookup is bounded by its connect timeout (the resolver call takes none), whose
+    every address is SSRF-checked when `guarded`, and whose socket is watched by the download's deadline."""
+
+    guarded = True
+    _dns_host: str
+    port: int
+    timeout: Any
+
     def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        ssrf.check_peer(sock)
-        return sock
+        host = self._dns_host
+        try:
+            answers = ssrf.lookup(host, self.port, _connect_time_left(self.timeout))
+        except ssrf.ResolveTimeout as error:
+            raise urllib3.exceptions.ConnectTimeoutError(self, str(error)) from error
+        except (socket.gaierror, UnicodeError) as error:
+            raise urllib3.exceptions.NameResolutionError(host, self, error) from error  # type: ignore[arg-type]
+        last: Exception | None = None
+        # Each address in turn, as urllib3 tries them: connecting to the address itself looks nothing up again.
+        for address in dict.fromkeys(str(answer[4][0]) for answer in answers):
+            self._dns_host = address
+            try:
+                sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+            except urllib3.exceptions.NewConnectionError as error:
+                last = error
+                continue
+            finally:
+                self._dns_host = host
+            _watch(sock)
+            if self.guarded:
+                ssrf.check_peer(sock)
+            return sock
+        raise last or urllib3.exceptions.NewConnectionError(self, f"{host} has no address")  # type: ignore[arg-type]
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _watch(getattr(self, "sock", None))  # a kept-alive connection: its socket is watched by this download too
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class GuardedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        ssrf.check_peer(sock)
-        return sock
+class BoundedHTTPConnection(BoundedConnectionMixin, HTTPConnection):
+    pass
 
 
-class GuardedHTTPConnectionPool(HTTPConnectionPool):
-    ConnectionCls = GuardedHTTPConnection
+class BoundedHTTPSConnection(BoundedConnectionMixin, HTTPSConnection):
+    pass
 
 
-class GuardedHTTPSConnectionPool(HTTPSConnectionPool):
-    ConnectionCls = GuardedHTTPSConnection
+class OpenHTTPConnection(BoundedConnectionMixin, HTTPConnection):
+    guarded = False
+
+
+class OpenHTTPSConnection(BoundedConnectionMixin, HTTPSConnection):
+    guarded = False
+
+
+class GuardedHTTPConnectionPool(WatchedPoolMixin, HTTPConnectionPool):
+    ConnectionCls = BoundedHTTPConnection
+
+
+class GuardedHTTPSConnectionPool(WatchedPoolMixin, HTTPSConnectionPool):
+    ConnectionCls = BoundedHTTPSConnection
+
+
+class OpenHTTPConnectionPool(WatchedPoolMixin, HTTPConnectionPool):
+    """For the sandbox's 127.0.0.1 image server only (`allowPrivateHosts`): no SSRF check, the same bounds."""
+
+    ConnectionCls = OpenHTTPConnection
+
+
+class OpenHTTPSConnectionPool(WatchedPoolMixin, HTTPSConnectionPool):
+    ConnectionCls = OpenHTTPSConnection
 
 
 class OutOfTime(urllib3.exceptions.HTTPError):
@@ -135,7 +268,8 @@ def timeout(settings: Settings, deadline: float | None = None) -> urllib3.Timeou
 
 def build_pool(settings: Settings) -> urllib3.PoolManager:
     """Keep-alive connections, up to POOL_SIZE per host (and POOL_SIZE hosts kept), each connection checked against
-    the SSRF guard once connected unless private hosts are allowed; GETs retried and timed out per `settings`."""
+    the SSRF guard once connected unless private hosts are allowed, its name lookup bounded and its socket watched
+    by the download's deadline either way; GETs retried and timed out per `settings`."""
     pool = urllib3.PoolManager(
         num_pools=POOL_SIZE,
         maxsize=POOL_SIZE,
@@ -143,6 +277,8 @@ def build_pool(settings: Settings) -> urllib3.PoolManager:
         retries=retry_policy(settings),
         timeout=timeout(settings),
     )
-    if not settings.allow_private_hosts:
+    if settings.allow_private_hosts:
+        pool.pool_classes_by_scheme = {"http": OpenHTTPConnectionPool, "https": OpenHTTPSConnectionPool}
+    else:
         pool.pool_classes_by_scheme = {"http": GuardedHTTPConnectionPool, "https": GuardedHTTPSConnectionPool}
     return pool

@@ -1,4 +1,11 @@
-"""Start the TaskTracker workflow for `{"taskId"}`; while that task is STARTED, return its running execution."""
+"""Start the TaskTracker workflow for `{"taskId"}`; while that task is STARTED, return its running execution.
+
+A run that ended before its task was recorded (both of its writes failed: `FailureNotRecorded` with no row, or it was
+stopped first) leaves the table as it was, so the next start would pick that run's execution name again, which Step
+Functions keeps for 90 days. The starter asks DescribeExecution about a name already taken: a running execution is
+a concurrent call's run, waited for; an ended one with still no row of its own is passed over for the next name in
+the task's sequence, the same for every caller, so concurrent starts still race for one execution.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +26,8 @@ TASK_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 #: How long to wait for a run that a concurrent call just started to record its task.
 RECORD_WAIT_SECONDS = 10.0
 POLL_SECONDS = 0.2
+#: DescribeExecution's statuses of an execution that may still record its task.
+STILL_RUNNING = ("RUNNING", "PENDING_REDRIVE")
 
 _sfn = boto3.client("stepfunctions")
 _dynamodb = boto3.client("dynamodb")
@@ -35,13 +44,15 @@ def task_id_of(event: Any) -> str:
     return task_id
 
 
-def run_name(task_id: str, previous_timestamp: int) -> str:
-    """The execution name of the run that follows the task's run started at `previous_timestamp` (0: its first).
+def run_name(task_id: str, previous_timestamp: int, attempt: int = 0) -> str:
+    """The execution name of the run that follows the task's run started at `previous_timestamp` (0: its first);
+    `attempt` counts the runs under that same latest run that ended without recording the task.
 
     Every call that sees the same latest run picks the same name, and Step Functions starts one execution per
     name, so concurrent calls cannot start two runs (the hash keeps the name within 80 characters).
     """
-    digest = hashlib.sha256(f"{task_id}\0{previous_timestamp}".encode()).hexdigest()[:16]
+    key = f"{task_id}\0{previous_timestamp}" + (f"\0{attempt}" if attempt else "")
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return f"{task_id[:63]}-{digest}"
 
 
@@ -75,6 +86,16 @@ def _still_running(task_id: str, run: dict[str, Any]) -> dict[str, Any] | None:
         return None  # it ended without recording DONE or FAILED (stopped or timed out): start a new run
 
 
+def _has_ended(name: str) -> bool:
+    """Whether the execution of that name has ended (succeeded, failed, timed out or was stopped)."""
+    execution_arn = f"{STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:{name}"
+    return _sfn.describe_execution(executionArn=execution_arn)["status"] not in STILL_RUNNING
+
+
+def _timestamp_of(run: dict[str, Any] | None) -> int:
+    return int(run["timestamp"]["N"]) if run else 0
+
+
 def unix_now() -> int:
     return int(time.time())
 
@@ -97,27 +118,34 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     """
     task_id = task_id_of(event)
     deadline = time.monotonic() + RECORD_WAIT_SECONDS
+    attempt, attempt_after = 0, 0
     while True:
         latest = _latest_run(task_id)
-        previous = int(latest["timestamp"]["N"]) if latest else 0
+        previous = _timestamp_of(latest)
+        if previous != attempt_after:  # a run recorded itself since: its successor's names start again
+            attempt, attempt_after = 0, previous
         if latest is not None and latest.get("Status", {}).get("S") == "STARTED" and "executionArn" in latest:
             running = _still_running(task_id, latest)
             if running is not None:
                 return _result(task_id, previous, running, already_started=True)
         timestamp = max(unix_now(), previous + 1)  # a new run's sort key never reuses an earlier run's
+        name = run_name(task_id, previous, attempt)
         try:
             execution = _sfn.start_execution(
-                stateMachineArn=STATE_MACHINE_ARN,
-                name=run_name(task_id, previous),
-                input=execution_input(task_id, timestamp),
+                stateMachineArn=STATE_MACHINE_ARN, name=name, input=execution_input(task_id, timestamp)
             )
         except _sfn.exceptions.ExecutionAlreadyExists:
+            if _has_ended(name):
+                # Ended: if it recorded itself the next Query shows it; if not, it never will, and the task's
+                # next run takes the next name (the table still shows the same latest run).
+                if _timestamp_of(_latest_run(task_id)) == previous:
+                    attempt += 1
+                continue
             # A concurrent call started this run first: once it records the task STARTED, the loop returns it.
             if time.monotonic() > deadline:
                 raise TaskStartPending(
-                    f"taskId {task_id!r}: run {run_name(task_id, previous)} was started by another call and has "
-                    f"not recorded the task within {RECORD_WAIT_SECONDS:g} s; try again shortly (if that execution "
-                    "was stopped before recording the task, record the task FAILED in the table to start a new run)"
+                    f"taskId {task_id!r}: run {name} was started by another call and has not recorded the task "
+                    f"within {RECORD_WAIT_SECONDS:g} s; try again shortly"
                 ) from None
             time.sleep(POLL_SECONDS)
             continue

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from components import map_fan_out
+from components.settings import MapFanOutSettings
 from tools.sandbox.faults import Fault
 from tools.sandbox.session import ExecutionReport, Sandbox
 
@@ -60,6 +62,41 @@ def test_a_producer_that_returns_no_list_fails_with_list_not_produced_showing_wh
     report = run(sandbox, "producerStateMachineArn", {"list": "apple, pear"})
     assert (report.status, report.error) == ("FAILED", "ListNotProduced")
     assert report.cause == 'the producer returned {"list":"apple, pear"}, whose field list is not a list of items'
+
+
+def test_an_item_result_over_256_kib_fails_that_item_alone_and_within_the_tolerance_the_others_are_the_output(
+    sandbox: Sandbox,
+):
+    sfn = sandbox.client("stepfunctions")
+    deployed = sfn.describe_state_machine(stateMachineArn=sandbox.outputs["itemsStateMachineArn"])
+    item_fn = json.loads(deployed["definition"])["States"]["ProcessItems"]["ItemProcessor"]["States"]["RunItem"]
+    # The component's own definition with 5 failures tolerated (the deployed one tolerates none), on its role.
+    tolerant = map_fan_out.input_definition(
+        items_path="$.items",
+        fn_arn=item_fn["Parameters"]["FunctionName"],
+        settings=MapFanOutSettings(max_concurrency=4, wait_duration_seconds=0, tolerated_failures=5),
+        item_state="RunItem",
+    )
+    arn = sfn.create_state_machine(
+        name=f"tolerant-items-{uuid.uuid4().hex[:8]}", definition=json.dumps(tolerant), roleArn=deployed["roleArn"]
+    )["stateMachineArn"]
+    items = [{"name": "a"}, {"name": "huge", "resultBytes": 300_000}, {"name": "c"}]
+    report = sandbox.execute("map-fan-out", arn, {"items": items}, timeout_seconds=120)
+    assert report.status == "SUCCEEDED", (report.error, str(report.cause)[:300])
+    results, [failure] = report.output["results"], report.output["failures"]
+    assert [results[0], results[2]] == [{"done": {"name": "a"}}, {"done": {"name": "c"}}]
+    assert results[1] == {"itemFailed": failure}
+    assert (failure["index"], failure["item"], failure["error"]) == (1, items[1], "ItemResultTooLarge")
+    assert failure["cause"].startswith("the item function returned more than 256 KiB")
+    assert "States.DataLimitExceeded: The state/task " in failure["cause"]
+    assert "returned a result with a size exceeding the maximum number of bytes service limit" in failure["cause"]
+
+
+def test_an_item_result_over_256_kib_is_named_among_the_failures_past_the_tolerance(sandbox: Sandbox):
+    items = [{"name": "a"}, {"name": "huge", "resultBytes": 300_000}]
+    report = run(sandbox, "itemsStateMachineArn", {"items": items})
+    assert (report.status, report.error) == ("FAILED", "ItemsFailed"), "not States.DataLimitExceeded"
+    assert '"index":1,"item":{"name":"huge","resultBytes":300000},"error":"ItemResultTooLarge"' in str(report.cause)
 
 
 # LambdaIterator
@@ -184,7 +221,8 @@ def test_a_failure_that_cannot_be_recorded_fails_with_failure_not_recorded_namin
     assert (report.status, report.error) == ("FAILED", "FailureNotRecorded")
     cause = str(report.cause)
     assert cause.startswith("task raise-unrecorded (run at 1700000000) failed (Misbehaved: ")
-    assert "recording it FAILED failed too, so the task may still show STARTED: DynamoDB." in cause
+    assert "recording it FAILED failed too, so the task shows this run STARTED, or no row at all" in cause
+    assert "; start the task again (the starter begins a new run): DynamoDB." in cause
     assert "dynamodb:UpdateItem" in cause
     [run_row] = _runs(sandbox, "tasksTableName", "raise-unrecorded")
     assert run_row["Status"] == "STARTED", "what the task shows when its failure could not be recorded"

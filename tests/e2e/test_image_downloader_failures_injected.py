@@ -72,7 +72,7 @@ def test_a_batch_whose_lambda_fails_anyway_reports_its_images_failed_and_the_oth
     lines = failed_lines(result, f"BatchFailed ({error})")
     assert len(lines) == 2 and all(any(line.endswith(f"/{path}") for line in lines) for path in FIRST), result.cause
     assert len(result.notifications) == 1 and all(line in result.notifications[0] for line in lines)
-    assert result.stored == sorted(image_key(path) for path in SECOND), "the other batch's images are kept"
+    assert result.stored == sorted(image_key(fresh, path) for path in SECOND), "the other batch's images are kept"
 
 
 def test_a_download_lambda_failing_transiently_is_retried_and_everything_is_stored(fresh: Sandbox):
@@ -82,7 +82,7 @@ def test_a_download_lambda_failing_transiently_is_retried_and_everything_is_stor
     result = run(fresh, [*FIRST, *SECOND])
 
     assert result.report.status == "SUCCEEDED" and len(fresh.faults_fired()) == fired + 1
-    assert result.stored == sorted(image_key(path) for path in [*FIRST, *SECOND]) and result.notifications == []
+    assert result.stored == sorted(image_key(fresh, path) for path in [*FIRST, *SECOND]) and result.notifications == []
 
 
 @pytest.mark.parametrize("action", ["s3:PutObject", "dynamodb:BatchWriteItem", "dynamodb:BatchGetItem"])
@@ -95,19 +95,55 @@ def test_an_aws_call_of_the_batch_throttled_once_is_retried_and_everything_is_st
     result = run(fresh, FIRST)
 
     assert result.report.status == "SUCCEEDED" and len(fresh.faults_fired()) == fired + 1
-    assert result.stored == sorted(image_key(path) for path in FIRST) and len(result.recorded) == 2
+    assert result.stored == sorted(image_key(fresh, path) for path in FIRST) and len(result.recorded) == 2
 
 
-def test_s3_refusing_every_upload_fails_the_batch_by_name_after_its_retry_and_nothing_is_lost(fresh: Sandbox):
+def test_s3_refusing_every_upload_fails_each_image_by_name_and_nothing_is_lost(fresh: Sandbox):
     fresh.inject(Fault.api("s3:PutObject", error="AccessDenied"))
 
     result = run(fresh, FIRST)
 
     assert (result.report.status, result.report.error) == ("FAILED", "DownloadsFailed")
-    assert len(failed_lines(result, "BatchFailed (StoreFailed)")) == 2, result.cause
+    assert len(failed_lines(result, "StoreFailed (AccessDenied)")) == 2, result.cause
     downloads = [call for call in result.report.invocations if call.function == DOWNLOAD]
-    assert len(downloads) == 2, "a batch failing on an AWS call runs once more"
+    assert len(downloads) == 1 and downloads[0].error is None, "each image failed, not the batch"
     assert len(result.notifications) == 1 and result.stored == []
+
+
+def test_s3_refusing_most_uploads_is_reported_exactly_the_images_not_stored_no_more(fresh: Sandbox):
+    """Issue 22: with PutObject failing 70 % of the time, "25 of 30 images failed" was reported where 24 of 30 were
+    stored: a batch with one refused upload failed whole. Now the report is the bucket's truth."""
+    paths = [*FIRST, *SECOND, "ah/ah.gif", "ai/ai.gif"]
+    fresh.inject(Fault.api("s3:PutObject", error="AccessDenied", fraction=0.7, seed=7))
+
+    result = run(fresh, paths)
+
+    stored = {key.rsplit("/data/flags/", 1)[1] for key in result.stored}
+    lost = sorted(line.rsplit("/data/flags/", 1)[1] for line in failed_lines(result, "StoreFailed (AccessDenied)"))
+    assert 0 < len(stored) < len(paths), "the seed refuses some uploads, not all"
+    assert (result.report.status, result.report.error) == ("FAILED", "DownloadsFailed")
+    assert result.cause.startswith(f"{len(paths) - len(stored)} of {len(paths)} images failed to download.")
+    assert lost == sorted(set(paths) - stored), result.cause
+    assert sorted(result.recorded.values()) == result.stored, "every stored image has its row"
+
+
+def test_rows_refused_for_good_end_downloads_not_recorded_and_a_rerun_records_them(fresh: Sandbox):
+    """Issue 22: with BatchWriteItem refused for good, every image counted failed (BatchFailed (RowsNotWritten))
+    although stored. Now they count as stored and are named apart; a rerun fetches them again and records them."""
+    fresh.inject(Fault.api("dynamodb:BatchWriteItem", error="AccessDeniedException"))
+
+    result = run(fresh, FIRST)
+    fresh.clear_faults()
+    rerun = run(fresh, FIRST)
+
+    assert (result.report.status, result.report.error) == ("FAILED", "DownloadsNotRecorded")
+    lines = result.cause.splitlines()
+    assert lines[0] == "All 2 images downloaded." and lines[1].startswith("2 images were stored but not recorded")
+    assert sorted(line.rsplit("/data/flags/", 1)[1] for line in lines[2:] if line.startswith("NotRecorded: ")) == FIRST
+    assert result.stored == sorted(image_key(fresh, path) for path in FIRST) and result.recorded == {}
+    assert len(result.notifications) == 1 and "NotRecorded: " in result.notifications[0]
+    assert rerun.report.status == "SUCCEEDED" and rerun.report.output["alreadyStored"] == 0
+    assert sorted(rerun.recorded.values()) == rerun.stored == result.stored
 
 
 def test_the_failures_topic_refusing_its_publish_still_ends_downloads_failed_saying_so(fresh: Sandbox):
@@ -118,7 +154,7 @@ def test_the_failures_topic_refusing_its_publish_still_ends_downloads_failed_say
     assert (result.report.status, result.report.error) == ("FAILED", "DownloadsFailed")
     assert "Could not find: " in result.cause and "/zz/zz.gif" in result.cause
     assert "(The failures topic could not be notified: " in result.cause
-    assert result.notifications == [] and result.stored == [image_key("ad/ad.gif")]
+    assert result.notifications == [] and result.stored == [image_key(fresh, "ad/ad.gif")]
 
 
 @pytest.mark.parametrize(
@@ -140,7 +176,7 @@ def test_a_step_failing_for_good_ends_downloads_incomplete_notified_and_keeps_wh
     assert result.cause.startswith(f"Image downloads did not complete: {state} failed with ")
     assert "rerunning the same request fetches the rest" in result.cause
     assert result.notifications == [result.cause]
-    expected = [] if state == "ValidateAndBatch" else sorted(image_key(path) for path in FIRST)
+    expected = [] if state == "ValidateAndBatch" else sorted(image_key(fresh, path) for path in FIRST)
     assert result.stored == expected and len(result.recorded) == len(expected)
 
 
@@ -176,7 +212,7 @@ def test_a_lambda_error_of_validate_and_batch_that_passes_is_retried(fresh: Sand
 
     result = run(fresh, FIRST)
 
-    assert result.report.status == "SUCCEEDED" and result.stored == sorted(image_key(path) for path in FIRST)
+    assert result.report.status == "SUCCEEDED" and result.stored == sorted(image_key(fresh, path) for path in FIRST)
 
 
 def test_a_publish_throttled_once_is_retried_and_the_failures_topic_is_notified(fresh: Sandbox):

@@ -48,7 +48,9 @@ def _history_events(sandbox: Sandbox, report: ExecutionReport) -> int:
 @pytest.fixture(scope="module")
 def short_timeout() -> Iterator[Sandbox]:
     """The program with 1 s polls and a 3 s execution timeout (the tutorial's 2 minutes, scaled down)."""
-    with Sandbox(overrides={"pollIntervalSeconds": "1", "jobTimeoutSeconds": "3"}) as sandbox:
+    with Sandbox(
+        overrides={"workflows": "job-poller", "pollIntervalSeconds": "1", "jobTimeoutSeconds": "3"}
+    ) as sandbox:
         yield sandbox
 
 
@@ -85,7 +87,7 @@ def test_a_job_that_never_finishes_fails_with_poll_limit_exceeded_after_max_poll
 
 
 def test_history_grows_by_the_events_per_poll_the_config_budgets_for():
-    with Sandbox(overrides={"pollIntervalSeconds": "1", "maxPolls": "2"}) as sandbox:
+    with Sandbox(overrides={"workflows": "job-poller", "pollIntervalSeconds": "1", "maxPolls": "2"}) as sandbox:
         limited = execute(sandbox, {"durationSeconds": 3600})
         succeeded = execute(sandbox, {"durationSeconds": 0})
         limited_events, succeeded_events = _history_events(sandbox, limited), _history_events(sandbox, succeeded)

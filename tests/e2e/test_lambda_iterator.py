@@ -35,7 +35,7 @@ def scenario(name: str):
 @pytest.fixture(scope="module")
 def max_three() -> Iterator[Sandbox]:
     """The program with maxIterations 3."""
-    with Sandbox(overrides={"maxIterations": "3"}) as sandbox:
+    with Sandbox(overrides={"workflows": "lambda-iterator", "maxIterations": "3"}) as sandbox:
         yield sandbox
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tools.sandbox.faults import Fault
 from tools.sandbox.scenarios import SCENARIOS, queued_records, record_transfer_events, run_scenario
 from tools.sandbox.session import ExecutionReport, Sandbox
 
@@ -133,6 +134,31 @@ def test_a_rerun_sends_no_record_twice(empty_queue: Sandbox):
 
     assert (first.status, rerun.status) == ("SUCCEEDED", "SUCCEEDED")
     assert [body["MessageId"] for body in queued_records(empty_queue)] == ["MessageNo1", "MessageNo2"]
+
+
+def test_a_rerun_after_a_failure_mid_way_queues_behind_the_first_run_so_no_record_overtakes_a_pending_one(
+    empty_queue: Sandbox,
+):
+    # Sends at fraction 0.5, seed 2: through, through, then throttled twice (the send and its one retry).
+    empty_queue.inject(Fault.api("sqs:SendMessage", fraction=0.5, seed=2))
+    try:
+        failed = _execute(empty_queue, {"count": 4})
+    finally:
+        empty_queue.clear_faults()
+    assert (failed.status, failed.error) == ("FAILED", "RecordNotSent")
+    assert str(failed.cause).startswith("could not send record MessageId=MessageNo3 ")
+    rerun = _execute(empty_queue, {"count": 4})
+    assert rerun.status == "SUCCEEDED", rerun.cause
+
+    sqs, url = empty_queue.client("sqs"), empty_queue.outputs["recordsQueueUrl"]
+    received = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", []):
+        [message] = messages
+        received.append(json.loads(message["Body"])["MessageId"])
+        later = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        assert later == [], f"{[json.loads(m['Body']) for m in later]} delivered while {received[-1]} is pending"
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    assert received == ["MessageNo1", "MessageNo2", "MessageNo3", "MessageNo4"], "each once, in order"
 
 
 def test_a_changed_record_is_sent_again(empty_queue: Sandbox):

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from botocore.exceptions import ClientError
 
+from tools.sandbox.faults import Fault
 from tools.sandbox.scenarios import SCENARIOS, run_scenario, task_runs
 from tools.sandbox.session import Sandbox
 from tools.sandbox.workflows import StarterRefused, start_task
@@ -94,6 +95,32 @@ def test_a_task_changed_while_working_is_recorded_failed_with_the_error(sandbox:
     (row,) = task_runs(sandbox, "Dinner")
     assert row["Status"] == "FAILED" and row["errorName"] == "DynamoDB.ConditionalCheckFailedException"
     assert row["executionArn"] == run["executionArn"] and row["finishedAt"]
+
+
+def test_a_run_that_recorded_nothing_does_not_block_its_task_once_dynamodb_is_back_the_next_start_runs_it(
+    sandbox: Sandbox,
+):
+    # Both writes fail for good (an error the tasks do not retry: the same end as throttling past the retries).
+    sandbox.inject(
+        Fault.api("dynamodb:PutItem", "ServiceUnavailable"), Fault.api("dynamodb:UpdateItem", "ServiceUnavailable")
+    )
+    try:
+        lost = start_task(sandbox, {"taskId": "Elevenses"})
+        report = sandbox.follow("task-tracker", lost["executionArn"], lost)
+    finally:
+        sandbox.clear_faults()
+    assert (report.status, report.error) == ("FAILED", "FailureNotRecorded")
+    assert "or no row at all if recording it STARTED failed; start the task again" in str(report.cause)
+    assert task_runs(sandbox, "Elevenses") == [], "nothing recorded"
+
+    began = time.monotonic()
+    again = start_task(sandbox, {"taskId": "Elevenses"})  # before, TaskStartPending after 10 s, for 90 days
+    assert time.monotonic() - began < 5, "not waited for as a run still to record itself"
+    assert again["alreadyStarted"] is False and again["executionArn"] != lost["executionArn"]
+    assert sandbox.follow("task-tracker", again["executionArn"], again).status == "SUCCEEDED"
+    assert [(int(run["timestamp"]), run["Status"]) for run in task_runs(sandbox, "Elevenses")] == [
+        (again["timestamp"], "DONE")
+    ]
 
 
 def test_a_direct_start_reusing_a_runs_timestamp_fails_without_touching_that_run(sandbox: Sandbox):

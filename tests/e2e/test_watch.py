@@ -29,7 +29,12 @@ from tools.watch.cli import main as watch_main
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 #: map-fan-out's three items at once, with no wait; image-downloader may fetch from the local image server.
-OVERRIDES = {"maxConcurrency": "3", "waitDurationSeconds": "0", **WORKFLOWS["image-downloader"].sandbox_overrides}
+OVERRIDES = {
+    "workflows": "map-fan-out,parallel-lambda,lambda-iterator,image-downloader",  # the four these tests watch
+    "maxConcurrency": "3",
+    "waitDurationSeconds": "0",
+    **WORKFLOWS["image-downloader"].sandbox_overrides,
+}
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 

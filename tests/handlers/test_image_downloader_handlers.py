@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import pytest
@@ -146,6 +147,12 @@ def serve_flags(server: HTTPServer, paths: list[str], missing: tuple[str, ...] =
 def hits(server: HTTPServer, path: str) -> int:
     """Requests the server answered for `path` (a slow handler of an earlier test may still log after a clear)."""
     return sum(1 for request, _ in server.log if request.path == path)
+
+
+def key_of(url: str) -> str:
+    """The object key of a local http URL: `http_<host>_<port>/<path>` (an https URL on port 443 keeps `host/path`)."""
+    parts = urlsplit(url)
+    return f"http_{parts.hostname}_{parts.port}{parts.path}"
 
 
 def object_keys(aws: SimpleNamespace) -> list[str]:
@@ -312,6 +319,38 @@ def test_batch_rejects_a_lambda_concur_outside_1_to_32(load: Load, value: Any) -
         handlers.batch.handler(flags_event("https://h.example", ["a.gif"], value), None)
 
 
+@pytest.mark.parametrize(
+    ("base_url", "allowed"),
+    [
+        ("https://images.example.com/flags", True),
+        ("https://images.example.com:443/flags", True),
+        ("http://images.example.com/flags", True),
+        ("https://images.example.com:8443/flags", False),
+        ("http://images.example.com:8080/flags", False),
+        ("https://cdn.example.com:8443/flags", True),
+        ("https://cdn.example.com/flags", False),
+        ("http://cdn.example.com:8443/flags", True),
+    ],
+)
+def test_allowed_hosts_take_the_port_into_account(load: Load, base_url: str, allowed: bool) -> None:
+    """Issue 22, point 9: `name` allows the scheme's default port only, `name:port` that port only."""
+    handlers = load(ALLOWED_HOSTS="images.example.com, cdn.example.com:8443", ALLOW_INSECURE_HTTP="true")
+    event = flags_event(base_url, FLAGS[:1])
+
+    if allowed:
+        assert handlers.batch.handler(event, None)["total"] == 1
+    else:
+        with pytest.raises(handlers.errors.InvalidInput, match=r"^baseUrl: host .* is not one of ALLOWED_HOSTS"):
+            handlers.batch.handler(event, None)
+
+
+@pytest.mark.parametrize("entry", ["h.example:", "h.example:0", "h.example:x", ":443", "h.example:70000"])
+def test_an_allowed_host_whose_port_is_not_one_names_the_variable(load: Load, entry: str) -> None:
+    handlers = load()
+    with pytest.raises(handlers.errors.InvalidSetting, match=r"^ALLOWED_HOSTS: "):
+        handlers.settings.load({"ALLOWED_HOSTS": entry})
+
+
 def test_allowed_hosts_admit_their_hosts(load: Load) -> None:
     handlers = load(ALLOWED_HOSTS="www.fluentpython.com, images.example.com")
 
@@ -347,13 +386,22 @@ def test_a_batch_of_flags_lands_in_the_bucket_and_the_url_table(
     with caplog.at_level(logging.INFO):
         result = handlers.download.handler(flags_event(base_url, FLAGS[:3], 3), None)
 
-    assert result == {"succeeded": 3, "failed": 0, "alreadyStored": 0, "bytes": 3 * len(TINY_GIF), "failures": []}
-    assert sorted(object_keys(aws)) == [f"127.0.0.1/data/flags/{path}" for path in FLAGS[:3]]
-    stored = aws.s3.get_object(Bucket=BUCKET, Key="127.0.0.1/data/flags/ad/ad.gif")
+    assert result == {
+        "succeeded": 3,
+        "failed": 0,
+        "alreadyStored": 0,
+        "bytes": 3 * len(TINY_GIF),
+        "failures": [],
+        "unrecorded": 0,
+        "unrecordedUrls": [],
+    }
+    assert sorted(object_keys(aws)) == [key_of(f"{base_url}/{path}") for path in FLAGS[:3]]
+    assert key_of(base_url).startswith("http_127.0.0.1_")
+    stored = aws.s3.get_object(Bucket=BUCKET, Key=key_of(f"{base_url}/ad/ad.gif"))
     assert stored["Body"].read() == TINY_GIF
     assert stored["ContentType"] == "image/gif" and stored["ServerSideEncryption"] == "AES256"
     row = rows(aws)[f"{base_url}/ad/ad.gif"]
-    assert row["key"] == {"S": "127.0.0.1/data/flags/ad/ad.gif"} and row["bytes"] == {"N": str(len(TINY_GIF))}
+    assert row["key"] == {"S": key_of(f"{base_url}/ad/ad.gif")} and row["bytes"] == {"N": str(len(TINY_GIF))}
     assert row["contentType"] == {"S": "image/gif"} and row["downloadedAt"]["S"].endswith("+00:00")
     url_lines = [json.loads(r.message) for r in caplog.records if r.message.startswith('{"url"')]
     assert sorted(line["url"] for line in url_lines) == [f"{base_url}/{path}" for path in FLAGS[:3]]
@@ -373,7 +421,7 @@ def test_404_is_not_found_and_leaves_no_object_and_no_row(load: Load, server: HT
         "bytes": 0,
         "error": "NotFound",
     }
-    assert object_keys(aws) == ["127.0.0.1/data/flags/ad/ad.gif"]
+    assert object_keys(aws) == [key_of(f"{base_url}/ad/ad.gif")]
     assert list(rows(aws)) == [f"{base_url}/ad/ad.gif"]  # rows for successes only
 
 
@@ -439,7 +487,7 @@ def test_a_response_left_unread_never_leaves_its_bytes_for_the_next_request(load
 
     assert (result["succeeded"], result["failed"]) == (3, 2)
     assert {failure["error"] for failure in result["failures"]} == {"NotFound"}
-    stored = aws.s3.get_object(Bucket=BUCKET, Key="127.0.0.1/flags/ae/ae.gif")["Body"].read()
+    stored = aws.s3.get_object(Bucket=BUCKET, Key=key_of(f"{host.url}/flags/ae/ae.gif"))["Body"].read()
     assert stored == flag_gif("ae")
 
 
@@ -465,7 +513,11 @@ def test_a_500_then_200_is_retried_and_stored(load: Load, server: HTTPServer, aw
 
     result = handlers.download.handler(flags_event(server.url_for("/"), ["flaky.gif"]), None)
 
-    assert result["succeeded"] == 1 and hits(server, "/flaky.gif") == 2 and object_keys(aws) == ["127.0.0.1/flaky.gif"]
+    assert (
+        result["succeeded"] == 1
+        and hits(server, "/flaky.gif") == 2
+        and object_keys(aws) == [key_of(server.url_for("/flaky.gif"))]
+    )
 
 
 def test_a_429_waits_for_retry_after_then_succeeds(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
@@ -535,6 +587,57 @@ def test_a_closed_port_is_a_connection_error(load: Load, aws: SimpleNamespace) -
 
 
 # download: what is refused
+
+
+GIF, PNG, JPEG = TINY_GIF, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", b"\xff\xd8\xff\xe0\0\x10JFIF\0"
+WEBP, AVIF = b"RIFF\x24\0\0\0WEBPVP8 ", b"\0\0\0\x1cftypavif\0\0\0\0"
+SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>'
+HTML = b"<!DOCTYPE html><html><body>moved</body></html>"
+
+
+#: (Content-Type, first bytes, the failure they are, or None for an image stored).
+SNIFFED = [
+    ("image/gif", GIF, None), ("image/png", PNG, None), ("image/jpeg", JPEG, None), ("image/webp", WEBP, None),
+    ("image/avif", AVIF, None), ("image/svg+xml; charset=utf-8", SVG, None), ("image/gif", HTML, "ContentMismatch"),
+    ("image/png", GIF, "ContentMismatch"), ("image/jpeg", PNG, "ContentMismatch"),
+    ("image/svg+xml", HTML, "ContentMismatch"), ("image/gif", b"", "EmptyBody"),
+]  # fmt: skip
+
+
+def test_an_image_is_accepted_only_when_its_first_bytes_are_the_type_it_claims(load: Load) -> None:
+    handlers = load()
+    outcomes = []
+    for content_type, body, _ in SNIFFED:
+        try:
+            handlers.image_types.check_content(content_type, body[: handlers.image_types.SNIFF_BYTES])
+            outcomes.append(None)
+        except handlers.errors.DownloadFailed as failure:
+            outcomes.append(failure.error)
+
+    assert outcomes == [error for _, _, error in SNIFFED]
+    assert not handlers.image_types.accepted("image/x-unheard-of") and handlers.image_types.accepted("IMAGE/GIF")
+
+
+def test_a_small_page_sent_as_a_png_is_a_content_mismatch_and_stores_nothing(
+    load: Load, server: HTTPServer, aws: SimpleNamespace
+) -> None:
+    handlers = load(**LOCAL)
+    server.expect_request("/page.png").respond_with_data(HTML, content_type="image/png")
+
+    result = handlers.download.handler(flags_event(server.url_for("/"), ["page.png"]), None)
+
+    assert only_failure(result)["error"] == "ContentMismatch" and object_keys(aws) == [] and rows(aws) == {}
+
+
+def test_a_streamed_page_sent_as_a_gif_never_reaches_s3(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
+    handlers = load(**LOCAL)
+    page = iter([HTML, b"<p>" * 10_000])  # chunked: no Content-Length, so the body streams to S3 as it is read
+    server.expect_request("/page.gif").respond_with_response(Response(page, content_type="image/gif"))
+
+    result = handlers.download.handler(flags_event(server.url_for("/"), ["page.gif"]), None)
+
+    assert only_failure(result)["error"] == "ContentMismatch" and object_keys(aws) == []
+    assert aws.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", []) == []
 
 
 def test_a_page_is_not_an_image(load: Load, server: HTTPServer, aws: SimpleNamespace) -> None:
@@ -617,7 +720,9 @@ def test_a_host_rebound_to_loopback_after_the_check_is_refused_at_connect(
 ) -> None:
     handlers = load()
     server.expect_request("/a.gif").respond_with_handler(gif_response)
-    monkeypatch.setattr(handlers.ssrf, "resolve", lambda host, port: ["93.184.216.34"])  # the guard's lookup
+    monkeypatch.setattr(
+        handlers.ssrf, "resolve", lambda host, port, timeout=None: ["93.184.216.34"]
+    )  # the guard's lookup
 
     with fake_dns({"images.example": ["127.0.0.1"]}):  # the connection's lookup
         result = handlers.download.handler(flags_event(f"http://images.example:{server.port}", ["a.gif"]), None)
@@ -647,7 +752,7 @@ def test_same_host_redirects_are_followed_up_to_three(
 
     result = handlers.download.handler(flags_event(base_url, ["0.gif"]), None)
 
-    assert result["succeeded"] == 1 and object_keys(aws) == ["images.example/0.gif"]  # keyed by the URL asked for
+    assert result["succeeded"] == 1 and object_keys(aws) == [key_of(f"{base_url}/0.gif")]  # the URL asked for
 
 
 def test_a_fourth_redirect_is_refused(
@@ -668,8 +773,14 @@ def test_a_fourth_redirect_is_refused(
 
 @pytest.mark.parametrize(
     "location",
-    ["http://other.example/a.gif", "http://127.0.0.1:{port}/a.gif", "http://169.254.169.254/latest/meta-data/"],
-    ids=["other-host", "loopback", "instance-metadata"],
+    [
+        "http://other.example/a.gif",
+        "http://127.0.0.1:{port}/a.gif",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://images.example:{other_port}/a.gif",
+        "https://images.example:{port}/a.gif",
+    ],
+    ids=["other-host", "loopback", "instance-metadata", "other-port", "other-scheme"],
 )
 def test_a_redirect_off_the_host_is_refused(
     public_images_host: tuple[SimpleNamespace, dict[str, list[str]], str],
@@ -679,13 +790,33 @@ def test_a_redirect_off_the_host_is_refused(
 ) -> None:
     handlers, _, base_url = public_images_host
     server.expect_request("/a.gif").respond_with_data(
-        "", status=302, headers={"Location": location.format(port=server.port)}
+        "", status=302, headers={"Location": location.format(port=server.port, other_port=server.port + 1)}
     )
 
     result = handlers.download.handler(flags_event(base_url, ["a.gif"]), None)
 
     failure = only_failure(result)
     assert (failure["error"], failure["statusCode"]) == ("RedirectRefused", 302) and hits(server, "/a.gif") == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "hop", "allowed"),
+    [
+        ("http://h.example/a.gif", "https://h.example/a.gif", True),
+        ("http://h.example:80/a.gif", "https://h.example:443/a.gif", True),
+        ("https://h.example/a.gif", "http://h.example/a.gif", False),
+        ("http://h.example:8080/a.gif", "https://h.example/a.gif", False),
+        ("https://h.example:8443/a.gif", "https://h.example:8443/b.gif", True),
+        ("https://h.example:8443/a.gif", "https://h.example/b.gif", False),
+        ("https://h.example/a.gif", "https://h.example:8443/b.gif", False),
+    ],
+)
+def test_a_redirect_stays_on_the_scheme_host_and_port_but_may_upgrade_to_https(
+    load: Load, first: str, hop: str, allowed: bool
+) -> None:
+    fetch = load().fetch
+
+    assert fetch.same_host(fetch.origin(hop), fetch.origin(first)) is allowed
 
 
 def test_every_redirect_hop_is_resolved_and_checked_again(
@@ -737,6 +868,35 @@ def test_unsafe_characters_are_replaced_and_distinct_urls_keep_distinct_keys(loa
     assert underscored == "h.example/a_b.gif"
     assert spaced.startswith("h.example/a_b-") and spaced.endswith(".gif") and spaced != underscored
     assert keys.object_key("https://h.example/a.php?id=3") != keys.object_key("https://h.example/a.php?id=4")
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("https://h.example/a/b.gif", "h.example/a/b.gif"),
+        ("https://h.example:443/a/b.gif", "h.example/a/b.gif"),
+        ("https://h.example:8443/a/b.gif", "https_h.example_8443/a/b.gif"),
+        ("http://h.example/a/b.gif", "http_h.example_80/a/b.gif"),
+        ("http://h.example:8080/a/b.gif", "http_h.example_8080/a/b.gif"),
+        ("http://127.0.0.1:8080/a/b.gif", "http_127.0.0.1_8080/a/b.gif"),
+    ],
+)
+def test_keys_tell_scheme_and_port_apart_and_keep_todays_key_for_https_on_its_default_port(
+    load: Load, url: str, key: str
+) -> None:
+    """Issue 22, point 1: keys were host + path, so two ports (or schemes) of one host shared an object."""
+    assert load().keys.object_key(url) == key
+
+
+def test_distinct_scheme_host_port_path_or_query_give_distinct_keys(load: Load) -> None:
+    keys = load().keys
+    urls = [
+        "https://h.example/a.gif", "http://h.example/a.gif", "https://h.example:8443/a.gif",
+        "http://h.example:8443/a.gif", "https://g.example/a.gif", "https://h.example/b.gif",
+        "https://h.example/a.gif?v=2", "https://[::1]:8443/a.gif", "https://[::2]:8443/a.gif",
+    ]  # fmt: skip
+
+    assert len({keys.object_key(url) for url in urls}) == len(urls)
 
 
 @hypothesis_settings(max_examples=300, deadline=None)
@@ -833,17 +993,18 @@ def test_the_row_writer_writes_each_25_rows_while_the_batch_goes_on_and_the_rest
     assert [request["PutRequest"]["Item"] for call in client.calls for request in call[TABLE]] == items
 
 
-def test_the_row_writer_raises_the_first_write_error_on_leaving_and_still_writes_the_other_chunks(load: Load) -> None:
+def test_the_row_writer_names_the_rows_dynamodb_kept_refusing_and_still_writes_the_other_chunks(load: Load) -> None:
+    """Issue 22: rows refused for good no longer fail the batch (its images are stored): they are named apart."""
     handlers = load()
     client = StubDynamoDB(unprocessed_calls=handlers.records.WRITE_ATTEMPTS)  # the first chunk never goes in
 
-    writer = handlers.records.RowWriter(TABLE, lambda: client, sleep=lambda seconds: None)
-    with pytest.raises(handlers.errors.RowsNotWritten, match="1 rows of urls"), writer:
+    with handlers.records.RowWriter(TABLE, lambda: client, sleep=lambda seconds: None) as writer:
         for item in _rows(handlers.records, 30):
             writer.add(item)
 
     assert len(client.calls) == handlers.records.WRITE_ATTEMPTS + 1, "the second chunk was written all the same"
     assert len(client.calls[-1][TABLE]) == 5
+    assert writer.unrecorded == ["https://h.example/24.gif"] and "1 rows of urls" in str(writer.write_error)
 
 
 def test_the_row_writer_writes_what_it_holds_when_the_batch_fails_and_lets_that_error_through(load: Load) -> None:
@@ -939,6 +1100,7 @@ def test_consolidate_words_the_seeds_failure_message(load: Load) -> None:
         "allSucceeded": False,
         "succeeded": 8,
         "failed": 3,
+        "unrecorded": 0,
         "alreadyStored": 0,
         "bytes": 8 * 43,
         "failedUrls": [f"{FLAGS_URL}/zz/zz.gif", f"{FLAGS_URL}/zy/zy.gif", f"{FLAGS_URL}/zx/zx.gif"],
@@ -1092,7 +1254,7 @@ def test_an_s3_failure_fails_the_batch_but_the_images_stored_keep_their_rows(
     handlers = load(**LOCAL)
     base_url = serve_flags(server, FLAGS[:4])
     real_s3 = handlers.clients.s3()
-    refused = "127.0.0.1/data/flags/ae/ae.gif"
+    refused = key_of(f"{base_url}/ae/ae.gif")
 
     class RefusingS3:
         def put_object(self, **kwargs: Any) -> Any:

@@ -5,6 +5,7 @@ moto's Step Functions here runs no definition, so each test writes the row the s
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import re
@@ -152,6 +153,49 @@ def test_a_concurrent_start_whose_run_never_records_the_task_starts_nothing(
         tracker.start_task.handler({"taskId": "Breakfast"}, None)
 
     assert len(_executions(tracker)) == 1
+
+
+def test_a_run_that_ended_without_recording_the_task_does_not_block_it_the_next_start_begins_a_new_run(
+    tracker: SimpleNamespace,
+) -> None:
+    first = tracker.start_task.handler({"taskId": "Breakfast"}, None)
+    tracker.sfn.stop_execution(executionArn=first["executionArn"])  # ended with no row, as FailureNotRecorded can
+    began = time.monotonic()
+
+    second = tracker.start_task.handler({"taskId": "Breakfast"}, None)
+
+    assert time.monotonic() - began < tracker.start_task.RECORD_WAIT_SECONDS / 2, "not waited for as a pending run"
+    assert second["alreadyStarted"] is False and second["executionArn"] != first["executionArn"]
+    execution = tracker.sfn.describe_execution(executionArn=second["executionArn"])
+    assert (execution["status"], execution["name"]) == ("RUNNING", tracker.start_task.run_name("Breakfast", 0, 1))
+    tracker.sfn.stop_execution(executionArn=second["executionArn"])  # ended unrecorded again: the name after
+    third = tracker.start_task.handler({"taskId": "Breakfast"}, None)
+    assert third["executionArn"].endswith(":" + tracker.start_task.run_name("Breakfast", 0, 2))
+    assert len(_executions(tracker)) == 3
+
+
+def test_concurrent_starts_after_an_unrecorded_run_still_race_for_one_new_execution(
+    tracker: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = tracker.start_task.handler({"taskId": "Breakfast"}, None)
+    tracker.sfn.stop_execution(executionArn=first["executionArn"])
+    second = tracker.start_task.handler({"taskId": "Breakfast"}, None)
+    same_second = tracker.start_task.handler({"taskId": "Breakfast"}, None)
+    assert same_second["executionArn"] == second["executionArn"], "the same name and input: one execution"
+    monkeypatch.setattr(tracker.start_task, "RECORD_WAIT_SECONDS", 0.3)
+    _one_second_later(tracker, monkeypatch)
+
+    with pytest.raises(tracker.errors.TaskStartPending, match=r"was started by another call"):
+        tracker.start_task.handler({"taskId": "Breakfast"}, None)  # the new run still runs, not yet recorded
+
+    assert len(_executions(tracker)) == 2
+
+
+def test_a_run_name_after_an_unrecorded_run_differs_from_the_first_and_keeps_its_form(start_task_module: Any):
+    names = [start_task_module.run_name("Breakfast", 1_764_000_000, attempt) for attempt in range(3)]
+    assert len(set(names)) == 3 and all(EXECUTION_NAME.fullmatch(name) for name in names)
+    before = hashlib.sha256(b"Breakfast\x001764000000").hexdigest()[:16]
+    assert names[0] == f"Breakfast-{before}", "attempt 0 keeps the names runs already have"
 
 
 @pytest.mark.parametrize("status", ["DONE", "FAILED"])

@@ -114,3 +114,16 @@ def test_get_execution_history_answers_every_event_at_once_oldest_first(aws):
         executionArn=execution_arn, maxResults=2, reverseOrder=True
     )
     assert [event["id"] for event in page["events"]] == [1, 2, 3, 4, 5, 6] and "nextToken" not in page
+
+
+def test_a_fifo_deduplication_id_already_consumed_is_delivered_again(aws):
+    """AWS drops a message whose deduplication id was sent in the last 5 minutes, consumed or not; moto drops only
+    a duplicate of a message still on the queue, so a RecordTransfer rerun after its records were consumed sends
+    them again here (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/using-messagededuplicationid-property.html)."""
+    sqs = aws.client("sqs")
+    url = sqs.create_queue(QueueName="dedup-window.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="record 1", MessageGroupId="t", MessageDeduplicationId="r1")
+    (received,) = sqs.receive_message(QueueUrl=url)["Messages"]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=received["ReceiptHandle"])
+    sqs.send_message(QueueUrl=url, MessageBody="record 1", MessageGroupId="t", MessageDeduplicationId="r1")
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url).get("Messages", [])] == ["record 1"], "AWS: none"

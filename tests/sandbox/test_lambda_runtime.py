@@ -260,6 +260,7 @@ def test_each_function_sees_only_its_own_environment(
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
         "AWS_LAMBDA_FUNCTION_TIMEOUT",
         "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
     }
     assert set(red) == lambda_keys | {"COLOR"}
     assert red["COLOR"] == "red"

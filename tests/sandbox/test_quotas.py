@@ -270,6 +270,51 @@ def test_an_inline_map_whose_results_pass_256_kib_fails_with_data_limit_exceeded
     assert failed["cause"] == DATA_LIMIT_CAUSE.format("Each")
 
 
+def test_an_iteration_failing_with_data_limit_exceeded_fails_its_map_so_and_only_a_catch_naming_it_catches_it(aws):
+    def fan_out(errors: list[str]) -> dict:
+        widen = {"Type": "Pass", "Parameters": {"pad.$": "States.Format('{}{}{}{}', $, $, $, $)"}, "End": True}
+        each = {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Widen", "States": {"Widen": widen}},
+            "Catch": [{"ErrorEquals": errors, "Next": "Caught"}],
+            "End": True,
+        }
+        caught = {"Type": "Pass", "Result": {"outcome": "caught"}, "End": True}
+        return {"StartAt": "Each", "States": {"Each": each, "Caught": caught}}
+
+    items = json.dumps({"items": ["y", "x" * 70_000]})  # the second iteration's output is 280 KB
+    uncaught = run(aws, fan_out(["States.ALL"]), items)
+    assert (uncaught["status"], uncaught["error"]) == ("FAILED", "States.DataLimitExceeded"), uncaught.get("cause")
+    assert uncaught["cause"] == DATA_LIMIT_CAUSE.format("Widen")
+    caught = run(aws, fan_out(["States.DataLimitExceeded"]), items)
+    assert (caught["status"], json.loads(caught["output"])) == ("SUCCEEDED", {"outcome": "caught"})
+
+
+def test_a_parallel_branch_failing_with_data_limit_exceeded_fails_its_parallel_so_and_only_a_catch_naming_it(aws):
+    def branches(errors: list[str]) -> dict:
+        widen = {"Type": "Pass", "Parameters": {"pad.$": "States.Format('{}{}{}{}', $, $, $, $)"}, "End": True}
+        keep = {"Type": "Pass", "End": True}
+        both = {
+            "Type": "Parallel",
+            "Branches": [
+                {"StartAt": "Keep", "States": {"Keep": keep}},
+                {"StartAt": "Widen", "States": {"Widen": widen}},
+            ],
+            "Catch": [{"ErrorEquals": errors, "Next": "Caught"}],
+            "End": True,
+        }
+        caught = {"Type": "Pass", "Result": {"outcome": "caught"}, "End": True}
+        return {"StartAt": "Both", "States": {"Both": both, "Caught": caught}}
+
+    wide = json.dumps("x" * 70_000)  # the second branch's output is 280 KB
+    uncaught = run(aws, branches(["States.ALL"]), wide)
+    assert (uncaught["status"], uncaught["error"]) == ("FAILED", "States.DataLimitExceeded"), uncaught.get("cause")
+    assert uncaught["cause"] == DATA_LIMIT_CAUSE.format("Widen")
+    caught = run(aws, branches(["States.DataLimitExceeded"]), wide)
+    assert (caught["status"], json.loads(caught["output"])) == ("SUCCEEDED", {"outcome": "caught"})
+
+
 def test_a_task_input_over_256_kib_after_parameters_fails_before_the_call(aws):
     _table(aws, "unwritten")
     write = {

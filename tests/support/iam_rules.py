@@ -80,6 +80,8 @@ def _scoped_wildcard(resource: str, bucket_arns: Iterable[str], state_machine_ar
     executions = {arn.replace(":stateMachine:", ":execution:") + "/*:*" for arn in state_machine_arns}
     if resource in executions:  # a Distributed Map's child executions (`<name>/<label>:<id>`) of one state machine
         return True
+    if resource in {arn.replace(":stateMachine:", ":execution:") + ":*" for arn in state_machine_arns}:
+        return True  # the executions of one state machine (TaskTracker's starter describes its runs)
     if resource.count("*") != 1 or not resource.endswith("*"):
         return False
     # objects (under a key prefix) of one bucket of this program
@@ -96,7 +98,7 @@ def wildcard_resources(
 
     Allowed (components.policies.SCOPED_WILDCARDS gives each reason): Resource "*" in a statement whose actions
     are all in WILDCARD_RESOURCE_ACTIONS; a log group of this program's ARN + ":*"; objects under a bucket of
-    this program (`<bucket ARN>/<prefix>*`); the child executions of a state machine of this program.
+    this program (`<bucket ARN>/<prefix>*`); the executions, or child executions, of a state machine of this program.
     """
     log_stream_arns = {policies.log_stream_arn(group) for group in log_group_arns}
     buckets, machines = list(bucket_arns), list(state_machine_arns)

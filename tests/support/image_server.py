@@ -25,7 +25,9 @@ def gif_response(request: Request | None = None) -> Response:
 def chunked(
     total_bytes: int, chunk_bytes: int = 64 * 1024, pause_seconds: float = 0.0
 ) -> Callable[[Request], Response]:
-    """A handler streaming `total_bytes` of image/gif with no Content-Length (chunked), optionally trickling."""
+    """A handler streaming `total_bytes` of image/gif with no Content-Length (chunked), optionally trickling; the
+    body starts as a GIF does (the downloader checks an image's first bytes)."""
+    content = TINY_GIF[:6]
 
     def body() -> Iterator[bytes]:
         sent = 0
@@ -33,7 +35,7 @@ def chunked(
             size = min(chunk_bytes, total_bytes - sent)
             if pause_seconds:
                 time.sleep(pause_seconds)
-            yield b"\0" * size
+            yield (content + b"\0" * size)[sent : sent + size] if sent < len(content) else b"\0" * size
             sent += size
 
     return lambda request: Response(body(), status=200, content_type="image/gif")

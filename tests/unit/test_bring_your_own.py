@@ -282,7 +282,7 @@ def test_records_from_your_table_go_to_your_standard_queue_with_no_fifo_ids(tmp_
     assert [t.name for t in result.of_type(inventory.TABLE)] == ["orders"] and functions(result) == []
     states = definition_of(result, "ship")["States"]
     send = states["SendRecord"]["Parameters"]
-    assert "MessageGroupId.$" not in send and "MessageDeduplicationId.$" not in send
+    assert not {"MessageGroupId", "MessageGroupId.$", "MessageDeduplicationId.$"} & set(send)
     assert send["MessageBody"]["orderId.$"] == "$.Record.Item.orderId.S"
     assert states["ReadRecord"]["Parameters"]["Key"] == {"orderId": {"S.$": "$.List[0]"}}
     comparison = exact_iam(result, "ship")
@@ -290,7 +290,7 @@ def test_records_from_your_table_go_to_your_standard_queue_with_no_fifo_ids(tmp_
     assert ("sqs:sendmessage", queue_arn) in comparison.granted and SEED_ARN in invoked(comparison)
 
 
-def test_your_fifo_queue_keeps_one_message_group_per_execution(tmp_path: Path):
+def test_your_fifo_queue_keeps_one_message_group_per_source_table(tmp_path: Path):
     result = run(
         tmp_path,
         """
@@ -299,7 +299,8 @@ def test_your_fifo_queue_keeps_one_message_group_per_execution(tmp_path: Path):
         """,
     )
     send = definition_of(result, "ship")["States"]["SendRecord"]["Parameters"]
-    assert "MessageGroupId.$" in send and "MessageDeduplicationId.$" in send
+    assert "MessageGroupId" in send and "MessageDeduplicationId.$" in send
+    assert send["MessageGroupId"] == definition_of(result, "ship")["States"]["ReadRecord"]["Parameters"]["TableName"]
     exact_iam(result, "ship")
 
 

@@ -177,7 +177,8 @@ def test_the_definition_batches_then_maps_inline_or_distributed_then_notifies_an
     assert states["DownloadInline"]["ItemProcessor"]["ProcessorConfig"]["Mode"] == "INLINE"
     assert states["DownloadDistributed"]["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
     assert "ItemBatcher" not in states["DownloadDistributed"], "the embedded interpreter has no ItemBatcher"
-    assert states["NotifyFailures"]["Next"] == "DownloadsFailed"
+    assert states["NotifyFailures"]["Next"] == "FailedOrNotRecorded"
+    assert states["FailedOrNotRecorded"]["Choices"][0]["Next"] == "DownloadsFailed"
     assert states["DownloadsFailed"] == {"Type": "Fail", "Error": "DownloadsFailed", "CausePath": "$.message"}
     assert "PutItem" not in json.dumps(states), "rows are written in batches by the download Lambda"
 

@@ -9,7 +9,7 @@ from components import asl
 from components.image_downloader import TERMINAL_ERRORS, definition
 from components.settings import ImageDownloaderSettings
 
-NAMED_ERRORS = {"InvalidInput", "DownloadsFailed", "DownloadsIncomplete"}
+NAMED_ERRORS = {"InvalidInput", "DownloadsFailed", "DownloadsIncomplete", "DownloadsNotRecorded"}
 
 
 def build() -> dict[str, Any]:
@@ -72,3 +72,33 @@ def test_every_failure_but_a_bad_request_is_published_to_the_failures_topic():
         assert reaches(caught, "DownloadsIncomplete", set())
     assert states["NotifyFailures"]["Parameters"]["TopicArn"] == states["NotifyIncomplete"]["Parameters"]["TopicArn"]
     assert not reaches("DescribeInvalidInput", "NotifyIncomplete", set()), "a bad request is the caller's to read"
+
+
+def test_downloads_incomplete_says_so_when_the_failures_topic_could_not_be_notified_too():
+    """Issue 22, point 6: as DownloadsFailed does, the cause ends with the publish's error."""
+    states = build()["States"]
+
+    (catcher,) = states["NotifyIncomplete"]["Catch"]
+    described = states[catcher["Next"]]
+    assert catcher["ResultPath"] == "$.notifyError" and described["Next"] == "DownloadsIncomplete"
+    wording = described["Parameters"]["message.$"]
+    assert wording == states["NotNotified"]["Parameters"]["message.$"]
+    assert "(The failures topic could not be notified: {}.)" in wording and "$.notifyError.Error" in wording
+
+
+def test_images_all_stored_but_some_unrecorded_end_downloads_not_recorded_and_any_lost_image_downloads_failed():
+    states = build()["States"]
+
+    choice = states["FailedOrNotRecorded"]
+    assert states["NotifyFailures"]["Next"] == "FailedOrNotRecorded" and states["NotNotified"]["Next"] == choice_name(
+        states, choice
+    )
+    assert choice["Choices"] == [{"Variable": "$.failed", "NumericGreaterThan": 0, "Next": "DownloadsFailed"}]
+    assert choice["Default"] == "DownloadsNotRecorded"
+    assert states["NotNotified"]["Parameters"]["failed.$"] == "$.failed", "the count travels past a failed publish"
+    selector = states["DownloadInline"]["ItemProcessor"]["States"]["DownloadBatch"]["ResultSelector"]
+    assert selector["unrecordedUrls.$"] == "$.Payload.unrecordedUrls"
+
+
+def choice_name(states: dict[str, Any], choice: dict[str, Any]) -> str:
+    return next(name for name, state in states.items() if state is choice)

@@ -113,8 +113,25 @@ def test_each_turn_sends_the_record_then_pops_the_head_and_goes_back_to_the_choi
         "MessageId.$": "$.Record.Item.MessageId.S",
         "Message.$": "$.Record.Item.Message.S",
     }
-    assert {"MessageGroupId.$", "MessageDeduplicationId.$"} <= set(send["Parameters"]), "a FIFO queue needs both"
+    assert {"MessageGroupId", "MessageDeduplicationId.$"} <= set(send["Parameters"]), "a FIFO queue needs both"
     assert states["PopRecord"] == {"Type": "Pass", "Parameters": {"List.$": "$.List[1:]"}, "Next": "ForEachRecord"}
+
+
+def test_every_execution_sends_under_the_tables_message_group_so_a_rerun_queues_behind_the_first_run(
+    program: ProgramRun,
+):
+    send = _definition(program)["States"]["SendRecord"]["Parameters"]
+    assert send["MessageGroupId"] == program.outputs["recordsTableName"], "not one group per execution"
+    assert "MessageGroupId.$" not in send
+
+
+def test_a_table_name_longer_than_a_message_group_id_is_grouped_by_its_hash():
+    long_name = "t" * 200
+    group = record_transfer.message_group_id(long_name)
+    assert len(group) <= record_transfer.MAX_MESSAGE_GROUP_ID_LENGTH and group == record_transfer.message_group_id(
+        long_name
+    )
+    assert record_transfer.message_group_id("orders.v2") == "orders.v2"
 
 
 def test_a_missing_record_fails_with_record_not_found_naming_it(program: ProgramRun):

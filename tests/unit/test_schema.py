@@ -69,13 +69,12 @@ def test_every_arg_a_component_declares_has_a_description():
     assert all(prop.get("description") for prop in handler_spec.values())
 
 
-def test_the_plugin_manifest_names_the_provider_entry_which_hosts_the_catalog():
+def test_the_plugin_manifest_names_the_provider_entry_which_serves_the_catalog():
     manifest = yaml.safe_load((PROJECT_ROOT / "PulumiPlugin.yaml").read_text())
     assert manifest["runtime"]["name"] == "python"
     entry = PROJECT_ROOT / manifest["main"] / "__main__.py"
     tree = ast.parse(entry.read_text())
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == (
-        "component_provider_host")]  # fmt: skip
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "serve"]
     assert len(calls) == 1
-    assert [ast.unparse(arg) for arg in calls[0].args] == ["COMPONENTS", "PACKAGE_NAME"]
-    assert entry.resolve() != (PROJECT_ROOT / "__main__.py").resolve(), "the root __main__.py stays the program"
+    assert ast.unparse(calls[0].args[0]).startswith("CatalogProvider(")
+    # What it serves, through the wire, is tests/unit/test_provider_construct.py's to prove.

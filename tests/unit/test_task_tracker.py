@@ -126,6 +126,7 @@ def test_a_failure_to_record_the_failure_fails_with_failure_not_recorded_naming_
     fail = states["FailureNotRecorded"]
     assert fail["Error"] == "FailureNotRecorded"
     assert fail["CausePath"].endswith("$.error.Error, $.error.Cause, $.recordError.Error, $.recordError.Cause)")
+    assert "start the task again (the starter begins a new run)" in fail["CausePath"], "how to recover"
 
 
 def test_a_run_times_out_after_task_timeout_seconds_and_its_deadline_says_when(run_with):
@@ -157,10 +158,14 @@ def test_the_state_machine_may_only_put_and_update_items_in_the_tasks_table(prog
     }
 
 
-def test_the_starter_may_only_start_this_state_machine_and_query_its_tasks_table(program: ProgramRun):
+def test_the_starter_may_only_start_this_state_machine_describe_its_executions_and_query_its_tasks_table(
+    program: ProgramRun,
+):
     starter = _child(program, "task-tracker-start-task-function")
+    machine = program.outputs["taskTrackerStateMachineArn"]
     assert _role_statements(program, starter, "role") == {
-        ("states:startexecution", program.outputs["taskTrackerStateMachineArn"]),
+        ("states:startexecution", machine),
+        ("states:describeexecution", machine.replace(":stateMachine:", ":execution:") + ":*"),
         ("dynamodb:query", inventory.arn(_child(program, "task-tracker-table"))),
     }
 

@@ -50,6 +50,12 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
 - `DistributedIterationComponent._map_run`: moto parses ToleratedFailureCount and ToleratedFailurePercentage but
   a failed child never fails the Map; AWS fails it with States.ExceedToleratedFailureThreshold beyond them (none
   set: at the first failure), and so do we. These six live in `tools/sandbox/interpreter.py`.
+- `CustomErrorName` of moto's inline Map worker (`iteration_worker`) and Parallel (`branches_decl`): they named an
+  iteration's or a branch's error with a custom name, which refuses the `States.` prefix, so an iteration failing
+  with States.DataLimitExceeded (an item's result over 256 KiB) failed the execution with States.Runtime; AWS fails
+  the Map (or the Parallel) with States.DataLimitExceeded, which
+  States.ALL does not catch, and so do we (`interpreter.iteration_error_name`; the parser moto takes from
+  LocalStack: localstack/localstack#10489).
 - `_authenticate_and_authorize_normal_action` of `DynamoHandler` and `LambdaResponse`: moto answers a denied call
   with IAM's XML `AccessDenied` (HTTP 403), which a JSON client reads as error code "403"; DynamoDB (HTTP 400) and
   Lambda (HTTP 403) answer `AccessDeniedException` in JSON, naming the resource, and so do we
@@ -66,6 +72,9 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
 - `moto.core.authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action`: every request passes it
   before moto runs the operation; an active API fault (`tools/sandbox/api_faults.py`) answers the request there
   with its service's own error, after the IAM check.
+- `sys.modules["moto.batch"]` (`deferred_imports.py`): moto's interpreter imports `moto.batch.utils`, whose package
+  `__init__` imports all of EC2 (about 1 s of CPU per sandbox start, getmoto/moto#2858); the package's `__init__`
+  runs on first use instead.
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
 - `StringJSONata._eval_body` and `StringVariableSample._eval_body` (moto's `string_expression` module): moto never
@@ -73,11 +82,9 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   read failed with States.Runtime; ours evaluate with jsonata-python, binding `$states` and the variables as values,
   with AWS's `$partition`, `$range`, `$hash`, `$random`, `$uuid` and `$parse`, and fail with
   States.QueryEvaluationError naming the field as AWS does (`tools/sandbox/jsonata.py`).
-- `CustomErrorName` of `branches_decl` and `iteration_worker` (`jsonata.BRANCH_ERROR_MODULES`), and
-  `FailureEventException.get_execution_failed_event_details`: a Parallel branch or Map iteration failing with one of
-  Step Functions' own errors (States.QueryEvaluationError) failed the execution with States.Runtime, since a custom
-  name refuses the `States.` prefix; and a cause leaving a Map iteration was prefixed a second time with
-  "An error occurred while executing the state 'None'". AWS names the error and prefixes once, as we do now.
+- `FailureEventException.get_execution_failed_event_details`: a cause leaving a Map iteration was prefixed a second
+  time with "An error occurred while executing the state 'None'"; AWS prefixes it once, naming the innermost state,
+  and so do we (`tools/sandbox/jsonata.py`).
 - `AssignDecl._eval_body`: variables held to AWS's 256 KiB per variable and per Assign and 10 MiB stored
   (`tools/sandbox/variables.py`).
 - `StepFunctionsParserBackend.create_state_machine` and `.update_state_machine`: they refuse a field of the other
@@ -111,12 +118,21 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from tools.sandbox import access_denied, api_faults, backend_lookup, dynamodb, interpreter, lambda_limits
+from tools.sandbox import (
+    access_denied,
+    api_faults,
+    backend_lookup,
+    deferred_imports,
+    dynamodb,
+    interpreter,
+    lambda_limits,
+)
 from tools.sandbox.faults import FaultRegistry, LambdaServiceError
 from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
+#: An embedded AWS's region until a program is deployed into it; then its stack's `aws:region` (`EmbeddedAws.region`).
+DEFAULT_REGION = REGION = "us-east-1"
 HOST = "127.0.0.1"
 #: Operation names moto checks that differ from IAM's action names.
 IAM_ACTION_NAMES = {"lambda:Invoke": "lambda:InvokeFunction"}
@@ -208,8 +224,15 @@ def _applies_over_tls(statement: dict[str, Any]) -> bool:
 class EmbeddedAws:
     """moto on 127.0.0.1:<free port>, Step Functions executing, IAM enforced once `enforce_iam()` is called."""
 
-    def __init__(self, lambda_invoker: LambdaInvoker | None = None, faults: FaultRegistry | None = None) -> None:
+    def __init__(
+        self,
+        lambda_invoker: LambdaInvoker | None = None,
+        faults: FaultRegistry | None = None,
+        region: str = DEFAULT_REGION,
+    ) -> None:
         self.lambda_invoker = lambda_invoker
+        #: Where the program's resources live and the operator's clients call: the deploy sets its stack's region.
+        self.region = region
         #: The faults injected into API calls (and, through the invoker's runtime, into Lambda invocations).
         self.faults = FaultRegistry() if faults is None else faults
         self.endpoint_url = ""
@@ -225,6 +248,7 @@ class EmbeddedAws:
         from moto.core import config as moto_config
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+        deferred_imports.install()  # before the interpreter's modules import moto.batch.utils
         user_config: dict[str, Any] = moto_config.default_user_config  # type: ignore[assignment]
         self._patch_dict(user_config["stepfunctions"], "execute_state_machine", True)
         self._patch_attr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", float("inf"))
@@ -267,7 +291,7 @@ class EmbeddedAws:
             raise SandboxError("the embedded AWS is not started")
         return boto3.client(
             service,
-            region_name=REGION,
+            region_name=self.region,
             endpoint_url=self.endpoint_url,
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
@@ -286,7 +310,7 @@ class EmbeddedAws:
             # AWS services assume roles through the role's trust policy, not a caller's IAM policy: ask STS's
             # backend directly rather than sending a request that the operator's identity would sign.
             assumed = sts_backends[ACCOUNT_ID]["aws"].assume_role(
-                region_name=REGION,
+                region_name=self.region,
                 role_session_name="sandbox",
                 role_arn=role_arn,
                 policy="",
@@ -314,7 +338,7 @@ class EmbeddedAws:
     def _create_admin(self) -> Credentials:
         iam = boto3.client(
             "iam",
-            region_name=REGION,
+            region_name=self.region,
             endpoint_url=self.endpoint_url,
             aws_access_key_id="bootstrap",
             aws_secret_access_key="bootstrap",

@@ -1,4 +1,8 @@
-"""The sandbox's Pulumi mocks engine: each resource the program registers is created in the embedded AWS."""
+"""The sandbox's Pulumi mocks engine: each resource the program registers is created in the embedded AWS.
+
+As the AWS provider does, it creates every resource in the stack's `aws:region` (the embedded AWS takes that region
+at the first resource) and stores the tags a resource is given, so each service's ListTags call returns them.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from typing import Any
 import pulumi
 
 from tools.program import NAME_INPUTS
-from tools.sandbox.aws import ACCOUNT_ID, REGION, EmbeddedAws, SandboxError
+from tools.sandbox.aws import ACCOUNT_ID, DEFAULT_REGION, EmbeddedAws, SandboxError
 from tools.sandbox.lambda_runtime import FunctionSpec, LambdaRuntime
 from tools.sandbox.rules import RoleLimits, check_resource
 
@@ -72,6 +76,15 @@ class CreatedResource:
     state: dict[str, Any] = field(default_factory=dict)
 
 
+def _tags(args: pulumi.runtime.MockResourceArgs) -> dict[str, str]:
+    """The resource's `tags` input (a component's tags included: its transformation merged them in)."""
+    return {str(key): str(value) for key, value in (args.inputs.get("tags") or {}).items() if value is not None}
+
+
+def _tag_list(tags: dict[str, str], key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
+    return [{key: name, value: text} for name, text in tags.items()]
+
+
 def auto_name(logical_name: str) -> str:
     """Pulumi auto-naming: the logical name, a dash and 7 random hex digits."""
     return f"{logical_name}-{secrets.token_hex(4)[:7]}"
@@ -120,9 +133,17 @@ class SandboxMocks(pulumi.runtime.Mocks):
     def emulated_types(self) -> set[str]:
         return set(self._creators)
 
+    def follow_stack_region(self) -> str:
+        """The stack's `aws:region`, as the AWS provider reads it; the embedded AWS moves there."""
+        region = str(pulumi.runtime.get_config("aws:region") or DEFAULT_REGION)
+        if region != self.aws.region:
+            self.aws.region = region
+        return region
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         if not args.custom:
             return None, {}  # components have no cloud resource of their own
+        self.follow_stack_region()  # before anything is created: every client then calls the stack's region
         explicit = args.inputs.get(NAME_INPUTS.get(args.typ, "name"))
         name = str(explicit) if explicit else auto_name(args.name)
         check_resource(args.typ, args.name, name, args.inputs)
@@ -130,6 +151,8 @@ class SandboxMocks(pulumi.runtime.Mocks):
         creator = self._creators.get(args.typ)
         if creator is not None:
             state = {**args.inputs, **creator(args, name)}
+            if "tags" in args.inputs:
+                state["tagsAll"] = _tags(args)  # the provider's default tags would join here; the sandbox has none
         elif args.typ in RECORDED_NOT_EMULATED:
             state = {**args.inputs, "name": name}
         else:
@@ -147,7 +170,8 @@ class SandboxMocks(pulumi.runtime.Mocks):
         if args.token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, []
         if args.token == "aws:index/getRegion:getRegion":
-            return {"name": REGION, "region": REGION, "id": REGION}, []
+            region = self.follow_stack_region()
+            return {"name": region, "region": region, "id": region}, []
         raise UnknownResourceType(f"the program called {args.token}, which the sandbox does not answer")
 
     # creators: each returns the outputs Pulumi would report
@@ -155,7 +179,9 @@ class SandboxMocks(pulumi.runtime.Mocks):
         attributes = {}
         if args.inputs.get("kmsMasterKeyId"):
             attributes["KmsMasterKeyId"] = args.inputs["kmsMasterKeyId"]
-        arn = self.aws.client("sns").create_topic(Name=name, Attributes=attributes)["TopicArn"]
+        arn = self.aws.client("sns").create_topic(Name=name, Attributes=attributes, Tags=_tag_list(_tags(args)))[
+            "TopicArn"
+        ]
         return {"id": arn, "arn": arn, "name": name}
 
     def _table(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
@@ -172,6 +198,7 @@ class SandboxMocks(pulumi.runtime.Mocks):
             ],
             BillingMode=inputs.get("billingMode", "PROVISIONED"),
             SSESpecification={"Enabled": bool(inputs.get("serverSideEncryption", {}).get("enabled"))},
+            Tags=_tag_list(_tags(args)),
         )["TableDescription"]
         if inputs.get("pointInTimeRecovery", {}).get("enabled"):
             dynamodb.update_continuous_backups(
@@ -184,6 +211,7 @@ class SandboxMocks(pulumi.runtime.Mocks):
             RoleName=name,
             AssumeRolePolicyDocument=args.inputs["assumeRolePolicy"],
             Description=args.inputs.get("description", ""),
+            Tags=_tag_list(_tags(args)),
         )["Role"]
         return {"id": name, "name": name, "arn": role["Arn"], "uniqueId": role["RoleId"]}
 
@@ -194,11 +222,11 @@ class SandboxMocks(pulumi.runtime.Mocks):
 
     def _log_group(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
         logs = self.aws.client("logs")
-        logs.create_log_group(logGroupName=name)
+        logs.create_log_group(logGroupName=name, tags=_tags(args))
         if args.inputs.get("retentionInDays"):
             logs.put_retention_policy(logGroupName=name, retentionInDays=int(args.inputs["retentionInDays"]))
         # Pulumi reports the group's ARN without the trailing ":*" that DescribeLogGroups shows.
-        return {"id": name, "name": name, "arn": f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}"}
+        return {"id": name, "name": name, "arn": f"arn:aws:logs:{self.aws.region}:{ACCOUNT_ID}:log-group:{name}"}
 
     def _function(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
         inputs = args.inputs
@@ -215,6 +243,7 @@ class SandboxMocks(pulumi.runtime.Mocks):
             Environment={"Variables": environment},
             TracingConfig={"Mode": (inputs.get("tracingConfig") or {}).get("mode", "PassThrough")},
             Architectures=list(inputs.get("architectures") or ["x86_64"]),
+            Tags=_tags(args),
         )
         role_arn = inputs["role"]
         spec = FunctionSpec(
@@ -226,7 +255,9 @@ class SandboxMocks(pulumi.runtime.Mocks):
             environment=environment,
             timeout_seconds=float(inputs.get("timeout", 3)),
             memory_mb=int(inputs.get("memorySize", 128)),
-            region=REGION,
+            region=self.aws.region,
+            runtime=str(inputs["runtime"]),
+            architecture=str((inputs.get("architectures") or ["x86_64"])[0]),
             endpoint_url=self.aws.endpoint_url,
             credentials=lambda: self.aws.role_credentials(role_arn),
             pool_size=self.lambda_pool_size,
@@ -240,7 +271,7 @@ class SandboxMocks(pulumi.runtime.Mocks):
             "name": name,
             "arn": created["FunctionArn"],
             "qualifiedArn": f"{created['FunctionArn']}:$LATEST",
-            "invokeArn": f"arn:aws:apigateway:{REGION}:lambda:path/{function_path}",
+            "invokeArn": f"arn:aws:apigateway:{self.aws.region}:lambda:path/{function_path}",
             "version": "$LATEST",
         }
 
@@ -262,20 +293,26 @@ class SandboxMocks(pulumi.runtime.Mocks):
                 else [],
             },
             tracingConfiguration={"enabled": bool((inputs.get("tracingConfiguration") or {}).get("enabled"))},
+            tags=_tag_list(_tags(args), "key", "value"),
         )
         arn = created["stateMachineArn"]
         return {"id": arn, "arn": arn, "name": name, "status": "ACTIVE"}
 
     # S3
     def _bucket(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
-        self.aws.client("s3").create_bucket(Bucket=name)
+        s3, region = self.aws.client("s3"), self.aws.region
+        # S3 wants the location constraint for any region but us-east-1, whose buckets have none
+        location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+        s3.create_bucket(Bucket=name, **location)
+        if _tags(args):
+            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tag_list(_tags(args))})
         return {
             "id": name,
             "bucket": name,
             "arn": f"arn:aws:s3:::{name}",
             "bucketDomainName": f"{name}.s3.amazonaws.com",
-            "bucketRegionalDomainName": f"{name}.s3.{REGION}.amazonaws.com",
-            "region": REGION,
+            "bucketRegionalDomainName": f"{name}.s3.{region}.amazonaws.com",
+            "region": region,
         }
 
     def _bucket_public_access_block(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
@@ -339,14 +376,16 @@ class SandboxMocks(pulumi.runtime.Mocks):
 
     # API Gateway v2 (HTTP APIs): created in moto; tools/sandbox/gateway.py serves their routes on 127.0.0.1.
     def _http_api(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
-        api = self.aws.client("apigatewayv2").create_api(Name=name, ProtocolType=args.inputs["protocolType"])
+        api = self.aws.client("apigatewayv2").create_api(
+            Name=name, ProtocolType=args.inputs["protocolType"], Tags=_tags(args)
+        )
         api_id = api["ApiId"]
         return {
             "id": api_id,
             "name": name,
             "apiEndpoint": self.gateway_url.rstrip("/"),
-            "arn": f"arn:aws:apigateway:{REGION}::/apis/{api_id}",
-            "executionArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}",
+            "arn": f"arn:aws:apigateway:{self.aws.region}::/apis/{api_id}",
+            "executionArn": f"arn:aws:execute-api:{self.aws.region}:{ACCOUNT_ID}:{api_id}",
         }
 
     def _http_integration(self, args: pulumi.runtime.MockResourceArgs, name: str) -> dict[str, Any]:
@@ -388,6 +427,7 @@ class SandboxMocks(pulumi.runtime.Mocks):
                 "DestinationArn": (inputs.get("accessLogSettings") or {}).get("destinationArn", ""),
                 "Format": (inputs.get("accessLogSettings") or {}).get("format", ""),
             },
+            Tags=_tags(args),
         )
         path = "" if stage_name == "$default" else f"{stage_name}/"
         return {"id": stage_name, "name": stage_name, "invokeUrl": f"{self.gateway_url.rstrip('/')}/{path}"}
@@ -403,7 +443,7 @@ class SandboxMocks(pulumi.runtime.Mocks):
             if inputs.get(key) not in (None, "")
         }
         sqs = self.aws.client("sqs")
-        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        url = sqs.create_queue(QueueName=name, Attributes=attributes, tags=_tags(args))["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         # Pulumi's `id` of a queue is its URL.
         return {"id": url, "url": url, "arn": arn, "name": name}

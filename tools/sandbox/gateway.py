@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from botocore.client import BaseClient
 
 from tools.sandbox import quotas as q
-from tools.sandbox.aws import ACCOUNT_ID, REGION, EmbeddedAws
+from tools.sandbox.aws import ACCOUNT_ID, EmbeddedAws
 
 HOST = "127.0.0.1"
 
@@ -149,7 +149,7 @@ class HttpApiGateway:
         records: asking its API for them took four calls per request, most of a request's time when many came."""
         from moto.apigatewayv2.models import apigatewayv2_backends
 
-        for api in list(apigatewayv2_backends[ACCOUNT_ID][REGION].apis.values()):
+        for api in list(apigatewayv2_backends[ACCOUNT_ID][self.aws.region].apis.values()):
             stage = api.stages.get("$default")
             if stage is None:
                 continue
@@ -181,7 +181,8 @@ class HttpApiGateway:
         if "Authorization" not in headers or "X-Amz-Date" not in headers:
             return "Missing Authentication Token"
         method, route_path = route.route_key.split(" ", 1)
-        resource = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{route.api_id}/{route.stage}/{method}{route_path}"
+        api = f"arn:aws:execute-api:{self.aws.region}:{ACCOUNT_ID}:{route.api_id}"
+        resource = f"{api}/{route.stage}/{method}{route_path}"
         try:
             iam_request = IAMRequest(
                 account_id=ACCOUNT_ID,

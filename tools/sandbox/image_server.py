@@ -39,9 +39,14 @@ FAULTS = {
     "busy": "answers 429 Too Many Requests with Retry-After: <seconds> (default 3600)",
     "loop": "redirects to the same URL, forever",
     "overlong": "declares a Content-Length of half the image, then sends all of it",
+    "headers": "sends its status line, then a header line every <seconds> (default 1), never ending them",
+    "empty": "answers 200 image/gif with no body at all",
+    "html": "answers 200 with an HTML page it calls image/gif",
 }
 FAULT_SEGMENT = re.compile(r"/fault-(" + "|".join(FAULTS) + r")(?:-(\d+(?:\.\d+)?))?(?=/)")
-DEFAULT_FAULT_SECONDS = {"slow": 5.0, "trickle": 1.0, "busy": 3600.0}
+DEFAULT_FAULT_SECONDS = {"slow": 5.0, "trickle": 1.0, "busy": 3600.0, "headers": 1.0}
+#: What `html` sends as image/gif.
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>Not found</title></head><body>Sorry.</body></html>"
 #: The longest a `hang` holds its connection (the server's shutdown ends it sooner).
 HANG_SECONDS = 600.0
 
@@ -134,6 +139,12 @@ class ImageServer:
             return
         if mode == "busy":
             self._answer(request, 429, "text/plain", b"slow down", {"Retry-After": str(int(seconds))})
+        elif mode == "headers":
+            self._drip_headers(request, seconds)
+        elif mode == "empty":
+            self._answer(request, 200, "image/gif", b"")
+        elif mode == "html":
+            self._answer(request, 200, "image/gif", HTML_PAGE)
         elif mode == "loop":
             self._answer(request, 302, "text/plain", b"", {"Location": request.path})
         else:
@@ -154,6 +165,21 @@ class ImageServer:
             request.send_header(name, value)
         request.end_headers()
         request.wfile.write(body)
+
+    def _drip_headers(self, request: BaseHTTPRequestHandler, seconds: float) -> None:
+        """A status line, then one header line every `seconds`: each read of the client's is answered in time, so
+        only a deadline on the whole response ends it."""
+        request.close_connection = True
+        request.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: image/gif\r\n")
+        request.wfile.flush()
+        for line in range(int(HANG_SECONDS / max(seconds, 0.01))):
+            if self._stopping.wait(seconds):
+                return
+            try:
+                request.wfile.write(f"X-Drip-{line}: {line}\r\n".encode())
+                request.wfile.flush()
+            except OSError:  # the client gave up
+                return
 
     def _misbehave(
         self, request: BaseHTTPRequestHandler, mode: str, seconds: float, status: int, content_type: str, body: bytes

@@ -125,6 +125,7 @@ def install(patch: Patch) -> None:
     _install_service_error_names(patch)
     _install_child_execution_input(patch)
     _install_tolerated_failures(patch)
+    _install_iteration_error_names(patch)
     from tools.sandbox import context_object, execution_limits, jsonata, map_workers, query_language, variables
 
     execution_limits.install(patch)
@@ -206,6 +207,28 @@ def _install_tolerated_failures(patch: Patch) -> None:
             raise _failure(env, EXCEED_TOLERATED_FAILURES, EXCEED_TOLERATED_FAILURES_CAUSE)
 
     patch(DistributedIterationComponent, "_map_run", map_run)
+
+
+#: The inline Map worker's module, whose `CustomErrorName` names the error an iteration failed with.
+ITERATION_WORKER_MODULE = "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.iteration_worker"
+BRANCHES_MODULE = "moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branches_decl"
+
+
+def iteration_error_name(error_name: str) -> Any:
+    """The error an inline Map iteration or a Parallel branch fails its state with: one of Step Functions' own
+    (States.DataLimitExceeded) stays one, as the terminal error it is; moto made every one a custom name, which
+    refuses the `States.` prefix, so an iteration's States.DataLimitExceeded ended the execution as States.Runtime."""
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+
+    if isinstance(error_name, str) and error_name.startswith("States."):
+        return StatesErrorName.from_name(error_name)
+    return CustomErrorName(error_name)
+
+
+def _install_iteration_error_names(patch: Patch) -> None:
+    for module_name in (ITERATION_WORKER_MODULE, BRANCHES_MODULE):
+        patch(importlib.import_module(module_name), "CustomErrorName", iteration_error_name)
 
 
 def _install_size_quota(patch: Patch) -> None:

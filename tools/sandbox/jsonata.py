@@ -315,25 +315,6 @@ def evaluate_in_state(env: Any, expression: str, *, with_states: bool) -> Any:
     return result
 
 
-#: Modules that name a failed Parallel branch's or inline Map iteration's error with `CustomErrorName`.
-BRANCH_ERROR_MODULES = (
-    "moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branches_decl",
-    "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.iteration_worker",
-)
-
-
-def branch_error_name(error_name: str) -> Any:
-    """The error a failed branch or iteration fails its Parallel or Map with: one of Step Functions' own stays one.
-    moto made each a custom name, which refuses the `States.` prefix, so a States.QueryEvaluationError in a branch
-    ended the execution as States.Runtime (the same as the workflows branch's `interpreter.iteration_error_name`)."""
-    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
-
-    if isinstance(error_name, str) and error_name.startswith("States."):
-        return StatesErrorName.from_name(error_name)
-    return CustomErrorName(error_name)
-
-
 #: The prefix moto adds to a States.Runtime or States.QueryEvaluationError cause, and again when the failure leaves
 #: a Map iteration (naming the state 'None'); AWS adds it once, at the innermost state.
 OUTER_PREFIX = re.compile(
@@ -343,16 +324,12 @@ OUTER_PREFIX = re.compile(
 
 
 def install(patch: Patch) -> None:
-    """Set the interpreter's JSONata evaluator: the one patch point of this module (and let its errors leave a
-    Parallel branch or Map iteration by their names)."""
-    import importlib
-
+    """Set the interpreter's JSONata evaluator: the one patch point of this module (and a cause leaving a Map
+    iteration prefixed once)."""
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
     from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
     from moto.stepfunctions.parser.asl.component.common.string import string_expression
 
-    for module_name in BRANCH_ERROR_MODULES:
-        patch(importlib.import_module(module_name), "CustomErrorName", branch_error_name)
     original_details = FailureEventException.get_execution_failed_event_details
 
     def execution_failed_details(failure: Any) -> Any:

@@ -1,10 +1,12 @@
 """The sandbox's Lambda service: runs each function's deployed zip in warm workers, like execution environments.
 
 moto runs functions in Docker, which the sandbox lacks. Here each registered `FunctionSpec` gets its archive extracted
-once and a pool of up to `pool_size` workers (`lambda_worker.py`), each a separate `python -I` process whose
-environment is only the function's own plus what Lambda sets. A worker imports the handler once and then serves one
-invocation at a time; one that times out or dies is killed and replaced on demand. Injected function faults
-(`tools/sandbox/faults.py`) are matched here, so state machine tasks and boto3 callers alike see them.
+once and a pool of up to `pool_size` workers (`lambda_worker.py`), each a separate `python -I -S` process of the
+Python its runtime names (`lambda_python.py`), whose environment is only the function's own plus what Lambda sets and
+whose import path is only its archive, the packages Lambda's runtime provides (boto3 and its dependencies) and the
+standard library. A worker imports the handler once and then serves one invocation at a time; one that times out or
+dies is killed and replaced on demand. Injected function faults (`tools/sandbox/faults.py`) are matched here, so
+state machine tasks and boto3 callers alike see them.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ import select
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
+import warnings
 import zipfile
 from collections.abc import Callable, Mapping
 from contextlib import suppress
@@ -29,12 +31,20 @@ from pathlib import Path
 from typing import Any
 
 from tools.sandbox.faults import Fault, FaultRegistry, LambdaServiceError
+from tools.sandbox.lambda_python import (
+    PythonRuntime,
+    SubstitutePythonWarning,
+    check_archive,
+    python_for,
+    runtime_packages,
+)
 
 WORKER_PATH = Path(__file__).with_name("lambda_worker.py")
 #: Lambda's limit on the init phase (importing the handler), on top of the function's own timeout.
 INIT_LIMIT_SECONDS = 10.0
-#: Basics every process needs; C.UTF-8 exists everywhere, so Python adds no LC_CTYPE of its own.
-BASE_ENVIRONMENT = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+#: Basics every process needs (PATH starts with the function's own Python's folder); C.UTF-8 exists everywhere, so
+#: Python adds no LC_CTYPE of its own.
+BASE_ENVIRONMENT = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
 class FunctionNotFound(KeyError):
@@ -54,6 +64,9 @@ class FunctionSpec:
     timeout_seconds: float
     memory_mb: int = 128
     region: str = "us-east-1"
+    #: Lambda's runtime identifier: the function runs on that Python (`lambda_python.python_for`).
+    runtime: str = "python3.12"
+    architecture: str = "x86_64"
     endpoint_url: str | None = None
     credentials: Callable[[], Mapping[str, str]] | None = None
     pool_size: int = 4
@@ -69,6 +82,10 @@ class Invocation:
     event: Any
     error: dict[str, Any] | None
     result: Any
+    #: The Python release the function ran on ("3.12.1").
+    python: str = ""
+    #: Set when that is not the Python its runtime names (none on this machine): what the run must report.
+    warning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,9 +105,13 @@ class _WorkerExited(Exception):
     """The worker closed its pipe: it exited or was killed."""
 
 
-def worker_environment(spec: FunctionSpec, task_root: Path) -> dict[str, str]:
+def worker_environment(
+    spec: FunctionSpec, task_root: Path, python: PythonRuntime | None = None, runtime_dir: Path | None = None
+) -> dict[str, str]:
     """Exactly what a worker sees: basics, the function's variables, then what Lambda sets (which wins)."""
     environment = {**BASE_ENVIRONMENT, **spec.environment}
+    if python is not None:
+        environment["PATH"] = f"{Path(python.interpreter.executable).parent}:{BASE_ENVIRONMENT['PATH']}"
     environment.update(
         AWS_REGION=spec.region,
         AWS_DEFAULT_REGION=spec.region,
@@ -99,6 +120,8 @@ def worker_environment(spec: FunctionSpec, task_root: Path) -> dict[str, str]:
         AWS_LAMBDA_FUNCTION_TIMEOUT=f"{spec.timeout_seconds:g}",
         LAMBDA_TASK_ROOT=str(task_root),
     )
+    if runtime_dir is not None:  # Lambda's /var/runtime: the runtime's own packages, after the archive on sys.path
+        environment["LAMBDA_RUNTIME_DIR"] = str(runtime_dir)
     if spec.endpoint_url:
         environment["AWS_ENDPOINT_URL"] = spec.endpoint_url
     if spec.credentials is not None:
@@ -193,10 +216,14 @@ class _Worker:
 class _FunctionPool:
     """The warm workers of one registered spec: at most `pool_size`, idle ones reused before new ones start."""
 
-    def __init__(self, spec: FunctionSpec, task_root: Path, log_path: Path) -> None:
+    def __init__(
+        self, spec: FunctionSpec, task_root: Path, log_path: Path, python: PythonRuntime, runtime_dir: Path
+    ) -> None:
         self.spec = spec
         self.task_root = task_root
         self.log_path = log_path
+        self.python = python
+        self.runtime_dir = runtime_dir
         self._available = threading.Condition()
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
@@ -306,10 +333,17 @@ class _FunctionPool:
             worker.discard()
 
     def _start_worker(self) -> _Worker:
-        environment = worker_environment(self.spec, self.task_root)
+        environment = worker_environment(self.spec, self.task_root, self.python, self.runtime_dir)
+        interpreter = self.python.interpreter
+        self._log(
+            f"INIT_START Runtime Version: {self.spec.runtime} (sandbox: Python {interpreter.release}, "
+            f"{interpreter.executable})\n" + (f"WARNING {self.python.note}\n" if self.python.note else "")
+        )
         with self.log_path.open("ab") as log:
             process = subprocess.Popen(
-                [sys.executable, "-I", "-u", str(WORKER_PATH), self.spec.handler],
+                # -S: no site-packages of that Python's own; the worker puts the archive and the runtime's
+                # packages on sys.path, as Lambda's /var/task and /var/runtime
+                [interpreter.executable, "-I", "-S", "-u", str(WORKER_PATH), self.spec.handler],
                 cwd=self.task_root,
                 env=environment,
                 stdin=subprocess.PIPE,
@@ -355,15 +389,27 @@ class LambdaRuntime:
         self.close()
 
     def register(self, spec: FunctionSpec) -> None:
-        """Extract the archive once and make the function invocable; an earlier spec of the name is retired."""
+        """Extract the archive once and make the function invocable; an earlier spec of the name is retired.
+
+        Raises `UnsupportedRuntime` for a runtime other than pythonX.Y, and `IncompatibleArchive` for an archive whose
+        compiled dependencies cannot load in the Python it would run on. When the runtime's own Python is not on
+        this machine, the function runs on the nearest one: a `SubstitutePythonWarning` says so, as does every
+        invocation record (`Invocation.warning`) and the function's log.
+        """
         if spec.pool_size < 1 or spec.timeout_seconds <= 0:
             raise ValueError(f"{spec.function_name}: pool_size must be >= 1 and timeout_seconds > 0")
+        python = python_for(spec.runtime)
         with self._lock:
             self._extractions += 1
             task_root = self.work_dir / "functions" / f"{spec.function_name}-{self._extractions}"
         with zipfile.ZipFile(spec.archive_path) as archive:
             archive.extractall(task_root)
-        pool = _FunctionPool(spec, task_root, self.work_dir / "logs" / f"{spec.function_name}.log")
+        check_archive(task_root, python, spec.function_name, spec.architecture)
+        if python.note:
+            warnings.warn(f"function {spec.function_name}: {python.note}", SubstitutePythonWarning, stacklevel=2)
+        runtime_dir = runtime_packages(self.work_dir / "runtime")
+        log_path = self.work_dir / "logs" / f"{spec.function_name}.log"
+        pool = _FunctionPool(spec, task_root, log_path, python, runtime_dir)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the Lambda runtime is closed")
@@ -393,7 +439,10 @@ class LambdaRuntime:
         error = None
         if result.function_error:
             error = {"errorType": body.get("errorType"), "errorMessage": body.get("errorMessage")}
-        invocation = Invocation(pool.spec.logical_name, started, ended, _decode(payload), error, body)
+        python = pool.python
+        invocation = Invocation(
+            spec.logical_name, started, ended, _decode(payload), error, body, python.interpreter.release, python.note
+        )
         with self._lock:
             bisect.insort(self._records, (started, len(self._records), invocation))
         return result

@@ -1,8 +1,10 @@
 """One Lambda execution environment: imports a function's handler once and serves its invocations over a pipe.
 
-`LambdaRuntime` starts it as `python -I -u lambda_worker.py <handler>` in the extracted archive (LAMBDA_TASK_ROOT)
-with stdin/stdout as the protocol pipes and stderr as the function's log. It imports only the standard library, so
-it runs without the project on sys.path. Messages are one JSON object per line:
+`LambdaRuntime` starts it as `pythonX.Y -I -S -u lambda_worker.py <handler>` (the Python the function's runtime
+names) in the extracted archive (LAMBDA_TASK_ROOT), with stdin/stdout as the protocol pipes and stderr as the
+function's log. Its import path is the archive, then LAMBDA_RUNTIME_DIR (the packages Lambda's runtime provides:
+boto3 and its dependencies), then the standard library, as in Lambda; nothing of the sandbox's own environment. It
+imports only the standard library and runs on Python 3.9 to 3.14. Messages are one JSON object per line:
 
 - worker -> runtime, once: `{"initError": null | {errorType, errorMessage, stackTrace}}`, after importing the handler
 - runtime -> worker: `{"requestId", "invokedFunctionArn", "deadlineMs", "payload": "<JSON text>"}`, and an
@@ -19,7 +21,6 @@ import json
 import logging
 import os
 import queue
-import resource
 import signal
 import socket
 import sys
@@ -218,6 +219,30 @@ def _claim_protocol_pipes() -> tuple[IO[bytes], IO[bytes]]:
     return requests, responses
 
 
+def set_import_path() -> None:
+    """The archive first, then the runtime's packages, then the standard library (`-S`: no site-packages), as
+    Lambda's /var/task and /var/runtime; and the `exit`/`quit`/`help` builtins that `site` would add."""
+    import site  # with -S, importing it adds no folder to sys.path
+
+    folders = (os.environ["LAMBDA_TASK_ROOT"], os.environ.get("LAMBDA_RUNTIME_DIR"))
+    sys.path[:0] = [folder for folder in folders if folder]
+    for add_builtins in ("setquit", "setcopyright", "sethelper"):
+        getattr(site, add_builtins, lambda: None)()
+
+
+def peak_memory_mb() -> int:
+    """This process's peak resident size (VmHWM), in MB: its own since it started, as Lambda reports an execution
+    environment's. (`getrusage`'s ru_maxrss would be the sandbox's size when it forked the worker.)"""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
 def _configure_logging(request_filter: _RequestIdFilter) -> None:
     handler = logging.StreamHandler(sys.stdout)
     formatter = logging.Formatter(LOG_FORMAT, "%Y-%m-%dT%H:%M:%S")
@@ -239,8 +264,7 @@ def main(handler_name: str) -> None:
     install_network_guard()
     request_filter = _RequestIdFilter()
     _configure_logging(request_filter)
-    task_root = os.environ["LAMBDA_TASK_ROOT"]
-    sys.path.insert(0, task_root)  # the function's own modules win over installed ones, as in /var/task
+    set_import_path()
     function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
     memory = os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]
     log_stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
@@ -269,7 +293,7 @@ def main(handler_name: str) -> None:
         carry_out_fault(request.get("fault"))
         payload, function_error = run_handler(handler, request["payload"], context)
         duration_ms = (time.monotonic() - started) * 1000
-        max_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        max_memory_mb = peak_memory_mb()
         print(f"END RequestId: {request_id}")
         print(
             f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms"

@@ -501,7 +501,7 @@ def run_scenario(scenario: Scenario, stack: str = "dev") -> tuple[ExecutionRepor
     """A fresh embedded AWS, deploy with the scenario's config, one execution, the check."""
     workflow = WORKFLOWS[scenario.workflow]
     items = read_items(DATA / scenario.items_file) if scenario.items_file else None
-    overrides = {**workflow.sandbox_overrides, **scenario.overrides}
+    overrides = {**workflow.run_overrides, **scenario.overrides}
     with Sandbox(stack=stack, overrides=overrides) as sandbox:
         if scenario.setup is not None:
             scenario.setup(sandbox)

@@ -14,7 +14,6 @@ import requests
 
 from tools.load_ddb import LoadError, read_list, write_list
 from tools.program import PROJECT_ROOT
-from tools.sandbox.aws import REGION
 from tools.sandbox.image_server import ImageServer
 from tools.sandbox.session import ExecutionReport, Sandbox
 from tools.start_download import signed_headers
@@ -40,6 +39,11 @@ class Workflow:
     start: Callable[[Sandbox, Any], str] | None = None
     #: Config the workflow needs in the sandbox (below any `--config` the user gives).
     sandbox_overrides: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def run_overrides(self) -> dict[str, str]:
+        """Config to run it alone: its own overrides, and only this workflow deployed (a seventh of the deploy)."""
+        return {"workflows": self.name, **self.sandbox_overrides}
 
 
 def run_workflow(
@@ -140,7 +144,7 @@ def _start_through_the_api(sandbox: Sandbox, payload: Any) -> str:
     session = boto3.Session(
         aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"]
     )
-    response = requests.post(url, data=data, headers=signed_headers(url, data, session, REGION), timeout=30)
+    response = requests.post(url, data=data, headers=signed_headers(url, data, session, sandbox.aws.region), timeout=30)
     if response.status_code != 200:
         raise WorkflowInputError(f"the HTTP API answered {response.status_code}: {response.text}")
     return str(response.json()["executionArn"])
