@@ -327,3 +327,18 @@ def test_an_expression_failing_in_a_map_iteration_or_a_parallel_branch_fails_its
         }
     )
     assert output(run(aws, parallel, "{}")) == {"caught": "States.QueryEvaluationError"}
+
+
+def test_a_json_null_in_the_input_or_a_variable_stays_null(aws):
+    # TRANSFORMING_DATA: only an undefined result fails a field; null is a JSON value, kept where it is.
+    definition = jsonata(
+        {
+            "Keep": {"Type": "Pass", "Assign": {"n": None}, "Next": "Read"},
+            "Read": {
+                "Type": "Pass",
+                "Output": {"v": "{% $states.input.bar %}", "l": "{% $states.input.list %}", "n": "{% $n %}"},
+                "End": True,
+            },
+        }
+    )
+    assert output(run(aws, definition, '{"bar": null, "list": [1, null]}')) == {"v": None, "l": [1, None], "n": None}

@@ -137,7 +137,7 @@ def _from_jsonata(value: Any) -> Any:
     """A jsonata-python result as JSON-ready Python: null, sequences, whole floats, joined surrogate pairs."""
     from jsonata import Utils
 
-    if value is Utils.NULL_VALUE:
+    if value is None or value is Utils.NULL_VALUE:
         return None
     if isinstance(value, bool):
         return value
@@ -150,11 +150,12 @@ def _from_jsonata(value: Any) -> Any:
     if isinstance(value, str):
         # A JSONata literal's "\ud83d\ude00" arrives as two surrogates; JSON text (and UTF-8) holds the one emoji.
         return value.encode("utf-16", "surrogatepass").decode("utf-16") if _has_surrogates(value) else value
+    # Inside a value, None is a JSON null of the input (JSONata's own constructors leave out what is undefined).
     if isinstance(value, list):
-        items = [_from_jsonata(item) for item in value if item is not None]
+        items = [_from_jsonata(item) for item in value]
         return UNSUPPORTED if any(item is UNSUPPORTED for item in items) else items
     if isinstance(value, dict):
-        converted = {key: _from_jsonata(item) for key, item in value.items() if item is not None}
+        converted = {key: _from_jsonata(item) for key, item in value.items()}
         return UNSUPPORTED if any(item is UNSUPPORTED for item in converted.values()) else converted
     return UNSUPPORTED  # a function (lambda, native, partially applied)
 
@@ -167,14 +168,17 @@ def evaluate(expression: str, bindings: Mapping[str, Any]) -> Any:
     """The expression's value as JSON-ready Python, UNDEFINED, or UNSUPPORTED; EvaluationError if it failed.
 
     `bindings` maps names without `$` (`states`, a variable's name) to JSON values."""
-    from jsonata import JException, Jsonata
+    from jsonata import JException, Jsonata, Utils
 
     try:
         compiled = Jsonata(expression, timeout=EVALUATION_MILLISECONDS)  # a runaway expression fails, not hangs
         compiled.set_output_convert_nulls(False)  # keep JSON null (NULL_VALUE) apart from undefined (None)
         for name, function in AWS_FUNCTIONS.items():
             compiled.register_lambda(name, function)
-        result = compiled.evaluate(None, dict(bindings))
+        # A variable holding JSON null is null, not undefined (jsonata-python reads a None binding as undefined).
+        result = compiled.evaluate(
+            None, {name: Utils.NULL_VALUE if value is None else value for name, value in bindings.items()}
+        )
     except JException as error:
         raise EvaluationError(f"{error.error}: {error}") from None
     except EvaluationError:
