@@ -289,6 +289,14 @@ def test_a_wait_longer_than_an_execution_may_last_fails_with_states_runtime_at_o
     definition = {"StartAt": "W", "States": {"W": {"Type": "Wait", "SecondsPath": "$.s", "End": True}}}
     described = run(aws, definition, json.dumps({"s": 31_536_001}))
     assert (described["status"], described["error"]) == ("FAILED", "States.Runtime")
+    # AWS's schema refuses a literal Seconds over 99,999,999 (its CreateStateMachine answer, quoted in
+    # https://github.com/aws-cloudformation/cfn-lint/issues/4075).
+    literal = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 100_000_000, "End": True}}}
+    message = "SCHEMA_VALIDATION_FAILED: Maximum value is 99999999 at /States/W/Seconds"
+    with pytest.raises(ClientError, match=message):
+        create_state_machine(aws, literal)
+    with pytest.raises(DeployRuleError, match=message):
+        check_resource("aws:sfn/stateMachine:StateMachine", "machine", "machine", {"definition": json.dumps(literal)})
 
 
 def test_a_definition_with_an_emoji_written_as_a_surrogate_pair_escape_runs(aws):

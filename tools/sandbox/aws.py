@@ -89,8 +89,8 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   (`tools/sandbox/variables.py`).
 - `StepFunctionsParserBackend.create_state_machine` and `.update_state_machine`: they refuse a field of the other
   query language (`Parameters` in a JSONata state, `Output` in a JSONPath one) with AWS's InvalidDefinition; moto
-  ignored `Output` and refused `Parameters` with an error code of "" (`tools/sandbox/query_language.py`, which the
-  deploy rules also call).
+  ignored `Output` and refused `Parameters` with an error code of "", and a Wait's literal Seconds over 99,999,999
+  (moto slept) (`tools/sandbox/query_language.py`, which the deploy rules also call).
 - `ExecutionWorker._get_evaluation_environment`, `CommonStateField._eval_state_input`, the preprocessor's
   `from_string_literal`, and `asl_parser.Preprocessor` (a subclass whose `_inner_string_of` reads JSON): the context
   object's times as AWS writes them

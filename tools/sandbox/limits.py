@@ -122,8 +122,8 @@ LEDGER: tuple[Limit, ...] = (
           "moto wrote a datetime (DescribeExecution answered 500) and no RedriveCount"),
     Limit("Wait duration", "at most a Standard execution's one year (31,536,000 s)", True,
           f"{JSONATA}::test_a_wait_longer_than_an_execution_may_last_fails_with_states_runtime_at_once",
-          "States.Runtime at once (moto slept on, RUNNING); a literal Seconds over 99,999,999 is not refused at "
-          "deploy"),
+          "States.Runtime at once (moto slept on, RUNNING); a literal Seconds over 99,999,999 is refused at deploy "
+          "(SCHEMA_VALIDATION_FAILED: Maximum value is 99999999)"),
     Limit("RedriveExecution", "reruns a failed Standard execution from the state that failed", False,
           f"{JSONATA}::test_redrive_execution_is_refused_naming_start_execution",
           "unsupported: moto 5.2.5 has no redrive; the call is refused, naming StartExecution as the way to rerun"),

@@ -6,7 +6,8 @@ transforming-data.html); AWS refuses a definition with a field of the other lang
 back to JSONPath inside a JSONata state machine, with SCHEMA_VALIDATION_FAILED at the state's path. moto accepted
 `Output` in a JSONPath state and ignored it, and refused `Parameters` in a JSONata one with a message of its own.
 Both mocks call `problems`: the Pulumi mocks' deploy rules (`rules.definition_problems`) and the embedded AWS's
-CreateStateMachine (`install`).
+CreateStateMachine (`install`). They also refuse a Wait's literal `Seconds` over 99,999,999, as AWS's schema does
+("Maximum value is 99999999 at /States/<name>/Seconds"); moto accepted it and slept.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ WRONG_FIELD = (
     "SCHEMA_VALIDATION_FAILED: The QueryLanguage is set to '{}', but field '{}' is only supported for the '{}' "
     "QueryLanguage at {}"
 )
+#: The largest literal Seconds a Wait state's schema accepts.
+WAIT_SECONDS_MAXIMUM = 99_999_999
 DOWNGRADE = (
     "SCHEMA_VALIDATION_FAILED: 'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine at {}"
 )
@@ -71,6 +74,9 @@ def problems(machine: Any, where: str = "", machine_language: str | None = None)
             language = _language(state.get("QueryLanguage"), machine_language)
             other, fields = (JSONATA, JSONATA_FIELDS) if language == JSONPATH else (JSONPATH, JSONPATH_FIELDS)
             found += [WRONG_FIELD.format(language, field, other, at) for field in fields if field in state]
+        seconds = state.get("Seconds")
+        if state.get("Type") == "Wait" and type(seconds) is int and seconds > WAIT_SECONDS_MAXIMUM:
+            found.append(f"SCHEMA_VALIDATION_FAILED: Maximum value is {WAIT_SECONDS_MAXIMUM} at {at}/Seconds")
         for key in ("ItemProcessor", "Iterator"):
             found += problems(state.get(key), f"{at}/{key}", machine_language)
         for index, branch in enumerate(state.get("Branches") or []):
