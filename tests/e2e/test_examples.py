@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.one_sandbox import OneSandbox
 from tools.program import PROJECT_ROOT
 from tools.sandbox.scenarios import task_runs
 from tools.sandbox.session import Sandbox
@@ -29,15 +30,21 @@ ORDERS = [{"orderId": f"o-{n}", "amount": n * 7} for n in range(1, 7)]
 
 
 @pytest.fixture(scope="module")
-def fan_out() -> Iterator[Sandbox]:
-    with Sandbox(program_dir=FAN_OUT) as deployed:
-        yield deployed
+def sandboxes() -> Iterator[OneSandbox]:
+    """Each example deployed once, one at a time: only one Sandbox runs in a process."""
+    one = OneSandbox()
+    yield one
+    one.close()
 
 
-@pytest.fixture(scope="module")
-def reports() -> Iterator[Sandbox]:
-    with Sandbox(program_dir=REPORTS) as deployed:
-        yield deployed
+@pytest.fixture
+def fan_out(sandboxes: OneSandbox) -> Sandbox:
+    return sandboxes.of(FAN_OUT, lambda: Sandbox(program_dir=FAN_OUT))
+
+
+@pytest.fixture
+def reports(sandboxes: OneSandbox) -> Sandbox:
+    return sandboxes.of(REPORTS, lambda: Sandbox(program_dir=REPORTS))
 
 
 def test_each_order_is_scored_by_the_teams_own_lambda_into_the_teams_own_table(fan_out: Sandbox):

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
+from tests.support.one_sandbox import OneSandbox
 from tools.sandbox.image_server import ImageServer, flag_gif, flag_response
 from tools.sandbox.scenarios import empty_images, recorded_urls, stored_images, subscribe_failures_inbox
 from tools.sandbox.session import ExecutionReport, Sandbox
@@ -84,8 +86,17 @@ def images() -> SwitchableImages:
 
 
 @pytest.fixture(scope="module")
-def deployed(images: SwitchableImages) -> Iterator[Sandbox]:
-    yield from sandbox_with(images, downloadTimeoutSeconds=DOWNLOAD_TIMEOUT)
+def sandboxes() -> Iterator[OneSandbox]:
+    """The module's sandbox, closed by a test that needs one of its own: only one Sandbox runs in a process."""
+    one = OneSandbox()
+    yield one
+    one.close()
+
+
+@pytest.fixture
+def deployed(sandboxes: OneSandbox, images: SwitchableImages) -> Sandbox:
+    make = contextmanager(sandbox_with)
+    return sandboxes.of("deployed", lambda: make(images, downloadTimeoutSeconds=DOWNLOAD_TIMEOUT))
 
 
 @pytest.fixture
@@ -219,9 +230,10 @@ def test_failures_too_many_for_one_message_go_to_a_failures_object_the_message_n
     assert sorted(line["url"].rsplit("/data/flags/", 1)[1] for line in lines) == sorted(paths)
 
 
-def test_an_execution_short_of_time_ends_downloads_failed_out_of_time_instead_of_timed_out():
+def test_an_execution_short_of_time_ends_downloads_failed_out_of_time_instead_of_timed_out(sandboxes: OneSandbox):
     """Batches end by the execution's deadline less the time its report needs (10 %, at least 5 s): a 12 s
     execution's batches stop 7 s in, and Consolidate and the notification still fit."""
+    sandboxes.close()  # the module's sandbox first: only one runs in a process
     images = SwitchableImages()
     with Sandbox(
         overrides={

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import subprocess
 import sys
 import time
@@ -22,7 +23,7 @@ from botocore.exceptions import ClientError, ConnectionClosedError
 from tests.support.embedded import TRUST_POLICY, create_state_machine, policy, wait
 from tools.sandbox import cli
 from tools.sandbox.aws import EmbeddedAws
-from tools.sandbox.faults import Fault, FaultRegistry, LambdaServiceError, parse_spec
+from tools.sandbox.faults import Fault, FaultRegistry, LambdaServiceError, operations, parse_spec
 from tools.sandbox.lambda_runtime import FunctionSpec, LambdaRuntime
 from tools.sandbox.scenarios import PROCESS_ITERATION_FUNCTION
 from tools.sandbox.session import Sandbox, UnknownFaultTarget
@@ -149,6 +150,10 @@ def failed_tasks(aws: EmbeddedAws, execution_arn: str) -> list[tuple[str, str]]:
 
 # --- the API: building faults, counting them ------------------------------------------------------------------
 
+#: The actions the API-fault tests below call (API_CALLS is defined with them).
+API_CALLS_NAMES = ["s3:PutObject", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "sqs:SendMessage", "sns:Publish",
+                   "states:StartExecution", "lambda:Invoke"]  # fmt: skip
+
 
 @pytest.mark.parametrize(
     ("build", "problem"),
@@ -160,11 +165,43 @@ def failed_tasks(aws: EmbeddedAws, execution_arn: str) -> list[tuple[str, str]]:
         (lambda: Fault.api("ec2:RunInstances"), "the service must be one of"),
         (lambda: Fault.api("s3:PutObject", fraction=1.5), "fraction must be in (0, 1]"),
         (lambda: Fault.error("", "ValueError"), "needs a function name"),
+        (lambda: Fault.delay("f", float("nan")), "delay seconds must be >= 0 (a finite number), not nan"),
+        (lambda: Fault.delay("f", float("inf")), "delay seconds must be >= 0 (a finite number), not inf"),
+        (lambda: Fault.api("s3:PutObject", fraction=float("nan")), "fraction must be in (0, 1], not nan"),
+        (lambda: Fault.api("s3:PutObject", fraction=0.5, seed=-1), "seed must be >= 0, not -1"),
+        (lambda: Fault.api("lambda:Invok"), "lambda has no operation 'Invok', so the fault could never fire; did you "
+         "mean lambda:Invoke or lambda:InvokeAsync?"),
+        (lambda: Fault.api("states:StartExecutoin"), "did you mean states:StartExecution"),
+        (lambda: Fault.api("dynamodb:Frobnicate"), "dynamodb has no operation 'Frobnicate'"),
+        (lambda: Fault.api("s3:PutObjekt"), "s3 has no IAM action 'PutObjekt', so the fault could never fire; did you "
+         "mean s3:PutObject"),
+        (lambda: Fault.api("s3:ListObjectsV2"), "an S3 fault names the IAM action the request is authorized as "
+         "(ListObjectsV2 is s3:ListBucket"),
     ],
-)
+)  # fmt: skip
 def test_a_fault_that_cannot_be_injected_is_refused_naming_the_problem(build, problem):
-    with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace(")", r"\)").replace("]", r"\]")):
+    with pytest.raises(ValueError, match=re.escape(problem)):
         build()
+
+
+@pytest.mark.parametrize(
+    "action",
+    [*API_CALLS_NAMES, "lambda:InvokeFunction", "LAMBDA:invoke", "s3:ListBucket", "s3:GetObject", "s3:DeleteObject",
+     "dynamodb:UpdateItem", "dynamodb:Query", "states:DescribeExecution", "states:SendTaskSuccess",
+     "sqs:ReceiveMessage", "sns:Subscribe"],
+)  # fmt: skip
+def test_an_action_its_service_has_is_accepted_whatever_its_case(action):
+    assert Fault.api(action).action == action
+
+
+def test_every_action_name_an_api_fault_may_match_is_one_the_sandbox_sees():
+    """Refusing a name no request carries needs the names requests carry: botocore's operations (what moto's
+    `_get_action` reads from a request's target or URI) and, for S3, moto's IAM action map (what it authorizes)."""
+    from moto.s3.responses import ACTION_MAP
+
+    assert ACTION_MAP["KEY"]["PUT"]["DEFAULT"] == "PutObject" and ACTION_MAP["BUCKET"]["GET"]["DEFAULT"] == "ListBucket"
+    assert "Invoke" in operations("lambda") and "InvokeFunction" in operations("lambda")
+    assert "StartExecution" in operations("states") and "PutObject" in operations("s3")
 
 
 def test_times_n_fails_the_first_n_matching_calls_then_lets_calls_pass():
@@ -656,6 +693,17 @@ def test_the_cli_parses_each_kind_of_fault_spec(spec, fault):
         ("action=s3:PutObject,delay=3", "an action= fault takes error, times, fraction and seed only"),
         ("function=NAME,delay=1,delay=2", "delay is given twice"),
         ("action=sns:Publish,fraction=2", "fraction must be in (0, 1]"),
+        ("function=NAME,delay=nan", "delay=nan: not a finite number >= 0"),
+        ("function=NAME,delay=inf", "delay=inf: not a finite number >= 0"),
+        ("function=NAME,delay=1e999", "delay=1e999: not a finite number >= 0"),
+        ("function=NAME,delay=-1", "delay=-1: not a finite number >= 0"),
+        ("action=sns:Publish,fraction=nan", "fraction=nan: not a finite number >= 0"),
+        ("action=sns:Publish,fraction=-inf", "fraction=-inf: not a finite number >= 0"),
+        ("function=NAME,error=X,times=-1", "times=-1: not a finite number >= 0"),
+        ("function=NAME,error=X,times=0", "times must be at least 1, not 0"),
+        ("action=sns:Publish,fraction=0.5,seed=-3", "seed=-3: not a finite number >= 0"),
+        ("action=sns:Publish,fraction=0.5,seed=nan", "seed=nan: not a whole number"),
+        ("action=lambda:Invok", "lambda has no operation 'Invok', so the fault could never fire; did you mean "),
     ],
 )
 def test_a_bad_fault_spec_is_a_one_line_usage_error_naming_the_problem(spec, problem, capsys):
@@ -681,7 +729,9 @@ def test_run_with_a_fault_reports_the_faults_that_fired():
     ]
 
 
-def test_a_function_fault_naming_no_deployed_function_is_refused_and_a_usage_error_on_the_cli(sandbox, monkeypatch):
+def test_a_function_fault_naming_no_deployed_function_is_refused_and_a_usage_error_on_the_cli(
+    sandbox, monkeypatch, capsys
+):
     with pytest.raises(UnknownFaultTarget, match="no deployed function is named 'no-such-function'; the functions are"):
         sandbox.inject(Fault.crash("no-such-function"))
     assert sandbox.faults.active() == []
@@ -697,7 +747,86 @@ def test_a_function_fault_naming_no_deployed_function_is_refused_and_a_usage_err
             pass
 
     monkeypatch.setattr(cli, "Sandbox", Refusing)
+    capsys.readouterr()
     assert cli.main(["run", "lambda-iterator", "--fault", "function=no-such-function,crash=exit"]) == 2
+    printed = capsys.readouterr().out
+    assert printed.startswith("error: --fault function=no-such-function,crash=exit: no deployed function is named")
+    assert printed.count("\n") == 1, "one line, however long"
+
+
+class SharedSandbox:
+    """The CLI's Sandbox, standing in as the module's deployed one (one embedded AWS per process): its --fault
+    injected on entry and cleared on exit, as a fresh sandbox would forget them."""
+
+    def __init__(self, sandbox: Sandbox, **kwargs: Any) -> None:
+        self.sandbox, self.faults = sandbox, kwargs["faults"]
+
+    def __enter__(self) -> Sandbox:
+        self.sandbox.inject(*self.faults)
+        return self.sandbox
+
+    def __exit__(self, *exc: object) -> None:
+        self.sandbox.clear_faults()
+
+
+def strict_json(text: str) -> Any:
+    """`text` read as JSON by a parser that, unlike Python's, refuses NaN and Infinity."""
+
+    def refuse(token: str) -> Any:
+        raise ValueError(f"{token} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.parametrize(
+    ("workflow", "how"),
+    [("lambda-iterator", "StartExecution as the operator"), ("image-downloader", "through the HTTP API")],
+)
+def test_run_whose_start_execution_is_throttled_prints_one_json_object_saying_it_did_not_start(
+    sandbox, monkeypatch, capsys, workflow, how
+):
+    monkeypatch.setattr(cli, "Sandbox", lambda **kwargs: SharedSandbox(sandbox, **kwargs))
+    machine = sandbox.outputs[WORKFLOWS[workflow].state_machine_output]
+    before = sandbox.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]
+    already = len(sandbox.faults_fired())  # the module's sandbox keeps what the tests before fired
+
+    code = cli.main(["run", workflow, "--fault", "action=states:StartExecution", "--json"])
+
+    out, err = capsys.readouterr()
+    report = strict_json(out)
+    assert code == 1 and "Traceback" not in err, how
+    assert (report["status"], report["executionArn"], report["error"]) == ("NOT_STARTED", None, "ThrottlingException")
+    assert report["cause"] == "Rate exceeded" and report["invocations"] == []
+    assert report["faultsFired"][already:] and {hit["target"] for hit in report["faultsFired"][already:]} == {
+        "states:StartExecution"
+    }
+    assert sandbox.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"] == before
+
+
+def test_run_with_an_input_holding_nan_is_refused_as_start_execution_refuses_it_and_prints_valid_json(
+    sandbox, monkeypatch, capsys
+):
+    monkeypatch.setattr(cli, "Sandbox", lambda **kwargs: SharedSandbox(sandbox, **kwargs))
+
+    code = cli.main(["run", "lambda-iterator", "--input", '{"iterations": NaN, "limit": -Infinity}', "--json"])
+    plain = cli.main(["run", "lambda-iterator", "--input", '{"iterations": Infinity}'])
+
+    first_line, printed = capsys.readouterr().out.split("\n", 1)
+    report = strict_json(first_line)
+    assert code == plain == 1
+    assert "lambda-iterator: NOT_STARTED: the execution did not start" in printed
+    assert "error: InvalidExecutionInput" in printed
+    assert (report["status"], report["error"]) == ("NOT_STARTED", "InvalidExecutionInput")
+    assert report["cause"].startswith("Invalid State Machine Execution Input: 'Non-standard token 'NaN'")
+    assert report["input"] == {"iterations": "NaN", "limit": "-Infinity"}, "JSON has no such numbers: spelled out"
+
+
+def test_json_text_writes_non_finite_numbers_as_strings_and_everything_else_as_it_is():
+    document = {"a": [1.5, float("inf"), {"b": float("-inf")}], "c": float("nan"), "d": None, "e": "NaN"}
+    assert strict_json(cli.json_text(document)) == {
+        "a": [1.5, "Infinity", {"b": "-Infinity"}], "c": "NaN", "d": None, "e": "NaN"
+    }  # fmt: skip
+    assert cli.json_text({"a": 1}) == json.dumps({"a": 1})
 
 
 # --- Lambda.SdkClientException: no answer at all --------------------------------------------------------------

@@ -117,10 +117,11 @@ def test_moto_invoke_still_checks_the_response_with_sys_getsizeof_alone():
     assert source.count("sys.") == 1
 
 
-def test_the_embedded_aws_restores_what_moto_had_on_stop():
+def test_the_embedded_aws_restores_what_moto_had_on_stop(aws):
     import moto.awslambda.responses as responses
 
-    before = responses.sys  # the real sys, or the module fixture's shim while its embedded AWS runs
+    aws.stop()  # the module's embedded AWS first: only one runs in a process
+    before = responses.sys
     with EmbeddedAws(lambda_invoker=sized):
         assert responses.sys is not before and responses.sys.getsizeof(b"x" * 7_000_000) == 0
     assert responses.sys is before

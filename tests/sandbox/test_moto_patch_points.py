@@ -94,6 +94,17 @@ def test_parser_start_execution_keeps_its_signature_and_its_none_name_bug():
     assert params[:4] == ["self", "state_machine_arn", "name", "execution_input"]
 
 
+def test_parser_start_execution_still_checks_the_input_with_pythons_json_which_reads_nan():
+    """Why the sandbox's start_execution refuses NaN and Infinity itself: moto's check lets them through."""
+    import json
+
+    from moto.stepfunctions.parser import models
+
+    source = inspect.getsource(models)  # the module's text: the method may be patched now
+    assert "json.loads(execution_input)" in source and "parse_constant" not in source
+    assert json.loads('{"a": NaN, "b": Infinity}')["b"] == float("inf")
+
+
 def test_result_writer_put_object_still_pops_the_parameters_then_the_results():
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
         resource_eval_s3,

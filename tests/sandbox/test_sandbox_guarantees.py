@@ -2,14 +2,18 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.one_sandbox import OneSandbox
+from tools.sandbox.aws import AlreadyRunning
 from tools.sandbox.engine import RECORDED_NOT_EMULATED, SandboxMocks
 from tools.sandbox.lambda_runtime import FunctionSpec
 from tools.sandbox.session import Sandbox
@@ -19,9 +23,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def sandbox():
-    with Sandbox(overrides={"waitDurationSeconds": "0", "maxConcurrency": "3"}) as deployed:
-        yield deployed
+def sandboxes() -> Iterator[OneSandbox]:
+    """The module's sandbox, closed by a test that starts its own: only one Sandbox runs in a process."""
+    one = OneSandbox()
+    yield one
+    one.close()
+
+
+@pytest.fixture
+def sandbox(sandboxes: OneSandbox) -> Sandbox:
+    return sandboxes.of("module", lambda: Sandbox(overrides={"waitDurationSeconds": "0", "maxConcurrency": "3"}))
 
 
 def test_every_resource_the_program_registers_is_created_or_recorded_with_a_reason(sandbox):
@@ -104,9 +115,26 @@ def test_an_operator_cannot_skip_iam_with_unknown_credentials(sandbox):
         sandbox.aws.client("dynamodb", stranger).list_tables()
 
 
-def test_the_state_machine_role_is_enforced_when_the_definition_calls_a_service(tmp_path):
+def test_a_second_sandbox_in_the_process_is_refused_in_one_line_and_the_first_keeps_working(sandbox):
+    second = Sandbox()
+    with pytest.raises(AlreadyRunning) as refused:
+        second.__enter__()
+
+    message = str(refused.value)
+    assert "\n" not in message and message.startswith("an embedded AWS is already running in this process")
+    assert "share the running Sandbox (e.g. one session-scoped fixture)" in message
+    assert not second.runtime.work_dir.exists() and second.gateway._server.socket.fileno() == -1, "nothing left"
+    report = sandbox.execute("parallel-lambda", sandbox.outputs["parallelLambdaStateMachineArn"], {})
+    assert report.status == "SUCCEEDED", "the first sandbox's operator, roles and functions are as they were"
+    second.close()  # closing the refused one again touches nothing of the first
+    assert sandbox.client("stepfunctions").list_state_machines()["stateMachines"]
+
+
+def test_the_state_machine_role_is_enforced_when_the_definition_calls_a_service(tmp_path, sandboxes):
     """Take GetItem away from the map-fan-out role: the execution fails with AccessDenied, as in AWS."""
     from tools.load_ddb import write_list
+
+    sandboxes.close()  # the module's sandbox first: only one runs in a process
 
     with Sandbox(overrides={"waitDurationSeconds": "0"}) as fresh:
         iam = fresh.client("iam")
@@ -122,7 +150,8 @@ def test_the_state_machine_role_is_enforced_when_the_definition_calls_a_service(
     assert "not authorized to perform: dynamodb:GetItem" in (report.cause or "")
 
 
-def test_each_sandbox_starts_from_an_empty_account_and_leaves_no_process_behind():
+def test_each_sandbox_starts_from_an_empty_account_and_leaves_no_process_behind(sandboxes):
+    sandboxes.close()
     tables = []
     worker_pids: list[int] = []
     for _ in range(2):
@@ -173,3 +202,27 @@ def test_preview_lists_resources_with_parents_and_the_outputs():
     assert completed.returncode == 0, completed.stderr
     for expected in ("aws:sfn/stateMachine:StateMachine", "map-fan-out-state-machine", "mapFanOutStateMachineArn"):
         assert expected in completed.stdout
+
+
+def test_serve_stopped_by_sigterm_removes_its_temporary_folder(tmp_path):
+    """The smallest stack (one workflow): `serve` deploys it, gets SIGTERM, and leaves nothing in TMPDIR.
+    (Ctrl-C's SIGINT takes the same way out: both raise KeyboardInterrupt, which unwinds the Sandbox.)"""
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "tools.sandbox", "serve", "--config", "workflows=lambda-iterator"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)},
+    )  # fmt: skip
+    try:
+        assert serve.stdout is not None
+        for line in serve.stdout:  # serving once it prints the operator's credentials
+            if line.startswith("export AWS_ACCESS_KEY_ID="):
+                break
+        work_dirs = list(tmp_path.glob("sandbox-lambda-*"))
+        assert len(work_dirs) == 1, f"the Lambda runtime's folder is in TMPDIR: {list(tmp_path.iterdir())}"
+        serve.send_signal(signal.SIGTERM)
+        _, errors = serve.communicate(timeout=30)
+    finally:
+        serve.kill()
+    # 0 once serving; 130 ("interrupted") if the signal came before `serve` began to wait: cleaned up either way
+    assert serve.returncode in (0, 130) and "Traceback" not in errors, errors
+    assert list(tmp_path.iterdir()) == []

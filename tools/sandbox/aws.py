@@ -27,8 +27,9 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
 - `moto.stepfunctions.parser.models.StepFunctionsParserBackend.start_execution`: an execution started without
   a name is named "None" (so a second one is refused as a duplicate); AWS names it with a UUID, and so do we.
   And moto accepts an input of any size; AWS refuses one over 256 KiB (UTF-8 bytes) with a ValidationException,
-  and so do we. Every StartExecution reaches this one function: boto3, the HTTP API's integration, a Lambda, and a
-  state machine's `states:startExecution` task all call the embedded endpoint.
+  and so do we; moto also takes an input holding NaN or Infinity (Python's json reads them), which AWS refuses
+  with InvalidExecutionInput, as we do. Every StartExecution reaches this one function: boto3, the HTTP API's
+  integration, a Lambda, and a state machine's `states:startExecution` task all call the embedded endpoint.
 - `moto.backends.list_of_moto_modules`: moto's server routes every request by listing moto's own package folder
   (about 250 `isdir` calls) under one lock that every request thread shares; the folder does not change while
   the server runs, so we list it once. (It cost the embedded S3 about a third of its CPU per PutObject and made
@@ -107,6 +108,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -160,6 +162,19 @@ LambdaInvoker = Callable[[str, bytes], tuple[bytes, str | None]]
 
 class SandboxError(RuntimeError):
     """The embedded AWS could not do what was asked."""
+
+
+class AlreadyRunning(SandboxError):
+    """An embedded AWS is already running in this process: moto's backends and our patches are process-global."""
+
+
+def _strict_json(text: str) -> Any:
+    """`text` parsed as JSON as AWS parses it: Python's json also takes NaN, Infinity and -Infinity; JSON does not."""
+
+    def refuse(token: str) -> Any:
+        raise ValueError(f"Non-standard token '{token}': not a JSON number")
+
+    return json.loads(text, parse_constant=refuse)
 
 
 # --- resource ARNs for IAM checks -------------------------------------------------------------------------
@@ -224,6 +239,11 @@ def _applies_over_tls(statement: dict[str, Any]) -> bool:
 class EmbeddedAws:
     """moto on 127.0.0.1:<free port>, Step Functions executing, IAM enforced once `enforce_iam()` is called."""
 
+    #: The embedded AWS running in this process, if any (guarded by `_running_lock`).
+    _running: EmbeddedAws | None = None
+    _running_pid = 0
+    _running_lock = threading.Lock()
+
     def __init__(
         self,
         lambda_invoker: LambdaInvoker | None = None,
@@ -244,6 +264,23 @@ class EmbeddedAws:
 
     # lifecycle
     def start(self) -> EmbeddedAws:
+        """Start the server; refused (`AlreadyRunning`) while another embedded AWS runs in this process."""
+        with EmbeddedAws._running_lock:
+            # (a forked child inherits the parent's record, not its server: the pid tells them apart)
+            if EmbeddedAws._running is not None and EmbeddedAws._running_pid == os.getpid():
+                raise AlreadyRunning(
+                    f"an embedded AWS is already running in this process ({EmbeddedAws._running.endpoint_url}); moto's "
+                    "state is process-global, so a second one would wipe the first: share the running Sandbox (e.g. "
+                    "one session-scoped fixture), or start the second in a process of its own"
+                )
+            EmbeddedAws._running, EmbeddedAws._running_pid = self, os.getpid()
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> EmbeddedAws:
         from moto import settings as moto_settings
         from moto.core import config as moto_config
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -263,12 +300,18 @@ class EmbeddedAws:
         return self
 
     def stop(self) -> None:
+        """Stop the server and undo the patches; a no-op unless this instance is the one running."""
+        with EmbeddedAws._running_lock:
+            if EmbeddedAws._running is not self:
+                return
         if self._server is not None:
             self._server.stop()
             self._server = None
         self._reset_backends()
         while self._undo:
             self._undo.pop()()
+        with EmbeddedAws._running_lock:
+            EmbeddedAws._running = None
 
     def __enter__(self) -> EmbeddedAws:
         return self.start()
@@ -284,8 +327,10 @@ class EmbeddedAws:
         return dict(self._admin)
 
     # clients
-    def client(self, service: str, credentials: Credentials | None = None) -> BaseClient:
-        """A boto3 client for the embedded AWS, as the sandbox operator unless other credentials are given."""
+    def client(self, service: str, credentials: Credentials | None = None, config: Config | None = None) -> BaseClient:
+        """A boto3 client for the embedded AWS, as the sandbox operator unless other credentials are given;
+        `config` overrides the defaults (two retries, a 900 s read timeout)."""
+        defaults = Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=900)
         creds = credentials or self._admin
         if creds is None:
             raise SandboxError("the embedded AWS is not started")
@@ -296,7 +341,7 @@ class EmbeddedAws:
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds.get("SessionToken"),
-            config=Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=900),
+            config=defaults.merge(config) if config else defaults,
         )
 
     def role_credentials(self, role_arn: str) -> Credentials:
@@ -451,7 +496,7 @@ class EmbeddedAws:
         self._patch_attr(backends, "list_of_moto_modules", lambda: modules)
 
     def _install_start_execution(self) -> None:
-        from moto.stepfunctions.exceptions import ValidationException
+        from moto.stepfunctions.exceptions import InvalidExecutionInput, ValidationException
         from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
         original = StepFunctionsParserBackend.start_execution
@@ -465,6 +510,11 @@ class EmbeddedAws:
                     "1 validation error detected: Value at 'input' failed to satisfy constraint: "
                     f"Member must have length less than or equal to {STATES_PAYLOAD_BYTES}"
                 )
+            if execution_input is not None:
+                try:
+                    _strict_json(str(execution_input))
+                except ValueError as error:  # moto took NaN and Infinity (Python's json does), AWS refuses them
+                    raise InvalidExecutionInput(f"Invalid State Machine Execution Input: '{error}'") from None
             return original(backend, state_machine_arn, name or str(uuid.uuid4()), execution_input, *args)
 
         self._patch_attr(StepFunctionsParserBackend, "start_execution", start_execution)

@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
+import signal
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pulumi
+from botocore.exceptions import ClientError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from components.config import ConfigError
@@ -24,11 +29,14 @@ from tools.sandbox.faults import Fault, FiredFault, parse_spec
 from tools.sandbox.image_server import ImageServer
 from tools.sandbox.lambda_python import IncompatibleArchive, UnsupportedRuntime
 from tools.sandbox.scenarios import SCENARIOS, run_scenario
-from tools.sandbox.session import ExecutionReport, Sandbox, UnknownFaultTarget
+from tools.sandbox.session import ExecutionNotStarted, ExecutionReport, Sandbox, UnknownFaultTarget
 from tools.sandbox.workflows import WORKFLOWS, WorkflowInputError, output_workflow, read_items, run_workflow
 from tools.watch import LiveWatch, RichDisplay
 
 USAGE_ERROR = 2
+INTERRUPTED = 130
+#: The status `run` reports when StartExecution (or the workflow's own way to start) refused the execution.
+NOT_STARTED = "NOT_STARTED"
 #: Errors a user reads as one line. pulumi.RunError: a team program's ArgError is sfn_patterns.parts' copy of the
 #: class, another class of that same base; the last two: a function the sandbox cannot run as Lambda would.
 ONE_LINE_ERRORS = (
@@ -40,6 +48,7 @@ ONE_LINE_ERRORS = (
     OSError,
     IncompatibleArchive,
     UnsupportedRuntime,
+    ClientError,  # a sandbox call of the workflow's setup answered an error (e.g. an injected fault)
 )
 
 
@@ -171,22 +180,66 @@ def run(args: argparse.Namespace, console: Console) -> int:
     overrides = {**own_overrides, **parse_overrides(args.config)}
     live = sys.stdout.isatty() and not args.json
     with _sandbox(args, overrides) as sandbox:
-        if live:  # the execution watcher's live view: current state, a bar per Map, Lambda failures
-            with LiveWatch(lambda: sandbox.client("stepfunctions"), RichDisplay(console)) as watch:
-                report = run_workflow(sandbox, workflow, items, payload, on_poll=watch)
-        else:
-            report = run_workflow(sandbox, workflow, items, payload)
+        try:
+            if live:  # the execution watcher's live view: current state, a bar per Map, Lambda failures
+                with LiveWatch(lambda: sandbox.client("stepfunctions"), RichDisplay(console)) as watch:
+                    report = run_workflow(sandbox, workflow, items, payload, on_poll=watch)
+            else:
+                report = run_workflow(sandbox, workflow, items, payload)
+        except ExecutionNotStarted as refused:  # e.g. StartExecution throttled, or an input AWS refuses
+            return _not_started(args, refused, sandbox.faults_fired(), console)
         fired = sandbox.faults_fired()
     if args.json:
         document = report.as_json()
         if args.fault:
             document["faultsFired"] = [_fired_json(hit) for hit in fired]
-        print(json.dumps(document))
+        print(json_text(document))
     else:
         _print_report(report, console)
         if args.fault:
             _print_fired(fired, console)
     return 0 if report.status == "SUCCEEDED" else 1
+
+
+def _not_started(
+    args: argparse.Namespace, refused: ExecutionNotStarted, fired: list[FiredFault], console: Console
+) -> int:
+    """The result of a run whose execution never started: its report has status NOT_STARTED and the refusal."""
+    if args.json:
+        document: dict[str, Any] = {
+            "workflow": refused.workflow, "executionArn": None, "status": NOT_STARTED, "input": refused.payload,
+            "output": None, "error": refused.error, "cause": refused.cause, "durationSeconds": 0,
+            "stateTransitions": 0, "invocations": [],
+        }  # fmt: skip
+        if args.fault:
+            document["faultsFired"] = [_fired_json(hit) for hit in fired]
+        print(json_text(document))
+    else:
+        console.print(f"[bold]{refused.workflow}[/bold]: [red]{NOT_STARTED}[/red]: the execution did not start")
+        console.print(f"error: {refused.error}\ncause: {refused.cause}", markup=False)
+        if args.fault:
+            _print_fired(fired, console)
+    return 1
+
+
+def json_text(document: Any) -> str:
+    """`document` as JSON. JSON has no NaN or Infinity (Python's json writes them, and reads them back): a
+    non-finite number, e.g. in an input StartExecution refused, is written as the string "NaN", "Infinity" or
+    "-Infinity", so that `--json` always prints JSON any parser reads."""
+    try:
+        return json.dumps(document, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(document), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
 
 
 @contextlib.contextmanager
@@ -249,8 +302,13 @@ def serve(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM ends the sandbox as Ctrl-C does: the `with` blocks unwind, so workers and temporary folders go."""
+    raise KeyboardInterrupt
+
+
 def _wait(seconds: float | None) -> None:
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how `serve` is meant to end
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C (or SIGTERM) is how `serve` is meant to end
         if seconds:
             time.sleep(seconds)
         else:
@@ -287,9 +345,17 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=getattr(args, "json", False))
     if args.command == "limits":
         return limits.command(args, console)
+    in_main_thread = threading.current_thread() is threading.main_thread()  # only it may set a signal handler
+    previous = signal.signal(signal.SIGTERM, _interrupt) if in_main_thread else None
     try:
         command = {"preview": preview, "run": run, "serve": serve, "demo": demo}[args.command]
         return command(args, console)
     except ONE_LINE_ERRORS as error:
-        console.print(f"[red]error:[/red] {error}")
+        console.print(f"[red]error:[/red] {escape(str(error))}", soft_wrap=True)  # one line, brackets as written
         return USAGE_ERROR
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM before `serve` waits, or during `run`: cleaned up on the way out
+        console.print("[red]interrupted[/red]")
+        return INTERRUPTED
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)

@@ -7,6 +7,9 @@ lock-guarded object, not a service.
 
 from __future__ import annotations
 
+import difflib
+import functools
+import math
 import random
 import threading
 import time
@@ -31,6 +34,8 @@ API_SERVICES = ("dynamodb", "lambda", "s3", "sns", "sqs", "states")
 THROTTLE = "throttle"
 #: IAM action names that differ from the API operation moto dispatches.
 ACTION_ALIASES = {"lambda:invokefunction": "lambda:invoke"}
+#: The botocore service model of each service an API fault may name (IAM's `states` is botocore's `stepfunctions`).
+BOTOCORE_SERVICES = {"states": "stepfunctions"}
 
 
 @dataclass(frozen=True)
@@ -51,19 +56,22 @@ class Fault:
     def __post_init__(self) -> None:
         if self.times is not None and self.times < 1:
             raise ValueError(f"times must be at least 1, not {self.times}")
-        if self.fraction is not None and not 0 < self.fraction <= 1:
+        if self.fraction is not None and not (math.isfinite(self.fraction) and 0 < self.fraction <= 1):
             raise ValueError(f"fraction must be in (0, 1], not {self.fraction}")
+        if self.seed < 0:
+            raise ValueError(f"seed must be >= 0, not {self.seed}")
         if self.kind == "api":
             if not self.action or self.action.count(":") != 1 or not all(self.action.split(":")):
                 raise ValueError(f"action must be 'service:Operation' (e.g. s3:PutObject), not {self.action!r}")
             if self.action.split(":")[0].lower() not in API_SERVICES:
                 raise ValueError(f"action {self.action!r}: the service must be one of {', '.join(API_SERVICES)}")
+            check_action(self.action)
         elif not self.function:
             raise ValueError("a function fault needs a function name")
         if self.kind in ("error", "api") and not self.error_name:
             raise ValueError("an error fault needs an error name")
-        if self.kind == "delay" and self.seconds < 0:
-            raise ValueError(f"delay seconds must be >= 0, not {self.seconds}")
+        if self.kind == "delay" and not (math.isfinite(self.seconds) and self.seconds >= 0):
+            raise ValueError(f"delay seconds must be >= 0 (a finite number), not {self.seconds}")
         if self.kind == "crash" and self.how not in CRASH_MODES:
             raise ValueError(f"crash must be one of {', '.join(CRASH_MODES)}, not {self.how!r}")
 
@@ -136,6 +144,49 @@ class _State:
     calls: int = 0
     hits: int = 0
     done: bool = field(default=False)
+
+
+@functools.cache
+def botocore_operations(service: str) -> frozenset[str]:
+    """The API operations of `service` (an IAM prefix) as botocore's service model names them."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model(BOTOCORE_SERVICES.get(service, service))
+    return frozenset(model.operation_names)
+
+
+@functools.cache
+def operations(service: str) -> tuple[str, ...]:
+    """The names an API fault on `service` may match: its operations as botocore's model names them, with IAM's
+    aliases; for S3, the IAM actions moto authorizes its requests as, which is what a fault matches there."""
+    if service == "s3":
+        from moto.s3.responses import ACTION_MAP
+
+        actions = {name for methods in ACTION_MAP.values() for query in methods.values() for name in query.values()}
+        return tuple(sorted(actions))
+    return tuple(sorted({*botocore_operations(service), *IAM_ALIASES.get(service, ())}))
+
+
+#: IAM's spelling of the action names in ACTION_ALIASES, per service.
+IAM_ALIASES = {"lambda": ("InvokeFunction",)}
+
+
+def check_action(action: str) -> None:
+    """Refuse an action its service does not have, since a fault on it could never fire; name the closest ones."""
+    service, operation = action.split(":")
+    service = service.lower()
+    known = {name.lower(): name for name in operations(service)}
+    if operation.lower() in known:
+        return
+    close = [known[name] for name in difflib.get_close_matches(operation.lower(), list(known), n=3, cutoff=0.6)]
+    hint = f"; did you mean {' or '.join(f'{service}:{name}' for name in close)}?" if close else ""
+    if service == "s3" and operation.lower() in {name.lower() for name in botocore_operations("s3")}:
+        raise ValueError(
+            f"action {action!r}: an S3 fault names the IAM action the request is authorized as (ListObjectsV2 is "
+            "s3:ListBucket, HeadObject is s3:GetObject), not the API operation"
+        )
+    what = "IAM action" if service == "s3" else "operation"
+    raise ValueError(f"action {action!r}: {service} has no {what} {operation!r}, so the fault could never fire{hint}")
 
 
 def action_key(action: str) -> str:
@@ -220,9 +271,12 @@ SPEC_KEYS = ("function", "action", "error", "message", "delay", "crash", "times"
 
 def _number(key: str, value: str, kind: type[int] | type[float]) -> Any:
     try:
-        return kind(value)
+        number = kind(value)
     except ValueError:
         raise ValueError(f"{key}={value}: not {'a whole number' if kind is int else 'a number'}") from None
+    if not math.isfinite(number) or number < 0:  # nan, inf and 1e999 parse as floats; none is a usable setting
+        raise ValueError(f"{key}={value}: not a finite number >= 0")
+    return number
 
 
 def parse_spec(text: str) -> Fault:

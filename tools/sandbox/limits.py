@@ -28,6 +28,7 @@ EXECUTION = "tests/sandbox/test_execution_limits.py"
 JSONATA = "tests/sandbox/test_jsonata.py"
 SQS_SNS_DENIED = "test_sqs_and_sns_tasks_denied_by_iam_fail_with_the_names_aws_gives_and_access_denied_in_the_cause"
 FAULTS = "tests/sandbox/test_faults.py"
+GATEWAY = "tests/sandbox/test_gateway.py"
 PYTHON = "tests/sandbox/test_lambda_python.py"
 REGION_TAGS = "tests/sandbox/test_region_and_tags.py"
 NAMES = f"{RULES}::test_the_longest_auto_name_aws_takes_deploys_and_one_more_character_is_refused"
@@ -59,6 +60,10 @@ LEDGER: tuple[Limit, ...] = (
     Limit("StartExecution input", f"{_kib(q.STATES_PAYLOAD_BYTES)}, UTF-8", True,
           f"{QUOTAS}::test_start_execution_refuses_an_input_one_byte_over_256_kib_as_aws_does",
           "ValidationException, AWS's length-constraint message; from boto3, the HTTP API integration and a Lambda"),
+    Limit("StartExecution input JSON", "JSON only: NaN, Infinity and -Infinity refused with InvalidExecutionInput",
+          True, f"{GATEWAY}::test_start_execution_refuses_an_input_holding_a_number_json_does_not_have",
+          "moto took them (Python's json reads them); the reason after 'Invalid State Machine Execution Input:' "
+          "is the sandbox's wording, not AWS's parser's"),
     Limit("State input or output", _kib(q.STATES_PAYLOAD_BYTES), True,
           f"{QUOTAS}::test_a_state_output_one_byte_over_fails_with_data_limit_exceeded_naming_the_state",
           "States.DataLimitExceeded, the cause naming the state; exactly the quota passes (moto refused it)"),
@@ -250,6 +255,16 @@ LEDGER: tuple[Limit, ...] = (
     Limit("HTTP API integration timeout", "the integration's timeoutMilliseconds, at most 30 s", True,
           f"{QUOTAS}::test_an_integration_past_its_timeout_is_answered_503_service_unavailable",
           "503 Service Unavailable; the integration runs on, as in AWS"),
+    Limit("HTTP API Content-Length", "a number of bytes, else 400 Bad Request", True,
+          f"{GATEWAY}::test_a_content_length_that_is_no_number_of_bytes_is_answered_400_and_starts_nothing",
+          "400, nothing started (the sandbox gave no answer); the body's wording is the sandbox's, unverified"),
+    Limit("HTTP API chunked request body", "read by its chunks, held to the payload quota", True,
+          f"{GATEWAY}::test_a_chunked_body_is_read_and_becomes_the_execution_input",
+          "the sandbox read no body; over 10 MB: 413, a malformed chunk: 400"),
+    Limit("HTTP API StartExecution integration errors", "Step Functions' status and error body, one call", True,
+          f"{GATEWAY}::test_a_start_execution_throttled_once_is_the_callers_400_not_retried_behind_its_back",
+          "a throttle is the caller's 400 ThrottlingException (the sandbox retried it); a body StartExecution "
+          "refuses is its 400 InvalidExecutionInput; `__type` lacks AWS's namespace prefix, as moto answers it"),
     Limit("Lambda concurrency", "1,000 concurrent executions per account and Region (default quota); past it, "
           "Invoke answers TooManyRequestsException", False, None,
           "not enforced: each function has a pool of warm workers and further invocations wait for one; "

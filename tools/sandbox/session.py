@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 
 from tools.program import PROJECT_ROOT, ProgramRun, run_program
 from tools.sandbox.aws import EmbeddedAws
@@ -94,6 +95,14 @@ class UnknownFaultTarget(ValueError):
     """A function fault names no deployed function, so it could never fire."""
 
 
+class ExecutionNotStarted(RuntimeError):
+    """StartExecution (or the way the workflow starts, e.g. its HTTP API) refused: no execution ran."""
+
+    def __init__(self, workflow: str, error: str, cause: str, payload: Any = None) -> None:
+        super().__init__(f"{workflow}: the execution did not start: {error}: {cause}")
+        self.workflow, self.error, self.cause, self.payload = workflow, error, cause, payload
+
+
 class Sandbox:
     """Start with `with Sandbox(overrides={...}) as sandbox:`; the program is deployed on entry.
 
@@ -136,9 +145,9 @@ class Sandbox:
         return self._shared[name]
 
     def __enter__(self) -> Sandbox:
-        self.aws.start()
-        self.gateway.start()
-        try:
+        try:  # a refused start (another sandbox runs in this process) closes this one's runtime and gateway too
+            self.aws.start()
+            self.gateway.start()
             self.deploy()
         except BaseException:
             self.close()
@@ -224,9 +233,13 @@ class Sandbox:
     ) -> ExecutionReport:
         """Start one execution, wait for it to end, and report it with the Lambda invocations it caused."""
         document = json.dumps(payload, default=_json_default)
-        execution_arn = self.client("stepfunctions").start_execution(stateMachineArn=state_machine_arn, input=document)[
-            "executionArn"
-        ]
+        try:
+            started = self.client("stepfunctions").start_execution(stateMachineArn=state_machine_arn, input=document)
+        except ClientError as error:  # e.g. an injected throttle, or an input AWS refuses (InvalidExecutionInput)
+            raise ExecutionNotStarted(
+                workflow, error.response["Error"]["Code"], error.response["Error"]["Message"], payload
+            ) from None
+        execution_arn = started["executionArn"]
         return self.follow(workflow, execution_arn, json.loads(document), timeout_seconds, on_poll)
 
     def follow(

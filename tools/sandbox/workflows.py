@@ -15,7 +15,7 @@ import requests
 from tools.load_ddb import LoadError, read_list, write_list
 from tools.program import PROJECT_ROOT
 from tools.sandbox.image_server import ImageServer
-from tools.sandbox.session import ExecutionReport, Sandbox
+from tools.sandbox.session import ExecutionNotStarted, ExecutionReport, Sandbox
 from tools.start_download import signed_headers
 
 DATA = PROJECT_ROOT / "tools" / "data"
@@ -136,6 +136,20 @@ def _prepare_image_downloader(sandbox: Sandbox, items: list[Any] | None, payload
     return payload
 
 
+class ApiRefused(WorkflowInputError, ExecutionNotStarted):
+    """The HTTP API answered an error (its own, or StartExecution's passed through): no execution started."""
+
+    def __init__(self, payload: Any, status: int, text: str) -> None:
+        try:
+            body = json.loads(text)
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        error = str(body.get("__type") or f"HTTP {status}").rsplit("#", 1)[-1]
+        ExecutionNotStarted.__init__(self, "image-downloader", error, str(body.get("message") or text), payload)
+        self.args = (f"the HTTP API answered {status}: {text}",)
+
+
 def _start_through_the_api(sandbox: Sandbox, payload: Any) -> str:
     """POST the request to the HTTP API route, signed with SigV4 as the sandbox operator."""
     url = sandbox.outputs["imageDownloaderApiUrl"]
@@ -146,15 +160,16 @@ def _start_through_the_api(sandbox: Sandbox, payload: Any) -> str:
     )
     response = requests.post(url, data=data, headers=signed_headers(url, data, session, sandbox.aws.region), timeout=30)
     if response.status_code != 200:
-        raise WorkflowInputError(f"the HTTP API answered {response.status_code}: {response.text}")
+        raise ApiRefused(payload, response.status_code, response.text)
     return str(response.json()["executionArn"])
 
 
-class StarterRefused(WorkflowInputError):
+class StarterRefused(WorkflowInputError, ExecutionNotStarted):
     """The task-tracker starter Lambda answered with an error (e.g. InvalidEvent for a bad taskId)."""
 
     def __init__(self, payload: Any, error_type: str, error_message: str) -> None:
-        super().__init__(f"the starter Lambda refused {json.dumps(payload)}: {error_type}: {error_message}")
+        ExecutionNotStarted.__init__(self, "task-tracker", error_type, error_message, payload)
+        self.args = (f"the starter Lambda refused {json.dumps(payload)}: {error_type}: {error_message}",)
         self.error_type, self.error_message = error_type, error_message
 
 
