@@ -21,8 +21,6 @@ from botocore.exceptions import ClientError
 from tests.support.embedded import create_role, policy
 from tools.sandbox.aws import EmbeddedAws
 
-JSONATA_PENDING = pytest.mark.xfail(strict=True, reason="JSONata evaluator lands with issue 24")
-
 #: The guide's Task under test: a Lambda invoke with ResultSelector, a Retry and a Catch.
 LAMBDA_TASK = {
     "Type": "Task",
@@ -127,14 +125,12 @@ def test_variables_are_given_to_the_state_and_its_assign_shows_in_inspection_dat
     assert json.loads(response["inspectionData"]["variables"]) == {"region": "eu", "orderId": "o-1"}
 
 
-@JSONATA_PENDING
 def test_a_jsonpath_state_reads_a_given_variable(aws: EmbeddedAws) -> None:
     state = {"Type": "Pass", "Parameters": {"where.$": "$region"}, "End": True}
     response = test_state(aws, definition=json.dumps(state), variables='{"region": "eu"}')
     assert json.loads(response["output"]) == {"where": "eu"}
 
 
-@JSONATA_PENDING
 def test_a_jsonata_state_computes_its_output_from_input_and_variables(aws: EmbeddedAws) -> None:
     state = {"Type": "Pass", "QueryLanguage": "JSONata", "Output": "{% $states.input.items * $price %}", "End": True}
     response = test_state(aws, definition=json.dumps(state), input=json.dumps(ORDER), variables='{"price": 5}')

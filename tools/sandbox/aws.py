@@ -83,6 +83,30 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   predates (stateName, mock, context, stateConfiguration, RETRIABLE and CAUGHT_ERROR), replacing, per request, the
   parsed state's `_eval_execution` (a mock) and `_eval_state` (one attempt through Retry and Catch), and ending the
   program after a state that succeeds (moto's copy leaves it running).
+- `StringJSONata._eval_body` and `StringVariableSample._eval_body` (moto's `string_expression` module): moto never
+  sets its JSONata evaluator (`eval_jsonata_expression` calls None), so every `{% %}` expression and every variable
+  read failed with States.Runtime; ours evaluate with jsonata-python, binding `$states` and the variables as values,
+  with AWS's `$partition`, `$range`, `$hash`, `$random`, `$uuid` and `$parse`, and fail with
+  States.QueryEvaluationError naming the field as AWS does (`tools/sandbox/jsonata.py`).
+- `FailureEventException.get_execution_failed_event_details`: a cause leaving a Map iteration was prefixed a second
+  time with "An error occurred while executing the state 'None'"; AWS prefixes it once, naming the innermost state,
+  and so do we (`tools/sandbox/jsonata.py`).
+- `AssignDecl._eval_body`: variables held to AWS's 256 KiB per variable and per Assign and 10 MiB stored
+  (`tools/sandbox/variables.py`).
+- `StepFunctionsParserBackend.create_state_machine` and `.update_state_machine`: they refuse a field of the other
+  query language (`Parameters` in a JSONata state, `Output` in a JSONPath one) with AWS's InvalidDefinition; moto
+  ignored `Output` and refused `Parameters` with an error code of "", and a Wait's literal Seconds over 99,999,999
+  (moto slept) (`tools/sandbox/query_language.py`, which the deploy rules also call).
+- `ExecutionWorker._get_evaluation_environment`, `CommonStateField._eval_state_input`, the preprocessor's
+  `from_string_literal`, and `asl_parser.Preprocessor` (a subclass whose `_inner_string_of` reads JSON): the context
+  object's times as AWS writes them
+  (`...T02:23:43.421Z`; moto's datetime made DescribeExecution answer 500) with `Execution.RedriveCount`, and a
+  definition's strings read as JSON reads them (a `\\ud83d\\ude00` emoji failed with UnicodeEncodeError)
+  (`tools/sandbox/context_object.py`).
+- `WaitFunction._eval_body` and a new `StepFunctionResponse.redrive_execution`: a Wait past a Standard execution's
+  one year fails with States.Runtime (moto slept on); RedriveExecution, which moto lacks (HTTP 500), is refused with
+  ExecutionNotRedrivable naming StartExecution (`execution_limits.install`). These five modules are installed from
+  `interpreter.install`.
 """
 
 from __future__ import annotations
