@@ -3,7 +3,6 @@ fails, crashes or times out, and AWS calls throttled. Each ends in one of the wo
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -223,16 +222,3 @@ def test_a_publish_throttled_once_is_retried_and_the_failures_topic_is_notified(
     assert (result.report.status, result.report.error) == ("FAILED", "DownloadsFailed")
     assert "could not be notified" not in result.cause
     assert len(result.notifications) == 1 and "/zz/zz.gif" in result.notifications[0]
-
-
-def test_a_distributed_map_whose_item_reader_is_refused_ends_downloads_incomplete_notified():
-    distributed = contextlib.contextmanager(sandbox_with)
-    with distributed(SwitchableImages(), mapMode="distributed") as sandbox:
-        # ValidateAndBatch writes the batches object; the Map's ItemReader is the one to read it.
-        sandbox.inject(Fault.api("s3:GetObject"))
-
-        result = run(sandbox, FIRST)
-
-    assert (result.report.status, result.report.error) == ("FAILED", "DownloadsIncomplete")
-    assert result.cause.startswith("Image downloads did not complete: DownloadDistributed failed with ")
-    assert result.notifications == [result.cause] and result.stored == []

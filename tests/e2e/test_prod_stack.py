@@ -19,7 +19,9 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def prod() -> Iterator[Sandbox]:
-    with Sandbox(stack="prod", overrides={"workSeconds": "1"}) as deployed:
+    # x86_64: the image downloader's compiled ijson is built for the stack's arm64, which cannot load on this
+    # machine's x86_64, and the sandbox refuses such a function before it runs (README: the sandbox)
+    with Sandbox(stack="prod", overrides={"workSeconds": "1", "lambdaArchitecture": "x86_64"}) as deployed:
         yield deployed
 
 

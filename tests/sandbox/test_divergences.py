@@ -36,17 +36,6 @@ def test_moto_refuses_a_definition_with_an_item_batcher(aws):
         run(aws, distributed_map({"P": {"Type": "Pass", "End": True}}, ItemBatcher={"MaxItemsPerBatch": 2}), "[1]")
 
 
-def test_a_jsonata_state_machine_fails_at_run_time_with_states_runtime(aws):
-    """moto evaluates JSONata through a JVM bridge the sandbox does not have."""
-    definition = {
-        "QueryLanguage": "JSONata",
-        "StartAt": "Add",
-        "States": {"Add": {"Type": "Pass", "Output": "{% $states.input.a + 1 %}", "End": True}},
-    }
-    described = run(aws, definition, json.dumps({"a": 1}))
-    assert (described["status"], described["error"]) == ("FAILED", "States.Runtime")
-
-
 def test_a_string_execution_output_is_not_json_encoded(aws):
     """AWS's output is JSON text ("\\"done\\""); moto's is the bare string."""
     described = run(aws, {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": "done", "End": True}}})

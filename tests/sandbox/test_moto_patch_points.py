@@ -259,6 +259,117 @@ def test_the_distributed_map_run_still_pops_its_items_and_ignores_the_tolerated_
     assert list(inspect.signature(DistributedIterationComponent._map_run).parameters) == ["self", "env", "eval_input"]
 
 
+def test_moto_still_routes_no_test_state_action_and_carries_the_test_state_pieces_the_sandbox_runs():
+    # `tools/sandbox/test_state.py` adds StepFunctionResponse.test_state; it runs moto's TestState parser, environment
+    # and execution, and replaces the parsed state's `_eval_execution` (a mock) and `_eval_state` (one attempt).
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+    from moto.stepfunctions.parser.asl.component.test_state.program.test_state_program import TestStateProgram
+    from moto.stepfunctions.parser.backend.test_state.execution import TestStateExecution
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    assert not hasattr(StepFunctionResponse, "test_state")
+    assert "self.test_state.eval(env=env)" in inspect.getsource(TestStateProgram._eval_body)
+    assert "_evaluate_with_timeout" in inspect.getsource(ExecutionState._eval_state)
+    assert "self._eval_execution(frame)" in inspect.getsource(ExecutionState._evaluate_with_timeout)
+    assert "_get_start_execution_worker" in inspect.getsource(TestStateExecution)
+    # moto's copy never ends the program after a state that succeeds (TestState would answer HTTP 500 on it).
+    assert "set_ended" not in inspect.getsource(TestStateProgram)
+
+
+def test_the_embedded_aws_answers_test_state_and_stops_answering_once_stopped():
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    with aws.EmbeddedAws() as embedded:
+        assert callable(StepFunctionResponse.test_state)
+        response = embedded.client("stepfunctions").test_state(definition='{"Type": "Pass", "End": true}')
+        assert response["status"] == "SUCCEEDED"
+    assert not hasattr(StepFunctionResponse, "test_state")
+
+
+def test_moto_still_sets_no_jsonata_evaluator_and_evaluates_in_the_two_patched_components():
+    from moto.stepfunctions.parser.asl.component.common.string import string_expression
+    from moto.stepfunctions.parser.asl.jsonata import jsonata
+
+    assert "_eval_jsonata = None" in inspect.getsource(jsonata.eval_jsonata_expression), "moto has an evaluator now"
+    for component in (string_expression.StringJSONata, string_expression.StringVariableSample):
+        assert "eval_jsonata_expression(rich_jsonata_expression)" in inspect.getsource(component._eval_body)
+        assert "self.expression" in inspect.getsource(component.__init__)
+    assert "query_language_mode" in inspect.getsource(string_expression.StringVariableSample.__init__)
+
+
+def test_the_states_and_variable_store_keep_the_fields_the_jsonata_bindings_read():
+    from moto.stepfunctions.parser.asl.eval.states import States
+    from moto.stepfunctions.parser.asl.eval.variable_store import VariableStore
+
+    assert "self._states_data = StatesData(" in inspect.getsource(States.__init__)
+    store = VariableStore()
+    assert (store._outer_scope, store._inner_scope) == ({}, {})
+
+
+def test_assign_still_evaluates_its_bindings_then_sets_each_variable():
+    from moto.stepfunctions.parser.asl.component.common.assign.assign_decl import AssignDecl
+
+    source = inspect.getsource(AssignDecl._eval_body)
+    assert "self.declaration_bindings" in source and "env.variable_store.set(" in source
+
+
+def test_create_state_machine_still_validates_through_validate_definition():
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    assert "_validate_definition(definition=definition)" in inspect.getsource(
+        StepFunctionsParserBackend.create_state_machine
+    )
+    assert list(inspect.signature(StepFunctionsParserBackend._validate_definition).parameters) == ["definition"]
+
+
+def test_the_context_object_still_gets_a_datetime_start_time_and_a_python_entered_time():
+    from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    assert "StartTime=self._evaluation_details.execution_details.start_time" in inspect.getsource(
+        ExecutionWorker._get_evaluation_environment
+    )
+    body = inspect.getsource(CommonStateField._eval_body)
+    assert "isoformat()" in body and body.index("EnteredTime") < body.index("self._eval_state_input(env=env)")
+
+
+def test_the_preprocessor_still_reads_strings_with_python_escapes_through_the_two_patched_functions():
+    from moto.stepfunctions.parser.asl.antlt4utils import antlr4utils
+    from moto.stepfunctions.parser.asl.parse import asl_parser, preprocessor
+
+    assert "ast.literal_eval" in inspect.getsource(antlr4utils.from_string_literal), "moto reads JSON escapes now"
+    assert preprocessor.from_string_literal is antlr4utils.from_string_literal
+    assert "getText()" in inspect.getsource(preprocessor.Preprocessor._inner_string_of)
+    assert asl_parser.Preprocessor is preprocessor.Preprocessor
+    assert "preprocessor = Preprocessor()" in inspect.getsource(asl_parser.AmazonStateLanguageParser.parse)
+
+
+def test_stopping_the_embedded_aws_leaves_moto_s_static_methods_static():
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    with aws.EmbeddedAws():
+        pass
+    assert isinstance(Preprocessor.__dict__["_inner_string_of"], staticmethod)
+    assert isinstance(StepFunctionsParserBackend.__dict__["_validate_definition"], staticmethod)
+
+
+def test_a_wait_still_gets_its_seconds_then_waits_them_and_moto_still_has_no_redrive():
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    source = inspect.getsource(WaitFunction._eval_body)
+    assert "self._get_wait_seconds(env=env)" in source and "self._wait_interval(" in source
+    assert not hasattr(StepFunctionResponse, "redrive_execution"), "moto has RedriveExecution now: drop the refusal"
+
+
+def test_a_failure_leaving_a_map_iteration_is_still_prefixed_a_second_time():
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
+
+    source = inspect.getsource(FailureEventException.get_execution_failed_event_details)
+    assert "An error occurred while executing the state" in source and "decorated_cause" in source
+
+
 def test_the_inline_map_worker_still_names_an_iterations_error_with_its_module_custom_error_name():
     import pytest
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName

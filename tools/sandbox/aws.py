@@ -78,6 +78,35 @@ upgrade moves any of these points (moto is pinned exactly in requirements-dev.tx
   runs on first use instead.
 - `ResourceEvalS3._handle_put_object` of the Distributed Map's ResultWriter: moto writes a manifest with no
   result files (a TODO in moto) and drops the results; we write them as AWS does (SUCCEEDED_0.json records).
+- `StepFunctionResponse.test_state` (`tools/sandbox/test_state.py`): moto's server does not route TestState (HTTP
+  500) though it carries LocalStack's TestState parser and execution; we route it to them and add what that copy
+  predates (stateName, mock, context, stateConfiguration, RETRIABLE and CAUGHT_ERROR), replacing, per request, the
+  parsed state's `_eval_execution` (a mock) and `_eval_state` (one attempt through Retry and Catch), and ending the
+  program after a state that succeeds (moto's copy leaves it running).
+- `StringJSONata._eval_body` and `StringVariableSample._eval_body` (moto's `string_expression` module): moto never
+  sets its JSONata evaluator (`eval_jsonata_expression` calls None), so every `{% %}` expression and every variable
+  read failed with States.Runtime; ours evaluate with jsonata-python, binding `$states` and the variables as values,
+  with AWS's `$partition`, `$range`, `$hash`, `$random`, `$uuid` and `$parse`, and fail with
+  States.QueryEvaluationError naming the field as AWS does (`tools/sandbox/jsonata.py`).
+- `FailureEventException.get_execution_failed_event_details`: a cause leaving a Map iteration was prefixed a second
+  time with "An error occurred while executing the state 'None'"; AWS prefixes it once, naming the innermost state,
+  and so do we (`tools/sandbox/jsonata.py`).
+- `AssignDecl._eval_body`: variables held to AWS's 256 KiB per variable and per Assign and 10 MiB stored
+  (`tools/sandbox/variables.py`).
+- `StepFunctionsParserBackend.create_state_machine` and `.update_state_machine`: they refuse a field of the other
+  query language (`Parameters` in a JSONata state, `Output` in a JSONPath one) with AWS's InvalidDefinition; moto
+  ignored `Output` and refused `Parameters` with an error code of "", and a Wait's literal Seconds over 99,999,999
+  (moto slept) (`tools/sandbox/query_language.py`, which the deploy rules also call).
+- `ExecutionWorker._get_evaluation_environment`, `CommonStateField._eval_state_input`, the preprocessor's
+  `from_string_literal`, and `asl_parser.Preprocessor` (a subclass whose `_inner_string_of` reads JSON): the context
+  object's times as AWS writes them
+  (`...T02:23:43.421Z`; moto's datetime made DescribeExecution answer 500) with `Execution.RedriveCount`, and a
+  definition's strings read as JSON reads them (a `\\ud83d\\ude00` emoji failed with UnicodeEncodeError)
+  (`tools/sandbox/context_object.py`).
+- `WaitFunction._eval_body` and a new `StepFunctionResponse.redrive_execution`: a Wait past a Standard execution's
+  one year fails with States.Runtime (moto slept on); RedriveExecution, which moto lacks (HTTP 500), is refused with
+  ExecutionNotRedrivable naming StartExecution (`execution_limits.install`). These five modules are installed from
+  `interpreter.install`.
 """
 
 from __future__ import annotations
@@ -104,6 +133,7 @@ from . import (
     dynamodb,
     interpreter,
     lambda_limits,
+    test_state,
 )
 from .faults import FaultRegistry, LambdaServiceError
 from .quotas import STATES_PAYLOAD_BYTES
@@ -305,8 +335,9 @@ class EmbeddedAws:
     # clients
     def client(self, service: str, credentials: Credentials | None = None, config: Config | None = None) -> BaseClient:
         """A boto3 client for the embedded AWS, as the sandbox operator unless other credentials are given;
-        `config` overrides the defaults (two retries, a 900 s read timeout)."""
-        defaults = Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=900)
+        `config` overrides the defaults (two retries, a 900 s read timeout, no host prefix)."""
+        # TestState's endpoint has AWS's host prefix "sync-": a client to 127.0.0.1 must not add it.
+        defaults = Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=900, inject_host_prefix=False)
         creds = credentials or self._admin
         if creds is None:
             raise SandboxError("the embedded AWS is not started")
@@ -419,6 +450,7 @@ class EmbeddedAws:
         access_denied.install(self._patch_attr)
         dynamodb.install(self._patch_attr)
         interpreter.install(self._patch_attr)
+        test_state.install(self._patch_attr)
         backend_lookup.install(self._patch_attr)
         api_faults.install(self._patch_attr, lambda: sandbox.faults)
         self._install_bucket_policy_conditions()

@@ -5,6 +5,10 @@ and an Express execution's 5 minutes.
   AWS fails it instead: event 25,000 is `ExecutionFailed`, `States.Runtime`, "The execution reached the maximum
   number of history events (25000)." Event 24,999 is the last the definition produced.
 - **Express duration.** An Express execution still running after 5 minutes fails with `States.Timeout`.
+- **Wait.** A Wait longer than a Standard execution may last (one year) fails with `States.Runtime` at once; moto
+  slept it out, so the execution stayed RUNNING.
+- **RedriveExecution.** moto has no redrive (the call answered HTTP 500); the sandbox refuses it with AWS's
+  `ExecutionNotRedrivable`, saying to start a new execution instead.
 """
 
 from __future__ import annotations
@@ -17,12 +21,18 @@ from .interpreter import Patch
 HISTORY_CAUSE = "The execution reached the maximum number of history events ({})."
 #: Events that end an execution: the only ones the 25,000th event may be.
 CLOSING_EVENTS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"})
+#: A Standard execution's maximum duration, one year: the longest a Wait can last
+#: (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html, "Maximum execution time").
+WAIT_SECONDS_MAX = 31_536_000
+WAIT_CAUSE = "The Wait state '{}' waits {} seconds, longer than the maximum execution time of {} seconds (one year)."
 
 
 def install(patch: Patch) -> None:
     _install_state_machine_type(patch)
     _install_history_limit(patch)
     _install_express_duration(patch)
+    _install_wait_bound(patch)
+    _install_redrive_refusal(patch)
 
 
 def _install_state_machine_type(patch: Patch) -> None:
@@ -95,3 +105,37 @@ def _install_express_duration(patch: Patch) -> None:
         original_eval(program, env)
 
     patch(Program, "eval", eval_program)
+
+
+def _install_wait_bound(patch: Patch) -> None:
+    from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+    from .interpreter import _failure
+
+    def wait(function: Any, env: Any) -> None:
+        seconds = function._get_wait_seconds(env=env)  # Seconds, SecondsPath, Timestamp(Path), or their JSONata
+        if seconds > WAIT_SECONDS_MAX:
+            raise _failure(env, "States.Runtime", WAIT_CAUSE.format(env.next_state_name, seconds, WAIT_SECONDS_MAX))
+        function._wait_interval(env=env, wait_seconds=seconds)
+
+    patch(WaitFunction, "_eval_body", wait)
+
+
+REDRIVE_REFUSED = (
+    "The sandbox cannot redrive executions (moto has no RedriveExecution): start a new execution with StartExecution "
+    "to run the state machine again."
+)
+
+
+def _install_redrive_refusal(patch: Patch) -> None:
+    from moto.core.exceptions import AWSError
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    class ExecutionNotRedrivable(AWSError):
+        TYPE = "ExecutionNotRedrivable"  # RedriveExecution's own error for an execution it cannot redrive
+        STATUS = 400
+
+    def redrive_execution(response: Any) -> Any:
+        raise ExecutionNotRedrivable(REDRIVE_REFUSED)
+
+    patch(StepFunctionResponse, "redrive_execution", redrive_execution)

@@ -126,10 +126,14 @@ def install(patch: Patch) -> None:
     _install_child_execution_input(patch)
     _install_tolerated_failures(patch)
     _install_iteration_error_names(patch)
-    from . import execution_limits, map_workers
+    from . import context_object, execution_limits, jsonata, map_workers, query_language, variables
 
     execution_limits.install(patch)
     map_workers.install(patch)
+    jsonata.install(patch)
+    context_object.install(patch)
+    variables.install(patch)
+    query_language.install(patch)
 
 
 def _failure(env: Any, error: str, cause: str) -> Exception:

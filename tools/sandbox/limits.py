@@ -24,6 +24,8 @@ GAPS = "tests/sandbox/test_divergences.py"
 DISTRIBUTED = "tests/sandbox/test_distributed_map_limits.py"
 LAMBDA = "tests/sandbox/test_lambda_payload_limits.py"
 EXECUTION = "tests/sandbox/test_execution_limits.py"
+TEST_STATE = "tests/sandbox/test_test_state.py"
+JSONATA = "tests/sandbox/test_jsonata.py"
 SQS_SNS_DENIED = "test_sqs_and_sns_tasks_denied_by_iam_fail_with_the_names_aws_gives_and_access_denied_in_the_cause"
 FAULTS = "tests/sandbox/test_faults.py"
 GATEWAY = "tests/sandbox/test_gateway.py"
@@ -90,9 +92,46 @@ LEDGER: tuple[Limit, ...] = (
     Limit("ItemBatcher", "batches items per child execution", False,
           f"{GAPS}::test_moto_refuses_a_definition_with_an_item_batcher",
           "unsupported: moto's parser refuses the definition (CreateStateMachine fails)"),
-    Limit("JSONata (QueryLanguage)", "supported", False,
-          f"{GAPS}::test_a_jsonata_state_machine_fails_at_run_time_with_states_runtime",
-          "unsupported: moto needs a JVM bridge; the execution fails with States.Runtime"),
+    Limit("JSONata (QueryLanguage) and AWS's JSONata functions", "JSONata 2.0.6 but $eval; $partition, $range, "
+          "$hash, $random, $uuid, $parse", True,
+          f"{JSONATA}::test_the_functions_step_functions_adds_give_the_documented_values",
+          "jsonata-python 0.7.1 evaluates them (moto set no evaluator); a state's QueryLanguage overrides the "
+          "machine's"),
+    Limit("JSONata undefined and unsupported results", "States.QueryEvaluationError naming the expression and field",
+          True, f"{JSONATA}::test_an_undefined_result_fails_with_query_evaluation_error_a_catch_reads_as_error_output",
+          "AWS's cause, the field as AWS names it (Arguments/MaxResults, Output/v[1]); a Catch reads "
+          "$states.errorOutput"),
+    Limit("JSONata evaluation error cause", "States.QueryEvaluationError", False,
+          f"{JSONATA}::test_a_type_error_and_a_function_result_fail_the_state_with_query_evaluation_error",
+          "differs: the error is AWS's, the cause ends in jsonata-python's message (T2001: ...); AWS's wording "
+          "unverified"),
+    Limit("JSONata evaluation bounds", "an expression's depth, memory and time are bounded", False, None,
+          "not enforced: one expression stops after 5 s (jsonata-python's timeout, States.QueryEvaluationError); "
+          "AWS's depth and memory bounds are not applied"),
+    Limit("$random with a seed", "the same number for the same seed", False, None,
+          "differs: the same number for the same seed, but not the number AWS gives (Python's generator)"),
+    Limit("A JSONPath state's variable paths", "$var, $var.field, $var[0] in JSONPath fields", False, None,
+          "differs: read with JSONata's path syntax, so JSONPath filters ($var[?(@.x)]) fail with States.Runtime"),
+    Limit("A JSONPath state reading an unknown variable", "fails the state", False,
+          f"{JSONATA}::test_an_inner_map_reads_the_outer_variables_and_its_own_assignments_stay_inside",
+          "differs: States.Runtime with the sandbox's own cause (AWS's wording unverified)"),
+    Limit("Variable size", "256 KiB per variable and per Assign, 10 MiB stored per execution", True,
+          f"{JSONATA}::test_a_variable_of_256_kib_is_assigned_and_one_byte_more_fails_with_data_limit_exceeded",
+          "States.DataLimitExceeded naming the variable (the cause is the sandbox's wording); the 10 MiB counts one "
+          "scope's variables (a Map iteration's own and the outer ones)"),
+    Limit("Fields of the other query language", "InvalidDefinition, SCHEMA_VALIDATION_FAILED at the state", True,
+          f"{JSONATA}::test_a_field_of_the_other_query_language_is_refused_in_both_mocks",
+          "refused at deploy (Pulumi mocks) and by the embedded CreateStateMachine, in AWS's words"),
+    Limit("Context object", "Execution.RedriveCount; times as 2026-12-07T02:23:43.421Z", True,
+          f"{JSONATA}::test_the_context_object_has_redrive_count_and_times_in_milliseconds_and_describe_execution_answers",
+          "moto wrote a datetime (DescribeExecution answered 500) and no RedriveCount"),
+    Limit("Wait duration", "at most a Standard execution's one year (31,536,000 s)", True,
+          f"{JSONATA}::test_a_wait_longer_than_an_execution_may_last_fails_with_states_runtime_at_once",
+          "States.Runtime at once (moto slept on, RUNNING); a literal Seconds over 99,999,999 is refused at deploy "
+          "(SCHEMA_VALIDATION_FAILED: Maximum value is 99999999)"),
+    Limit("RedriveExecution", "reruns a failed Standard execution from the state that failed", False,
+          f"{JSONATA}::test_redrive_execution_is_refused_naming_start_execution",
+          "unsupported: moto 5.2.5 has no redrive; the call is refused, naming StartExecution as the way to rerun"),
     Limit("Execution output of a string", "JSON text (\"done\" quoted)", False,
           f"{GAPS}::test_a_string_execution_output_is_not_json_encoded",
           "differs: moto's DescribeExecution output is the bare string"),
@@ -105,6 +144,26 @@ LEDGER: tuple[Limit, ...] = (
     Limit("GetExecutionHistory paging", "maxResults, nextToken and reverseOrder", False,
           f"{GAPS}::test_get_execution_history_answers_every_event_at_once_oldest_first",
           "differs: moto answers every event at once, oldest first"),
+    # TestState
+    Limit("TestState requests", "refused with AWS's error: a mock on a Pass, Wait, Choice, Succeed or Fail, a "
+          "stateName not in the definition, a Task without roleArn or mock, a Map or Parallel without a mock, a "
+          "mocked result off the service's response shape (fieldValidationMode)", True,
+          f"{TEST_STATE}::test_a_bad_request_is_refused_with_aws_wording",
+          "AWS's wording; a stateConfiguration field on a state it does not apply to, and an unmocked activity or "
+          ".sync task, are refused in our words (AWS's are not published)"),
+    Limit("TestState mock of a .sync or .waitForTaskToken task", "a result", False,
+          f"{TEST_STATE}::test_a_mocked_parallel_and_a_mocked_activity_run_as_their_mock_says",
+          "not enforced: its result is the job's or the task token's, not the call's response: not checked against a "
+          "response shape"),
+    Limit("TestState caller's iam:PassRole", "the caller may pass roleArn (iam:PassRole) as well as call "
+          "states:TestState", False, None, "not enforced: moto checks no iam:PassRole, here as elsewhere"),
+    Limit("TestState TRACE level", "adds an HTTP Task's request and response", False, None,
+          "unsupported: moto runs no HTTP Task; TRACE answers as DEBUG"),
+    Limit("TestState of a mocked Map", "inspectionData with afterItemsPath, afterItemSelector, afterItemBatcher and "
+          "afterItemsPointer; mapItemReaderData as the ItemReader's data", False,
+          f"{TEST_STATE}::test_a_mocked_map_reports_none_of_its_item_steps",
+          "differs: the mock stands in for the iterations, so the item steps are not evaluated or reported and "
+          "mapItemReaderData is accepted, not read"),
     # error names
     Limit("DynamoDB task error names", "DynamoDB.<code> for DynamoDB's modeled exceptions, else "
           "DynamoDB.AmazonDynamoDBException", True,

@@ -179,7 +179,9 @@ def definition_problems(definition: str) -> list[str]:
         machine = json.loads(definition)
     except ValueError as error:
         return [f"INVALID_JSON_DESCRIPTION: {error}"]
-    return _machine_problems(machine, "")
+    from . import query_language  # fields in the wrong query language (the sandbox's own check too)
+
+    return _machine_problems(machine, "") + query_language.problems(machine)
 
 
 def _document_rules(typ: str, inputs: Mapping[str, Any]) -> list[str]:

@@ -313,3 +313,35 @@ class Sandbox:
     def state_transitions(self, execution_arn: str) -> int:
         """Billable state transitions: one per state entered."""
         return sum(1 for event in self.history(execution_arn) if event["type"].endswith("StateEntered"))
+
+    def test_state(
+        self,
+        output_name_or_arn: str,
+        state_name: str,
+        input: Any = None,
+        mock: Mapping[str, Any] | None = None,
+        variables: Mapping[str, Any] | None = None,
+        inspection_level: str | None = None,
+        state_configuration: Mapping[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Run one named state of a deployed state machine with AWS's TestState API; returns its response.
+
+        The state machine is a stack output's name (e.g. "lambdaIteratorStateMachineArn") or an ARN; its own
+        definition and role are used. `input`, `variables` and `context` are JSON values; a `mock` result that is
+        not a string is sent as its JSON text.
+        """
+        from .test_state_client import test_deployed_state
+
+        arn = output_name_or_arn if output_name_or_arn.startswith("arn:") else str(self.outputs[output_name_or_arn])
+        return test_deployed_state(
+            self.client("stepfunctions"),
+            arn,
+            state_name,
+            input=input,
+            mock=mock,
+            variables=variables,
+            inspection_level=inspection_level,
+            state_configuration=state_configuration,
+            context=context,
+        )
