@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import pulumi_aws  # noqa: F401 - see PLUGIN
 import pytest
 
 from tools.sandbox import program_cli
@@ -16,6 +17,8 @@ from tools.sandbox.session import Sandbox
 
 pytest_plugins = ["pytester"]
 #: The plugin from this checkout, as the outer session has it (not its installed copy, a second set of modules).
+#: The in-process sessions drop the modules they imported when they end: pulumi_aws is imported above, as a second
+#: import of it would register its package with Pulumi twice.
 PLUGIN = ("-p", "no:sfn_sandbox", "-p", "tools.sandbox.plugin")
 
 #: A table, a bucket and a queue, and nothing the components build: it deploys in about a second.
