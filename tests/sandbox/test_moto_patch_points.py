@@ -345,11 +345,15 @@ def test_the_preprocessor_still_reads_strings_with_python_escapes_through_the_tw
 
 
 def test_stopping_the_embedded_aws_leaves_moto_s_static_methods_static():
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
+        resource_eval_s3,
+    )
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     with aws.EmbeddedAws():
         pass
+    assert isinstance(resource_eval_s3.ResourceEvalS3.__dict__["_handle_put_object"], staticmethod)
     assert isinstance(Preprocessor.__dict__["_inner_string_of"], staticmethod)
     assert isinstance(StepFunctionsParserBackend.__dict__["_validate_definition"], staticmethod)
 

@@ -409,7 +409,9 @@ class EmbeddedAws:
 
     def _patch_attr(self, owner: Any, name: str, value: Any) -> None:
         missing = object()
-        previous = getattr(owner, name, missing)
+        # The owner's own entry, not getattr: a class's staticmethod reads back as a plain function, which the undo
+        # would put back as an instance method; an inherited attribute is undone by deleting the override.
+        previous = vars(owner).get(name, missing)
         setattr(owner, name, value)
         if previous is missing:
             self._undo.append(lambda: delattr(owner, name))
