@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint typecheck unit deps clean bench bench-load bench-scale
+.PHONY: demo test lint typecheck unit deps clean bench bench-load bench-scale bench-team
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ bench-load: $(VENV)/.installed
 # table is generated from (`$(PY) -m tools.bench.scale_run --write`). Some 8 minutes on 2 idle cores.
 bench-scale: $(VENV)/.installed
 	nice -n 10 $(PY) -m tools.bench.scale_run
+
+# What a team waits for: `pip install "sfn-patterns[sandbox]"` into a fresh venv, a cold `sfn-sandbox run` of
+# lambda-iterator (3 iterations), 20 executions with the sfn_sandbox fixture; then import times and a cProfile.
+bench-team: $(VENV)/.installed
+	$(PY) -m tools.bench.team_sandbox
 
 clean:
 	rm -rf $(VENV) node_modules build .pytest_cache .mypy_cache .ruff_cache

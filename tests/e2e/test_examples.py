@@ -1,182 +1,160 @@
-"""The example programs in examples/, as a team runs its own program in the sandbox: its own Lambdas, tables and
-bucket, deployed with IAM enforced."""
+"""The example programs in examples/ as a team runs its own: copied outside this checkout, with a venv of their own
+that holds only `sfn-patterns[sandbox]` installed from this checkout and pytest; their own tests (the `sfn_sandbox`
+fixture), `sfn-sandbox run`, `preview` and `serve` pass there.
+
+The venv is built once for this module (`pip install "<checkout>[sandbox]"`, as the README says, with the warm pip
+cache; `--no-compile` leaves the bytecode of some 500 MB of packages to the imports that need it, a third of the
+install's time); both examples share it, as their requirements are the same.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+import textwrap
+import venv
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import ClientError
 
-from tests.support.one_sandbox import OneSandbox
+import components
 from tools.program import PROJECT_ROOT
-from tools.sandbox.scenarios import task_runs
-from tools.sandbox.session import Sandbox
-from tools.sandbox.workflows import start_task
 
 pytestmark = pytest.mark.e2e
 EXAMPLES = PROJECT_ROOT / "examples"
 FAN_OUT = EXAMPLES / "fan-out-results"
 REPORTS = EXAMPLES / "report-tasks"
-SCORE_FUNCTION = "score-orders-item-function"
-WORK_FUNCTION = "report-tasks-work-function"
-WIDE_TERMINAL = {"COLUMNS": "250", "PATH": "/usr/bin:/bin"}
-ORDERS = [{"orderId": f"o-{n}", "amount": n * 7} for n in range(1, 7)]
+ORDERS = [{"orderId": f"o-{n}", "amount": n * 7} for n in range(1, 3)]
+PYTEST_PIN = next(line for line in (PROJECT_ROOT / "requirements-dev.txt").read_text().split() if "pytest==" in line)
+#: What the commands see: a wide terminal, and no PYTHONPATH that could reach this checkout.
+ENVIRONMENT = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, "COLUMNS": "250"}
 
 
 @pytest.fixture(scope="module")
-def sandboxes() -> Iterator[OneSandbox]:
-    """Each example deployed once, one at a time: only one Sandbox runs in a process."""
-    one = OneSandbox()
-    yield one
-    one.close()
+def team_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv outside the checkout with `pip install "<checkout>[sandbox]" pytest` and nothing else."""
+    root = tmp_path_factory.mktemp("team") / "venv"
+    venv.EnvBuilder(with_pip=True).create(root)
+    subprocess.run(
+        [str(root / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-compile", f"{PROJECT_ROOT}[sandbox]", PYTEST_PIN],
+        check=True, capture_output=True, timeout=900, cwd=root,
+    )  # fmt: skip
+    return root
 
 
-@pytest.fixture
-def fan_out(sandboxes: OneSandbox) -> Sandbox:
-    return sandboxes.of(FAN_OUT, lambda: Sandbox(program_dir=FAN_OUT))
+def _team_copy(example: Path, tmp_path: Path) -> Path:
+    """The example as a team's own repository: outside this checkout, without its build output."""
+    folder = tmp_path / example.name
+    shutil.copytree(example, folder, ignore=shutil.ignore_patterns("build", "__pycache__", ".venv"))
+    return folder
 
 
-@pytest.fixture
-def reports(sandboxes: OneSandbox) -> Sandbox:
-    return sandboxes.of(REPORTS, lambda: Sandbox(program_dir=REPORTS))
-
-
-def test_each_order_is_scored_by_the_teams_own_lambda_into_the_teams_own_table(fan_out: Sandbox):
-    report = fan_out.execute("score-orders", fan_out.outputs["stateMachineArn"], {"orders": ORDERS})
-    assert report.status == "SUCCEEDED", (report.error, report.cause)
-    calls = [call for call in report.invocations if call.function.startswith("score-orders-item-function")]
-    assert sorted(call.event["orderId"] for call in calls) == [order["orderId"] for order in ORDERS]
-    assert [result["orderId"] for result in report.output["results"]] == [order["orderId"] for order in ORDERS]
-    rows = fan_out.client("dynamodb").scan(TableName=fan_out.outputs["resultsTableName"])["Items"]
-    assert {row["orderId"]["S"]: int(row["score"]["N"]) for row in rows} == {
-        order["orderId"]: min(100, order["amount"] // 10) for order in ORDERS
-    }
-
-
-def test_the_teams_lambda_may_write_scores_and_nothing_else(fan_out: Sandbox):
-    dynamodb = fan_out.function_client(SCORE_FUNCTION, "dynamodb")
-    table = fan_out.outputs["resultsTableName"]
-    dynamodb.put_item(TableName=table, Item={"orderId": {"S": "by-hand"}, "score": {"N": "1"}})
-    with pytest.raises(ClientError, match="not authorized to perform: dynamodb:DeleteItem"):
-        dynamodb.delete_item(TableName=table, Key={"orderId": {"S": "by-hand"}})
-    fan_out.client("dynamodb").create_table(
-        TableName="someone-elses",
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+def _run(command: list[str], folder: Path, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, capture_output=True, text=True, cwd=folder, timeout=timeout, check=False, env=ENVIRONMENT
     )
-    with pytest.raises(ClientError, match="not authorized to perform: dynamodb:PutItem"):
-        dynamodb.put_item(TableName="someone-elses", Item={"id": {"S": "x"}})
 
 
-def test_a_bad_order_fails_the_execution_naming_the_order_and_the_teams_own_error_and_the_others_are_scored(
-    fan_out: Sandbox,
+@pytest.mark.parametrize("example", [FAN_OUT, REPORTS], ids=lambda path: path.name)
+def test_the_examples_own_tests_pass_with_the_fixture_from_the_installed_package(
+    team_venv: Path, example: Path, tmp_path: Path
 ):
-    orders = [{"orderId": "o-x", "amount": "ten"}, {"orderId": "o-y", "amount": 30}]
-    report = fan_out.execute("score-orders", fan_out.outputs["stateMachineArn"], {"orders": orders})
-    assert (report.status, report.error) == ("FAILED", "ItemsFailed")
-    cause = str(report.cause)
-    assert cause.startswith("1 of 2 items failed, more than the 0 tolerated")
-    assert '"index":0' in cause and '"orderId":"o-x"' in cause and '"error":"InvalidOrder"' in cause
-    assert "amount: expected a number >= 0, got 'ten'" in cause
-    calls = [call.event["orderId"] for call in report.invocations if call.function.startswith(SCORE_FUNCTION)]
-    assert sorted(calls) == ["o-x", "o-y"], "the other order still ran"
-    rows = fan_out.client("dynamodb").scan(TableName=fan_out.outputs["resultsTableName"])["Items"]
-    assert "o-y" in {row["orderId"]["S"] for row in rows}
+    folder = _team_copy(example, tmp_path)
+    result = _run([str(team_venv / "bin" / "pytest"), "-q"], folder)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    tests = sum(len(re.findall(r"^def test_", path.read_text(), re.M)) for path in (folder / "tests").glob("test_*.py"))
+    assert f"{tests} passed" in result.stdout and tests >= 3, result.stdout[-500:]
 
 
-def test_an_input_without_the_orders_fails_with_invalid_input_naming_the_path(fan_out: Sandbox):
-    report = fan_out.execute("score-orders", fan_out.outputs["stateMachineArn"], {"order": []})
-    assert (report.status, report.error) == ("FAILED", "InvalidInput")
-    assert report.cause == "$.orders: the execution input has no list of items there"
-    assert report.invocations == []
-    report = fan_out.execute("score-orders", fan_out.outputs["stateMachineArn"], {"orders": "o-1"})
-    assert (report.status, report.error) == ("FAILED", "InvalidInput"), "a string where the list should be"
-
-
-def _wait_for(sandbox: Sandbox, task_id: str, status: str) -> dict:
-    deadline = time.monotonic() + 30
-    while True:
-        runs = task_runs(sandbox, task_id)
-        if runs and runs[-1].get("Status") == status:
-            return runs[-1]
-        assert time.monotonic() < deadline, f"{task_id} never became {status}: {runs}"
-        time.sleep(0.1)
-
-
-def test_the_teams_work_lambda_runs_between_started_and_done_and_writes_its_report(reports: Sandbox):
-    started = start_task(reports, {"taskId": "weekly"})
-    run = _wait_for(reports, "weekly", "DONE")
-    key = f"reports/weekly/{started['timestamp']}.json"
-    body = reports.client("s3").get_object(Bucket=reports.outputs["reportsBucketName"], Key=key)["Body"].read()
-    assert json.loads(body) == {"taskId": "weekly", "timestamp": started["timestamp"], "lines": 6}
-    assert run["executionArn"] == started["executionArn"]
-    output = json.loads(
-        reports.client("stepfunctions").describe_execution(executionArn=started["executionArn"])["output"]
+def test_the_installed_sandbox_imports_nothing_of_this_checkout_and_has_the_release_version(team_venv: Path):
+    check = (
+        "import importlib.metadata, json, sys\n"
+        "import sfn_patterns, sfn_patterns.sandbox.plugin, sfn_patterns.sandbox.program_cli\n"
+        "import sfn_patterns.sandbox.session, sfn_patterns.watch\n"
+        "print(json.dumps({'version': sfn_patterns.__version__, 'metadata': importlib.metadata.version('sfn-patterns'),"
+        " 'file': sfn_patterns.__file__, 'theirs': sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('components', 'tools', 'tests', 'examples'))}))"
     )
-    assert output["work"]["output"] == {"key": key}
+    result = _run([str(team_venv / "bin" / "python"), "-I", "-c", check], team_venv)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["version"] == found["metadata"] == components.__version__
+    assert Path(found["file"]).is_relative_to(team_venv) and found["theirs"] == []
 
 
-def test_a_failing_work_lambda_records_the_task_failed_with_its_error(reports: Sandbox):
-    started = start_task(reports, {"taskId": "broken-feed"})
-    run = _wait_for(reports, "broken-feed", "FAILED")
-    assert run["errorName"] == "ReportFailed"
-    assert "the report's sources are unavailable" in run["errorCause"]
-    description = reports.wait(started["executionArn"], timeout_seconds=30)
-    assert (description["status"], description["error"]) == ("FAILED", "TaskFailed")
-    assert "recorded FAILED: ReportFailed: " in description["cause"]
+def test_sfn_sandbox_runs_a_stack_outputs_state_machine_from_the_program_folder(team_venv: Path, tmp_path: Path):
+    folder = _team_copy(FAN_OUT, tmp_path)
+    sfn_sandbox = str(team_venv / "bin" / "sfn-sandbox")
+    result = _run([sfn_sandbox, "run", "stateMachineArn", "--input", json.dumps({"orders": ORDERS}), "--json"], folder)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["status"], report["error"]) == ("SUCCEEDED", None)
+    assert [row["orderId"] for row in report["output"]["results"]] == ["o-1", "o-2"]
+    assert len(report["invocations"]) == 2 and report["stateTransitions"] > 0
+    unknown = _run([sfn_sandbox, "run", "nope"], folder)
+    assert unknown.returncode == 2
+    assert unknown.stdout.strip().splitlines() == [
+        "error: no stack output 'nope'; its outputs: resultsTableName, stateMachineArn "
+        "(state machines: stateMachineArn)"
+    ]
 
 
-def test_the_work_lambda_may_write_reports_only(reports: Sandbox):
-    s3 = reports.function_client(WORK_FUNCTION, "s3")
-    bucket = reports.outputs["reportsBucketName"]
-    s3.put_object(Bucket=bucket, Key="reports/by-hand.json", Body=b"{}")
-    with pytest.raises(ClientError, match="AccessDenied"):
-        s3.put_object(Bucket=bucket, Key="other/by-hand.json", Body=b"{}")
-    with pytest.raises(ClientError, match="AccessDenied"):
-        s3.get_object(Bucket=bucket, Key="reports/by-hand.json")
+def test_sfn_sandbox_preview_and_serve_take_the_program_folder_and_name_a_missing_stack(
+    team_venv: Path, tmp_path: Path
+):
+    folder = _team_copy(REPORTS, tmp_path)
+    python = str(team_venv / "bin" / "python")
+    preview = _run([python, "-m", "sfn_patterns.sandbox", "preview"], folder)
+    assert preview.returncode == 0, preview.stderr
+    assert "report-tasks-work-function" in preview.stdout and "reportsBucketName" in preview.stdout
+    missing = _run([python, "-m", "sfn_patterns.sandbox", "preview", "--stack", "prod"], folder)
+    assert missing.returncode == 2
+    assert (
+        missing.stdout.strip()
+        == f"error: no stack file Pulumi.prod.yaml in {folder}; stack files there: Pulumi.dev.yaml"
+    )
+    serve = _run(
+        [str(team_venv / "bin" / "sfn-sandbox"), "serve", "--program", str(folder), "--seconds", "0.2"], tmp_path
+    )
+    assert serve.returncode == 0, serve.stderr
+    assert "stateMachineArn" in serve.stdout and "export AWS_ACCESS_KEY_ID=" in serve.stdout
 
 
-def test_sandbox_run_with_program_reports_a_stack_outputs_execution_as_one_json_object():
+def test_this_checkouts_sandbox_runs_an_example_program_named_with_program():
     result = subprocess.run(
-        [
-            sys.executable, "-m", "tools.sandbox", "run", "stateMachineArn", "--program", str(FAN_OUT),
-            "--input", json.dumps({"orders": ORDERS[:2]}), "--json",
-        ],
+        [sys.executable, "-m", "tools.sandbox", "run", "stateMachineArn", "--program", str(FAN_OUT),
+         "--input", json.dumps({"orders": ORDERS}), "--json"],
         capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=240, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    assert report["status"] == "SUCCEEDED" and report["error"] is None
-    assert [row["orderId"] for row in report["output"]["results"]] == ["o-1", "o-2"]
-    assert len(report["invocations"]) == 2 and report["stateTransitions"] > 0
+    assert json.loads(result.stdout)["status"] == "SUCCEEDED"
 
 
-def test_sandbox_run_with_program_names_an_unknown_output(tmp_path: Path):
+def test_a_teams_test_session_is_offline_once_the_plugin_is_installed(team_venv: Path, tmp_path: Path):
+    (tmp_path / "test_offline.py").write_text(
+        textwrap.dedent(
+            """
+            import os, socket
+            import boto3, pytest
+            from sfn_patterns.sandbox.offline import NetworkAccessRefused
+
+            def test_only_loopback_and_fake_credentials():
+                with pytest.raises(NetworkAccessRefused, match="10.255.255.1"):
+                    socket.create_connection(("10.255.255.1", 80), timeout=0.5)
+                assert "AWS_PROFILE" not in os.environ
+                assert boto3.Session().get_credentials().access_key == "testing"
+            """
+        )
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
     result = subprocess.run(
-        [sys.executable, "-m", "tools.sandbox", "run", "nope", "--program", str(FAN_OUT), "--json"],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=240, check=False,
+        [str(team_venv / "bin" / "pytest"), "-q", "-p", "no:cacheprovider"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, check=False,
+        env={**ENVIRONMENT, "AWS_PROFILE": "production", "AWS_ACCESS_KEY_ID": "AKIAREALLOOKING"},
     )  # fmt: skip
-    assert result.returncode == 2
-    assert "no stack output 'nope'; its outputs: resultsTableName, stateMachineArn" in " ".join(result.stderr.split())
-
-
-def test_sandbox_preview_and_serve_take_the_program_folder():
-    preview = subprocess.run(
-        [sys.executable, "-m", "tools.sandbox", "preview", "--program", str(REPORTS)],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=240, check=False, env=WIDE_TERMINAL,
-    )  # fmt: skip
-    assert preview.returncode == 0, preview.stderr
-    assert "report-tasks-work-function" in preview.stdout and "reportsBucketName" in preview.stdout
-    serve = subprocess.run(
-        [sys.executable, "-m", "tools.sandbox", "serve", "--program", str(FAN_OUT), "--seconds", "0.2"],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=240, check=False, env=WIDE_TERMINAL,
-    )  # fmt: skip
-    assert serve.returncode == 0, serve.stderr
-    assert "stateMachineArn" in serve.stdout and "export AWS_ACCESS_KEY_ID=" in serve.stdout
+    assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout[-2000:]

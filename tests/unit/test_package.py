@@ -1,17 +1,21 @@
 """The components as a team installs them: a wheel whose `sfn_patterns` carries the components, the seed handlers
-and packaging, usable from a program that has nothing of this repository."""
+and packaging, usable from a program that has nothing of this repository; and its `[sandbox]` extra."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import re
 import subprocess
 import sys
 import textwrap
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 
+import components
 from tools.program import PROJECT_ROOT
 
 PROGRAM = """
@@ -77,3 +81,39 @@ def test_a_program_outside_the_repository_builds_its_functions_from_the_installe
     assert "log_item.py" in found["archives"]["fan-log-item-function"]
     assert "produce_list.py" in found["archives"]["fan-produce-list-function"]
     assert found["arn"].startswith("arn:aws:states:us-east-1:")
+
+
+def _metadata(wheel: Path, name: str) -> str:
+    archive = zipfile.ZipFile(wheel)
+    [path] = [n for n in archive.namelist() if n.endswith(f".dist-info/{name}")]
+    return archive.read(path).decode()
+
+
+def test_the_sandbox_extra_ships_the_sandbox_the_watcher_the_command_and_the_pytest_plugin(wheel: Path):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for source, shipped in (("tools/sandbox", "sfn_patterns/sandbox"), ("tools/watch", "sfn_patterns/watch")):
+        assert {f"{shipped}/{p.name}" for p in (PROJECT_ROOT / source).glob("*.py")} <= names
+    entry_points = _metadata(wheel, "entry_points.txt")
+    assert "sfn-sandbox = sfn_patterns.sandbox.command:main" in entry_points
+    assert "[pytest11]\nsfn_sandbox = sfn_patterns.sandbox.plugin" in entry_points
+    metadata = _metadata(wheel, "METADATA")
+    assert f"Version: {components.__version__}" in metadata and "Provides-Extra: sandbox" in metadata
+    base = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    assert base == ["Requires-Dist: pulumi==3.272.0", "Requires-Dist: pulumi-aws==7.51.1"], "what `pulumi up` needs"
+
+
+def test_the_extras_pins_are_the_versions_this_repositorys_tests_run_the_sandbox_with():
+    """Each pin of the extra is the version installed here from requirements*.txt (flask and flask-cors through
+    moto[server]), so a team's sandbox is the one the repository's suite proves."""
+    extra = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["sandbox"]
+    pinned = dict(re.findall(r"^([A-Za-z0-9_-]+)(?:\[[a-z0-9,]+\])?==(\S+)$", "\n".join(extra), re.M))
+    assert len(pinned) == len(extra), f"every requirement of the extra is pinned: {extra}"
+    assert set(pinned) >= {"moto", "boto3", "rich", "PyYAML", "flask", "flask-cors", "packaging", "jsonata-python"}
+    assert {name: importlib.metadata.version(name) for name in pinned} == pinned
+
+
+def test_the_readmes_test_file_is_the_examples_own_word_for_word():
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    marker = "<!-- included from examples/fan-out-results/tests/test_score_orders.py; a test keeps it identical -->"
+    included = readme.split(marker, 1)[1].split("```python\n", 1)[1].split("```\n", 1)[0]
+    assert included == (PROJECT_ROOT / "examples/fan-out-results/tests/test_score_orders.py").read_text()

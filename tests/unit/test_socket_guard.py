@@ -10,7 +10,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.support.offline import NetworkAccessRefused, is_allowed
+from tools.sandbox.offline import NetworkAccessRefused, is_allowed
 
 #: A non-routable private address: without the guard, connecting would hang until a timeout, not fail fast.
 UNREACHABLE = ("10.255.255.1", 80)

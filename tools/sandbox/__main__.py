@@ -1,7 +1,11 @@
-"""`python -m tools.sandbox`: preview, run one workflow, or run the seed tutorials' demo in the embedded AWS."""
+"""`python -m tools.sandbox` in this checkout (its seed workflows and demo); `python -m sfn_patterns.sandbox`,
+installed with the `[sandbox]` extra, is `sfn-sandbox`: any program folder."""
 
 import sys
 
-from tools.sandbox.cli import main
+if __package__ == "tools.sandbox":
+    from tools.sandbox.cli import main
+else:
+    from .command import main
 
 sys.exit(main())

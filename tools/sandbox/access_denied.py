@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from tools.sandbox.interpreter import Patch
+from .interpreter import Patch
 
 #: Response class (module, name) -> (the code its service answers a denied call with, its HTTP status).
 JSON_SERVICES = {

@@ -19,8 +19,8 @@ from typing import Any, NoReturn
 
 from werkzeug.exceptions import HTTPException
 
-from tools.sandbox.faults import THROTTLE, Fault, FaultRegistry, LambdaServiceError
-from tools.sandbox.interpreter import Patch
+from .faults import THROTTLE, Fault, FaultRegistry, LambdaServiceError
+from .interpreter import Patch
 
 #: Service (IAM prefix) -> the wire protocol its errors come in.
 PROTOCOLS = {

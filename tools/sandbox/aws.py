@@ -125,7 +125,7 @@ import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 
-from tools.sandbox import (
+from . import (
     access_denied,
     api_faults,
     backend_lookup,
@@ -135,8 +135,8 @@ from tools.sandbox import (
     lambda_limits,
     test_state,
 )
-from tools.sandbox.faults import FaultRegistry, LambdaServiceError
-from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
+from .faults import FaultRegistry, LambdaServiceError
+from .quotas import STATES_PAYLOAD_BYTES
 
 ACCOUNT_ID = "123456789012"
 #: An embedded AWS's region until a program is deployed into it; then its stack's `aws:region` (`EmbeddedAws.region`).

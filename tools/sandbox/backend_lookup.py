@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.sandbox.interpreter import Patch
+from .interpreter import Patch
 
 
 def install(patch: Patch) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import signal
 import sys
 import threading
@@ -25,11 +24,20 @@ from components.config import ConfigError
 from components.parts import ArgError
 from tools.program import PROJECT_ROOT, PreviewMocks, StackConfigError, parse_overrides, run_program
 from tools.sandbox import limits
-from tools.sandbox.faults import Fault, FiredFault, parse_spec
+from tools.sandbox.faults import FiredFault
 from tools.sandbox.image_server import ImageServer
 from tools.sandbox.lambda_python import IncompatibleArchive, UnsupportedRuntime
+from tools.sandbox.printing import (
+    FAULT_HELP,
+    fault_spec,
+    fired_json,
+    json_text,
+    print_fired,
+    print_outputs,
+    print_report,
+)
 from tools.sandbox.scenarios import SCENARIOS, run_scenario
-from tools.sandbox.session import ExecutionNotStarted, ExecutionReport, Sandbox, UnknownFaultTarget
+from tools.sandbox.session import ExecutionNotStarted, Sandbox, UnknownFaultTarget
 from tools.sandbox.workflows import WORKFLOWS, WorkflowInputError, output_workflow, read_items, run_workflow
 from tools.watch import LiveWatch, RichDisplay
 
@@ -49,21 +57,6 @@ ONE_LINE_ERRORS = (
     IncompatibleArchive,
     UnsupportedRuntime,
     ClientError,  # a sandbox call of the workflow's setup answered an error (e.g. an injected fault)
-)
-
-
-def fault_spec(text: str) -> Fault:
-    """argparse's `type` for `--fault`: a bad spec is a one-line usage error naming the problem."""
-    try:
-        return parse_spec(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
-
-
-FAULT_HELP = (
-    "inject a fault once deployed (repeatable): function=NAME,error=ValueError|Lambda.TooManyRequestsException"
-    "[,message=TEXT] | function=NAME,delay=SECONDS | function=NAME,crash=exit|oom | "
-    "action=s3:PutObject[,error=throttle|CODE]; each takes times=N, fraction=F and seed=S"
 )
 
 
@@ -140,29 +133,8 @@ def preview(args: argparse.Namespace, console: Console) -> int:
         physical = str(resource.state.get("name") or resource.id or "") if resource.custom else ""
         table.add_row(resource.type, resource.name, physical, names.get(resource.parent, "(stack)"))
     console.print(table)
-    _print_outputs(program.outputs, console)
+    print_outputs(program.outputs, console)
     return 0
-
-
-def _print_report(report: ExecutionReport, console: Console) -> None:
-    color = "green" if report.status == "SUCCEEDED" else "red"
-    status = f"[{color}]{report.status}[/{color}]"
-    console.print(
-        f"[bold]{report.workflow}[/bold]: {status} in {report.duration_seconds:.2f} s, "
-        f"{report.state_transitions} state transitions"
-    )
-    console.print(f"execution: {report.execution_arn}")
-    table = Table(title=f"{len(report.invocations)} Lambda invocations")
-    for column in ("start (s)", "end (s)", "function", "event", "error"):
-        table.add_column(column)
-    for call in sorted(report.invocations, key=lambda c: c.started_at):
-        error = f"{call.error['errorType']}: {call.error['errorMessage']}" if call.error else ""
-        table.add_row(f"{call.started_at:.2f}", f"{call.ended_at:.2f}", call.function, json.dumps(call.event), error)
-    console.print(table)
-    if report.status == "SUCCEEDED":
-        console.print(f"output: {json.dumps(report.output)}")
-    else:
-        console.print(f"error: {report.error}\ncause: {report.cause}")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -192,12 +164,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         document = report.as_json()
         if args.fault:
-            document["faultsFired"] = [_fired_json(hit) for hit in fired]
+            document["faultsFired"] = [fired_json(hit) for hit in fired]
         print(json_text(document))
     else:
-        _print_report(report, console)
+        print_report(report, console)
         if args.fault:
-            _print_fired(fired, console)
+            print_fired(fired, console)
     return 0 if report.status == "SUCCEEDED" else 1
 
 
@@ -212,34 +184,14 @@ def _not_started(
             "stateTransitions": 0, "invocations": [],
         }  # fmt: skip
         if args.fault:
-            document["faultsFired"] = [_fired_json(hit) for hit in fired]
+            document["faultsFired"] = [fired_json(hit) for hit in fired]
         print(json_text(document))
     else:
         console.print(f"[bold]{refused.workflow}[/bold]: [red]{NOT_STARTED}[/red]: the execution did not start")
         console.print(f"error: {refused.error}\ncause: {refused.cause}", markup=False)
         if args.fault:
-            _print_fired(fired, console)
+            print_fired(fired, console)
     return 1
-
-
-def json_text(document: Any) -> str:
-    """`document` as JSON. JSON has no NaN or Infinity (Python's json writes them, and reads them back): a
-    non-finite number, e.g. in an input StartExecution refused, is written as the string "NaN", "Infinity" or
-    "-Infinity", so that `--json` always prints JSON any parser reads."""
-    try:
-        return json.dumps(document, allow_nan=False)
-    except ValueError:
-        return json.dumps(_finite(document), allow_nan=False)
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
-    return value
 
 
 @contextlib.contextmanager
@@ -254,20 +206,6 @@ def _sandbox(args: argparse.Namespace, overrides: dict[str, str]) -> Iterator[Sa
         raise WorkflowInputError(f"--fault {error}") from None
 
 
-def _fired_json(hit: FiredFault) -> dict[str, Any]:
-    return {"fault": hit.fault.describe(), "target": hit.target, "at": round(hit.at, 3), "hit": hit.hit}
-
-
-def _print_fired(fired: list[FiredFault], console: Console) -> None:
-    table = Table(title=f"{len(fired)} injected faults fired")
-    for column in ("time (UTC)", "fault", "function or action", "hit"):
-        table.add_column(column)
-    for hit in fired:
-        moment = time.strftime("%H:%M:%S", time.gmtime(hit.at)) + f".{int(hit.at % 1 * 1000):03d}"
-        table.add_row(moment, hit.fault.describe(), hit.target, str(hit.hit))
-    console.print(table)
-
-
 def serve(args: argparse.Namespace, console: Console) -> int:
     """Keep a deployed sandbox up so `tools/start_download.py` and the AWS CLI can use it."""
     own = args.program is None
@@ -277,14 +215,14 @@ def serve(args: argparse.Namespace, console: Console) -> int:
             console.print(f"fault injected: {fault.describe()}")
         creds = sandbox.aws.operator_credentials
         if not own or "imageDownloaderApiUrl" not in sandbox.outputs:
-            _print_outputs(sandbox.outputs, console)
+            print_outputs(sandbox.outputs, console)
             console.print(f"embedded AWS:  {sandbox.aws.endpoint_url}")
             print(f"export AWS_ACCESS_KEY_ID={creds['AccessKeyId']} AWS_SECRET_ACCESS_KEY={creds['SecretAccessKey']} "
                   f"AWS_DEFAULT_REGION={sandbox.aws.region} AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip
             sys.stdout.flush()
             _wait(args.seconds)
             if args.fault:
-                _print_fired(sandbox.faults_fired(), console)
+                print_fired(sandbox.faults_fired(), console)
             return 0
         images = sandbox.shared("images", ImageServer)
         console.print(f"HTTP API:      {sandbox.outputs['imageDownloaderApiUrl']}")
@@ -298,7 +236,7 @@ def serve(args: argparse.Namespace, console: Console) -> int:
         sys.stdout.flush()
         _wait(args.seconds)
         if args.fault:
-            _print_fired(sandbox.faults_fired(), console)
+            print_fired(sandbox.faults_fired(), console)
     return 0
 
 
@@ -313,15 +251,6 @@ def _wait(seconds: float | None) -> None:
             time.sleep(seconds)
         else:
             threading.Event().wait()
-
-
-def _print_outputs(outputs: dict[str, Any], console: Console) -> None:
-    table = Table(title="stack outputs")
-    table.add_column("name")
-    table.add_column("value")
-    for name, value in sorted(outputs.items()):
-        table.add_row(name, str(value))
-    console.print(table)
 
 
 def demo(args: argparse.Namespace, console: Console) -> int:

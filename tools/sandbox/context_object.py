@@ -18,7 +18,7 @@ import datetime
 import json
 from typing import Any
 
-from tools.sandbox.interpreter import Patch
+from .interpreter import Patch
 
 
 def aws_timestamp(value: Any) -> Any:

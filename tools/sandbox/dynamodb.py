@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.sandbox.interpreter import Patch
-from tools.sandbox.quotas import DYNAMODB_BATCH_WRITE_ITEMS, DYNAMODB_ITEM_BYTES
+from .interpreter import Patch
+from .quotas import DYNAMODB_BATCH_WRITE_ITEMS, DYNAMODB_ITEM_BYTES
 
 #: AWS's answers to a BatchWriteItem over 25 requests: in one table's list (its request field's length
 #: constraint; the value is left out, as moto does for BatchGetItem), and across tables.

@@ -16,10 +16,10 @@ from typing import Any
 
 import pulumi
 
-from tools.program import NAME_INPUTS
-from tools.sandbox.aws import ACCOUNT_ID, DEFAULT_REGION, EmbeddedAws, SandboxError
-from tools.sandbox.lambda_runtime import FunctionSpec, LambdaRuntime
-from tools.sandbox.rules import RoleLimits, check_resource
+from .aws import ACCOUNT_ID, DEFAULT_REGION, EmbeddedAws, SandboxError
+from .lambda_runtime import FunctionSpec, LambdaRuntime
+from .program import NAME_INPUTS
+from .rules import RoleLimits, check_resource
 
 #: Types the program may register that the embedded AWS records but does not emulate, each with the reason.
 RECORDED_NOT_EMULATED: dict[str, str] = {

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.sandbox import quotas as q
-from tools.sandbox.interpreter import Patch
+from . import quotas as q
+from .interpreter import Patch
 
 HISTORY_CAUSE = "The execution reached the maximum number of history events ({})."
 #: Events that end an execution: the only ones the 25,000th event may be.
@@ -55,7 +55,7 @@ def _install_history_limit(patch: Patch) -> None:
     from moto.stepfunctions.parser.asl.eval.environment import Environment
     from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 
-    from tools.sandbox.interpreter import _failure
+    from .interpreter import _failure
 
     class HistoryFull(FailureEventException):
         """The cause as AWS gives it: moto prefixes every States.Runtime cause with the state it arose in."""
@@ -110,7 +110,7 @@ def _install_express_duration(patch: Patch) -> None:
 def _install_wait_bound(patch: Patch) -> None:
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
-    from tools.sandbox.interpreter import _failure
+    from .interpreter import _failure
 
     def wait(function: Any, env: Any) -> None:
         seconds = function._get_wait_seconds(env=env)  # Seconds, SecondsPath, Timestamp(Path), or their JSONata

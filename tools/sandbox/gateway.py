@@ -27,8 +27,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from werkzeug.serving import DechunkedInput
 
-from tools.sandbox import quotas as q
-from tools.sandbox.aws import ACCOUNT_ID, EmbeddedAws
+from . import quotas as q
+from .aws import ACCOUNT_ID, EmbeddedAws
 
 HOST = "127.0.0.1"
 #: API Gateway calls the integration's service once: a throttled StartExecution is the caller's 400, not retried.

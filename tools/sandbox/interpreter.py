@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from tools.sandbox.quotas import STATES_PAYLOAD_BYTES
+from .quotas import STATES_PAYLOAD_BYTES
 
 #: `(owner, attribute, value)`: sets an attribute for as long as the embedded AWS runs (`EmbeddedAws._patch_attr`).
 Patch = Callable[[Any, str, Any], None]
@@ -126,7 +126,7 @@ def install(patch: Patch) -> None:
     _install_child_execution_input(patch)
     _install_tolerated_failures(patch)
     _install_iteration_error_names(patch)
-    from tools.sandbox import context_object, execution_limits, jsonata, map_workers, query_language, variables
+    from . import context_object, execution_limits, jsonata, map_workers, query_language, variables
 
     execution_limits.install(patch)
     map_workers.install(patch)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from tools.sandbox.interpreter import Patch
+from .interpreter import Patch
 
 #: What `$hash` accepts, by AWS's names (the transforming-data page's `$hash`; case-sensitive).
 HASH_ALGORITHMS: dict[str, Callable[[bytes], Any]] = {
@@ -292,7 +292,7 @@ def _query_failure(env: Any, cause: str) -> Exception:
 
 
 def _runtime_failure(env: Any, cause: str) -> Exception:
-    from tools.sandbox.interpreter import _failure
+    from .interpreter import _failure
 
     return _failure(env, "States.Runtime", cause)
 

@@ -10,7 +10,7 @@ import types
 from collections.abc import Callable, MutableMapping
 from typing import Any
 
-from tools.sandbox import quotas as q
+from . import quotas as q
 
 SYNCHRONOUS = "RequestResponse"
 

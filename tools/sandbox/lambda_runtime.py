@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tools.sandbox.faults import Fault, FaultRegistry, LambdaServiceError
-from tools.sandbox.lambda_python import (
+from .faults import Fault, FaultRegistry, LambdaServiceError
+from .lambda_python import (
     PythonRuntime,
     SubstitutePythonWarning,
     check_archive,

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from tools.sandbox.interpreter import Patch
+from .interpreter import Patch
 
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tools.sandbox import quotas as q
+from . import quotas as q
 
 
 class DeployRuleError(ValueError):
@@ -179,7 +179,7 @@ def definition_problems(definition: str) -> list[str]:
         machine = json.loads(definition)
     except ValueError as error:
         return [f"INVALID_JSON_DESCRIPTION: {error}"]
-    from tools.sandbox import query_language  # fields in the wrong query language (the sandbox's own check too)
+    from . import query_language  # fields in the wrong query language (the sandbox's own check too)
 
     return _machine_problems(machine, "") + query_language.problems(machine)
 

@@ -14,12 +14,12 @@ from typing import Any, TypeVar
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from tools.program import PROJECT_ROOT, ProgramRun, run_program
-from tools.sandbox.aws import EmbeddedAws
-from tools.sandbox.engine import SandboxMocks
-from tools.sandbox.faults import Fault, FaultRegistry, FiredFault, function_key
-from tools.sandbox.gateway import HttpApiGateway
-from tools.sandbox.lambda_runtime import FunctionNotFound, Invocation, LambdaRuntime
+from .aws import EmbeddedAws
+from .engine import SandboxMocks
+from .faults import Fault, FaultRegistry, FiredFault, function_key
+from .gateway import HttpApiGateway
+from .lambda_runtime import FunctionNotFound, Invocation, LambdaRuntime
+from .program import HERE, ProgramRun, run_program
 
 T = TypeVar("T")
 TERMINAL_STATUSES = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
@@ -115,11 +115,11 @@ class Sandbox:
         stack: str = "dev",
         overrides: Mapping[str, str] | None = None,
         lambda_pool_size: int = 8,
-        program_dir: Path = PROJECT_ROOT,
+        program_dir: Path = HERE,
         faults: Iterable[Fault] = (),
     ) -> None:
         self.stack = stack
-        #: The Pulumi program deployed: this project's by default, or any Pulumi Python program's folder.
+        #: The Pulumi program deployed: the current folder's (as `pulumi up` takes it), or any program folder given.
         self.program_dir = Path(program_dir).resolve()
         self.overrides = dict(overrides or {})
         self.faults = FaultRegistry()
@@ -331,7 +331,7 @@ class Sandbox:
         definition and role are used. `input`, `variables` and `context` are JSON values; a `mock` result that is
         not a string is sent as its JSON text.
         """
-        from tools.sandbox.test_state_client import test_deployed_state
+        from .test_state_client import test_deployed_state
 
         arn = output_name_or_arn if output_name_or_arn.startswith("arn:") else str(self.outputs[output_name_or_arn])
         return test_deployed_state(

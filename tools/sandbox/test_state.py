@@ -23,8 +23,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from tools.sandbox.interpreter import EXCEED_TOLERATED_FAILURES, EXCEED_TOLERATED_FAILURES_CAUSE, Patch
-from tools.sandbox.test_state_request import TestStateRefused, TestStateRequest, parse
+from .interpreter import EXCEED_TOLERATED_FAILURES, EXCEED_TOLERATED_FAILURES_CAUSE, Patch
+from .test_state_request import TestStateRefused, TestStateRequest, parse
 
 #: Fields a mocked Map or Parallel keeps when it runs as a task (the iterations are what the mock replaces).
 MOCKED_CONTAINER_FIELDS = (

@@ -176,7 +176,7 @@ def _check_mock(request: TestStateRequest, reveal_secrets: bool) -> None:
         if request.state.get("ResultWriter") is None and not isinstance(request.mock_result, list):
             raise _validation("Mocked result must be an array.")
     if request.state_type == "Task" and mode != "NONE":
-        from tools.sandbox.test_state_shapes import check_mock_result
+        from .test_state_shapes import check_mock_result
 
         problem = check_mock_result(str(request.state.get("Resource", "")), request.mock_result, mode == "STRICT")
         if problem:

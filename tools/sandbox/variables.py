@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tools.sandbox.interpreter import Patch, _failure
+from .interpreter import Patch, _failure
 
 #: One variable, and all the variables one Assign sets (the workflow-variables page, "Variable size limits").
 VARIABLE_BYTES = 256 * 1024

@@ -1,8 +1,8 @@
 """Follow a Step Functions execution in AWS or the sandbox: its current state, Map progress, failures, summary."""
 
-from tools.watch.display import Display, PlainDisplay, RichDisplay, display_for
-from tools.watch.follow import LiveWatch, Watcher, follow, make_client
-from tools.watch.history import ExecutionProgress, MapProgress, StateEntered, Summary, TaskFailure
+from .display import Display, PlainDisplay, RichDisplay, display_for
+from .follow import LiveWatch, Watcher, follow, make_client
+from .history import ExecutionProgress, MapProgress, StateEntered, Summary, TaskFailure
 
 __all__ = [
     "Display",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tools.watch.follow import follow, make_client
+from .follow import follow, make_client
 
 USAGE_ERROR = 2
 INTERRUPTED = 130

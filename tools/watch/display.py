@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.text import Text
 
-from tools.watch.history import ExecutionProgress, MapProgress, Notice, StateEntered, Summary, TaskFailure
+from .history import ExecutionProgress, MapProgress, Notice, StateEntered, Summary, TaskFailure
 
 STATUS_COLORS = {"RUNNING": "cyan", "SUCCEEDED": "green"}
 

@@ -11,8 +11,8 @@ import boto3
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from tools.watch.display import Display, display_for
-from tools.watch.history import TERMINAL_STATUSES, ExecutionProgress, Notice, Summary
+from .display import Display, display_for
+from .history import TERMINAL_STATUSES, ExecutionProgress, Notice, Summary
 
 #: Events asked for per history page (the most Step Functions returns).
 PAGE_SIZE = 1000

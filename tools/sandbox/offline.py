@@ -1,4 +1,7 @@
-"""Keep a test run offline: sockets may only connect to loopback, and AWS clients sign with fake credentials."""
+"""Keep a test session offline: sockets may only connect to loopback, and AWS clients sign with fake credentials.
+
+The `sfn_sandbox` pytest plugin applies both for a whole session, in this repository and in a team's own tests.
+"""
 
 from __future__ import annotations
 
