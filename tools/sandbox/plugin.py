@@ -130,6 +130,35 @@ class DeployedProgram:
         report = self.sandbox.execute(target, arn, {} if input is None else input, timeout_seconds=timeout)
         return Execution(report, self.sandbox.history(report.execution_arn))
 
+    def test_state(
+        self,
+        target: str,
+        state_name: str,
+        input: Any = None,
+        *,
+        mock: dict[str, Any] | None = None,
+        variables: dict[str, Any] | None = None,
+        inspection_level: str | None = None,
+        state_configuration: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """AWS's TestState on one named state of the deployed state machine (a stack output's name, or its ARN),
+        with its own definition and role: a `mock` result or error runs nothing; without one the state calls the
+        deployed function or service, IAM enforced. Returns TestState's response (`status`, `output`, `nextState`,
+        `error`, `cause`, `inspectionData`)."""
+        from .program_cli import state_machine_arn
+
+        return self.sandbox.test_state(
+            state_machine_arn(self.outputs, target),
+            state_name,
+            input,
+            mock=mock,
+            variables=variables,
+            inspection_level=inspection_level,
+            state_configuration=state_configuration,
+            context=context,
+        )
+
     def client(self, service: str) -> BaseClient:
         """A boto3 client on the embedded AWS as an administrator (as whoever runs `pulumi up`)."""
         return self.sandbox.client(service)

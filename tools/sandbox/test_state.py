@@ -372,7 +372,9 @@ def _inspection_data(request: TestStateRequest, env: Any, outcome: Outcome) -> d
     from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 
     data: dict[str, Any] = dict(env.inspection_data)
-    if request.variables or "Assign" in request.state:
+    # the state's own Assign, or one of a Choice rule or a Catcher's: what the state may have set
+    rules = [*request.state.get("Choices", []), *request.state.get("Catch", [])]
+    if request.variables or "Assign" in request.state or any("Assign" in rule for rule in rules):
         data["variables"] = to_json_str(dict(env.variable_store._inner_scope))
     if request.state_type == "Map":
         data["maxConcurrency"] = int(request.state.get("MaxConcurrency", 0))
