@@ -392,3 +392,15 @@ def test_the_inline_map_worker_still_names_an_iterations_error_with_its_module_c
         CustomErrorName("States.DataLimitExceeded")  # moto's bug: an iteration's States.* error became States.Runtime
     assert interpreter.iteration_error_name("States.DataLimitExceeded").error_name == "States.DataLimitExceeded"
     assert isinstance(interpreter.iteration_error_name("ItemsFailed"), CustomErrorName)
+
+
+def test_moto_s_threaded_server_still_serves_as_the_sandbox_s_quick_stop_subclass_does():
+    from moto.moto_server import threaded_moto_server
+
+    source = inspect.getsource(threaded_moto_server.ThreadedMotoServer._server_entry)
+    assert "make_server(" in source and "request_handler=MotoRequestHandler" in source
+    assert "self._server.serve_forever()" in source, "moto now passes a poll interval: drop the subclass"
+    with aws.EmbeddedAws() as embedded:
+        assert isinstance(embedded._server, threaded_moto_server.ThreadedMotoServer)
+        assert type(embedded._server).__name__ == "QuickStopMotoServer"
+        assert embedded.client("sts").get_caller_identity()["Account"] == aws.ACCOUNT_ID

@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError
 from werkzeug.serving import DechunkedInput
 
 from . import quotas as q
-from .aws import ACCOUNT_ID, EmbeddedAws
+from .aws import ACCOUNT_ID, SERVE_POLL_SECONDS, EmbeddedAws
 
 HOST = "127.0.0.1"
 #: API Gateway calls the integration's service once: a throttled StartExecution is the caller's 400, not retried.
@@ -108,7 +108,7 @@ class HttpApiGateway:
                 pass  # the access log is the stage's, in the embedded CloudWatch; keep the console for reports
 
         self._server = _Server((HOST, port), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(SERVE_POLL_SECONDS,), daemon=True)
 
     @property
     def url(self) -> str:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .aws import SERVE_POLL_SECONDS
+
 HOST = "127.0.0.1"
 #: `/<anything>/<cc>/<cc>.gif` for a two-letter code other than the seed's missing `zz`, like the tutorial's flags.
 FLAG_PATH = re.compile(r"^/(?:.+/)?([a-y][a-z]|z[a-y])/\1\.gif$")
@@ -110,7 +112,9 @@ class ImageServer:
             request_queue_size = 256
 
         self._server = Server((HOST, 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="image-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(SERVE_POLL_SECONDS,), name="image-server", daemon=True
+        )
 
     @property
     def url(self) -> str:
