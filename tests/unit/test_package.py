@@ -94,7 +94,7 @@ def test_the_sandbox_extra_ships_the_sandbox_the_watcher_the_command_and_the_pyt
     for source, shipped in (("tools/sandbox", "sfn_patterns/sandbox"), ("tools/watch", "sfn_patterns/watch")):
         assert {f"{shipped}/{p.name}" for p in (PROJECT_ROOT / source).glob("*.py")} <= names
     entry_points = _metadata(wheel, "entry_points.txt")
-    assert "sfn-sandbox = sfn_patterns.sandbox.command:main" in entry_points
+    assert "sfn-sandbox = sfn_patterns.sandbox.command:console" in entry_points
     assert "[pytest11]\nsfn_sandbox = sfn_patterns.sandbox.plugin" in entry_points
     metadata = _metadata(wheel, "METADATA")
     assert f"Version: {components.__version__}" in metadata and "Provides-Extra: sandbox" in metadata

@@ -1,11 +1,10 @@
 """`python -m tools.sandbox` in this checkout (its seed workflows and demo); `python -m sfn_patterns.sandbox`,
 installed with the `[sandbox]` extra, is `sfn-sandbox`: any program folder."""
 
-import sys
-
 if __package__ == "tools.sandbox":
     from tools.sandbox.cli import main
+    from tools.sandbox.command import exit_with
 else:
-    from .command import main
+    from .command import exit_with, main
 
-sys.exit(main())
+exit_with(main())

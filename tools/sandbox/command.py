@@ -7,7 +7,9 @@ The base package registers the command too (console scripts take no extras), so 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+from typing import NoReturn
 
 #: A module of each distribution the extra adds, which the base package does not bring.
 EXTRA_MODULES = ("moto", "flask", "rich")
@@ -30,3 +32,17 @@ def main(argv: list[str] | None = None) -> int:
     from .program_cli import main as command
 
     return command(argv)
+
+
+def exit_with(code: int) -> NoReturn:
+    """End the process once the command has returned: the sandbox is closed by then (servers stopped, Lambda workers
+    ended, its folders removed), so skip the interpreter's teardown of moto's, botocore's and Pulumi's modules,
+    which took 0.9 s of a 3.5 s run (mypy ends the same way)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def console() -> NoReturn:
+    """The `sfn-sandbox` console script."""
+    exit_with(main())
