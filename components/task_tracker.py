@@ -110,9 +110,31 @@ def definition(*, table_name: str, settings: TaskTrackerSettings, work_fn_arn: s
         )
     return {
         "Comment": "TaskTracker: a task's run recorded STARTED, then DONE after the work, or FAILED with the error",
-        "StartAt": "RecordStarted",
+        "StartAt": "InputValid?",
         "TimeoutSeconds": settings.timeout_seconds,
         "States": {
+            # A direct StartExecution is allowed: its input must be what the starter sends, or nothing is recorded.
+            "InputValid?": {
+                "Type": "Choice",
+                "Choices": [
+                    {
+                        "And": [
+                            {"Variable": "$.taskId", "IsPresent": True},
+                            {"Variable": "$.taskId", "IsString": True},
+                            {"Variable": "$.timestamp", "IsPresent": True},
+                            {"Variable": "$.timestamp", "IsNumeric": True},
+                        ],
+                        "Next": "RecordStarted",
+                    }
+                ],
+                "Default": "InvalidInput",
+            },
+            "InvalidInput": {
+                "Type": "Fail",
+                "Error": "InvalidInput",
+                "Cause": "the execution input needs taskId (a string) and timestamp (a number, seconds since the "
+                "epoch); nothing was recorded. Start tasks with the starter Lambda, which sends both",
+            },
             "RecordStarted": {
                 "Type": "Task",
                 "Resource": "arn:aws:states:::dynamodb:putItem",

@@ -141,6 +141,24 @@ def test_a_direct_start_reusing_a_runs_timestamp_fails_without_touching_that_run
     assert [(r["Status"], r["executionArn"]) for r in task_runs(sandbox, "Tea")] == [("DONE", run["executionArn"])]
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [{"taskId": "Oolong"}, {"taskId": "Oolong", "timestamp": "yesterday"}, {"taskId": 7, "timestamp": 1}, {}],
+    ids=["no-timestamp", "timestamp-not-a-number", "task-id-not-a-string", "empty"],
+)
+def test_a_direct_start_without_the_starters_input_fails_with_invalid_input_and_records_nothing(
+    sandbox: Sandbox, payload: dict
+):
+    direct = sandbox.client("stepfunctions").start_execution(
+        stateMachineArn=sandbox.outputs["taskTrackerStateMachineArn"], name=uuid.uuid4().hex, input=json.dumps(payload)
+    )
+    report = sandbox.follow("task-tracker", direct["executionArn"], payload)
+
+    assert (report.status, report.error) == ("FAILED", "InvalidInput")
+    assert report.cause.startswith("the execution input needs taskId (a string) and timestamp (a number")
+    assert task_runs(sandbox, "Oolong") == []
+
+
 def test_the_starter_may_start_only_its_own_state_machine(sandbox: Sandbox):
     starter = sandbox.function_client(STARTER, "stepfunctions")
     with pytest.raises(ClientError, match="not authorized to perform: states:StartExecution"):

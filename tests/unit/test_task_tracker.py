@@ -18,7 +18,8 @@ def _child(run: ProgramRun, name: str) -> RegisteredResource:
 
 def _definition(run: ProgramRun) -> dict[str, Any]:
     definition: dict[str, Any] = json.loads(_child(run, "task-tracker-state-machine").inputs["definition"])
-    assert definition["StartAt"] == "RecordStarted"
+    assert definition["StartAt"] == "InputValid?"
+    assert definition["States"]["InputValid?"]["Choices"][0]["Next"] == "RecordStarted"
     return definition
 
 
