@@ -146,10 +146,8 @@ class DeployedProgram:
         with its own definition and role: a `mock` result or error runs nothing; without one the state calls the
         deployed function or service, IAM enforced. Returns TestState's response (`status`, `output`, `nextState`,
         `error`, `cause`, `inspectionData`)."""
-        from .program_cli import state_machine_arn
-
         return self.sandbox.test_state(
-            state_machine_arn(self.outputs, target),
+            target,
             state_name,
             input,
             mock=mock,

@@ -331,12 +331,12 @@ class Sandbox:
         definition and role are used. `input`, `variables` and `context` are JSON values; a `mock` result that is
         not a string is sent as its JSON text.
         """
+        from .program_cli import state_machine_arn
         from .test_state_client import test_deployed_state
 
-        arn = output_name_or_arn if output_name_or_arn.startswith("arn:") else str(self.outputs[output_name_or_arn])
         return test_deployed_state(
             self.client("stepfunctions"),
-            arn,
+            state_machine_arn(self.outputs, output_name_or_arn),
             state_name,
             input=input,
             mock=mock,
