@@ -16,10 +16,12 @@ from .settings import CommonSettings
 
 @dataclass
 class PythonFunctionArgs:
-    """What to deploy: a handler folder (a seed package's name, or a path), the handler in it, and what the
-    function may do."""
+    """What to deploy: a handler folder, the handler in it, and what the function may do."""
 
-    package: str | Path
+    #: The folder to package: a team's folder anywhere on disk, or `seed_package(name)` for a seed's.
+    package: Path
+    #: The function's handler, as Lambda imports it: `module.function` in the folder, or
+    #: `<package>.<module>.function` when the folder is that package (the seeds': `image_downloader.download.handler`).
     handler: str
     settings: CommonSettings
     description: str = ""
@@ -45,7 +47,7 @@ class PythonFunction(pulumi.ComponentResource):
         super().__init__("sfn-patterns:index:PythonFunction", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         platform = LambdaPlatform(runtime=args.settings.lambda_runtime, architecture=args.settings.lambda_architecture)
-        archive = build_archive(args.package, platform, requirements=args.requirements)
+        archive = build_archive(args.package, args.handler, platform, requirements=args.requirements)
 
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",

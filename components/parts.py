@@ -15,7 +15,7 @@ import pulumi
 from . import policies
 from .alarm_topic import AlarmTopic
 from .lambda_function import PythonFunction, PythonFunctionArgs
-from .packaging import HANDLERS_ROOT
+from .packaging import seed_package
 from .settings import LAMBDA_ARCHITECTURES, LAMBDA_RUNTIMES, LOG_RETENTION_DAYS, SFN_LOG_LEVELS, CommonSettings
 
 T = TypeVar("T")
@@ -385,8 +385,9 @@ class Checker:
 
 
 def own_handler(package: str, handler: str, description: str) -> HandlerSpec:
-    """One of this project's seed handlers (`handlers/<package>/`), as a handler spec."""
-    return HandlerSpec(code=str(HANDLERS_ROOT / package), handler=handler, description=description)
+    """One of this project's seed handlers, `handler` (`module.function`) in `handlers/<package>/`, as a handler spec;
+    the package is packaged as itself, so Lambda's handler is `<package>.<module>.<function>`."""
+    return HandlerSpec(code=str(seed_package(package)), handler=f"{package}.{handler}", description=description)
 
 
 def lambda_part(

@@ -88,7 +88,7 @@ def test_every_function_archive_has_its_handler_module_at_the_root(function: Reg
 def test_every_function_archive_carries_its_package_and_third_party_imports(function: RegisteredResource):
     archive = _archive(function)
     package_dir = lambda_archive.package_of(archive, function.inputs["handler"])
-    assert lambda_archive.missing_modules(archive, package_dir) == []
+    assert lambda_archive.missing_modules(archive, package_dir, function.inputs["handler"]) == []
 
 
 # The archive helpers themselves must be able to fail.
