@@ -14,6 +14,10 @@ from .packaging import LambdaPlatform, build_archive
 from .settings import CommonSettings
 
 
+class PackageNotAPath(pulumi.RunError, TypeError):
+    """`PythonFunctionArgs.package` given something else than a folder `Path`; `pulumi up` prints it as one line."""
+
+
 @dataclass
 class PythonFunctionArgs:
     """What to deploy: a handler folder, the handler in it, and what the function may do."""
@@ -32,6 +36,15 @@ class PythonFunctionArgs:
     statements: pulumi.Input[list[policies.Statement]] | None = None
     #: A pinned requirements file; default: the folder's own requirements.txt, if any.
     requirements: Path | None = None
+
+    def __post_init__(self) -> None:
+        # A str was once a seed's name; a team's path given as a str would be misread, so only a Path is taken.
+        if not isinstance(self.package, Path):
+            raise PackageNotAPath(
+                f"PythonFunctionArgs.package: expected a folder Path, got {type(self.package).__name__} "
+                f"{self.package!r}; pass Path({str(self.package)!r}) for a folder, or packaging.seed_package(name) "
+                "for a seed handler package"
+            )
 
 
 class PythonFunction(pulumi.ComponentResource):
