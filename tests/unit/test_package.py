@@ -68,6 +68,12 @@ def test_the_wheel_holds_the_components_and_every_seed_handler_under_sfn_pattern
     assert not any(n.startswith(("components/", "tools/", "tests/")) for n in names)
 
 
+def test_every_seed_handler_package_is_listed_as_a_package_so_setuptools_builds_it_without_a_warning():
+    listed = set(tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    seeds = {f"sfn_patterns.handlers.{path.parent.name}" for path in (PROJECT_ROOT / "handlers").glob("*/__init__.py")}
+    assert seeds and seeds <= listed, f"add {sorted(seeds - listed)} to [tool.setuptools] packages"
+
+
 def test_a_program_outside_the_repository_builds_its_functions_from_the_installed_package(wheel: Path, tmp_path: Path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
