@@ -41,9 +41,10 @@ class HandlerSpec(TypedDict):
 
     code: str
     """The folder holding the handler's modules, anywhere on disk (relative to the program's folder); it is the
-    zip's root."""
+    zip's root (a package the handler names goes under its name)."""
     handler: str
-    """The handler as Lambda names it: `module.function` (a module in `code`)."""
+    """The handler as Lambda names it: `module.function` (a module in `code`), or `package.module.function` when
+    `code` is that package (a folder with an `__init__.py`, zipped under its own name, as the seed handlers are)."""
     requirements: NotRequired[str]
     """A requirements file of pinned `name==version` lines, installed for the Lambda platform into the zip;
     default: `requirements.txt` in `code`, if there is one."""
