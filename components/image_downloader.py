@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from . import asl, policies
 from .lambda_function import PythonFunction, PythonFunctionArgs
+from .packaging import seed_package
 from .parts import Checker, WorkflowOptions, alarm_topic_arn, component_options
 from .settings import INLINE_MAP_MAX_CONCURRENCY, MAX_EXECUTION_SECONDS, CommonSettings, ImageDownloaderSettings
 from .stateful import data_options, data_table
@@ -488,7 +489,8 @@ class ImageDownloader(pulumi.ComponentResource):
         batch = PythonFunction(
             f"{name}-batch",
             PythonFunctionArgs(
-                package="image_downloader", handler="batch.handler", settings=common, environment=environment,
+                package=seed_package("image_downloader"), handler="image_downloader.batch.handler", settings=common,
+                environment=environment,
                 description="Validates the request and splits the paths into batches",
                 statements=self.bucket.arn.apply(
                     lambda arn: [
@@ -505,7 +507,7 @@ class ImageDownloader(pulumi.ComponentResource):
         download = PythonFunction(
             f"{name}-download",
             PythonFunctionArgs(
-                package="image_downloader", handler="download.handler", settings=common,
+                package=seed_package("image_downloader"), handler="image_downloader.download.handler", settings=common,
                 environment=environment, timeout_seconds=settings.download_timeout_seconds,
                 memory_mb=settings.download_memory_mb,
                 description="Downloads one batch of images concurrently into the bucket and records them",
@@ -523,8 +525,8 @@ class ImageDownloader(pulumi.ComponentResource):
         consolidate = PythonFunction(
             f"{name}-consolidate",
             PythonFunctionArgs(
-                package="image_downloader", handler="consolidate.handler", settings=common,
-                environment=environment, timeout_seconds=300,
+                package=seed_package("image_downloader"), handler="image_downloader.consolidate.handler",
+                settings=common, environment=environment, timeout_seconds=300,
                 description="Adds up the batches' results and writes the failure message",
                 statements=self.bucket.arn.apply(
                     lambda arn: [

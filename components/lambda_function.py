@@ -14,12 +14,18 @@ from .packaging import LambdaPlatform, build_archive
 from .settings import CommonSettings
 
 
+class PackageNotAPath(pulumi.RunError, TypeError):
+    """`PythonFunctionArgs.package` given something else than a folder `Path`; `pulumi up` prints it as one line."""
+
+
 @dataclass
 class PythonFunctionArgs:
-    """What to deploy: a handler folder (a seed package's name, or a path), the handler in it, and what the
-    function may do."""
+    """What to deploy: a handler folder, the handler in it, and what the function may do."""
 
-    package: str | Path
+    #: The folder to package: a team's folder anywhere on disk, or `seed_package(name)` for a seed's.
+    package: Path
+    #: The function's handler, as Lambda imports it: `module.function` in the folder, or
+    #: `<package>.<module>.function` when the folder is that package (the seeds': `image_downloader.download.handler`).
     handler: str
     settings: CommonSettings
     description: str = ""
@@ -30,6 +36,15 @@ class PythonFunctionArgs:
     statements: pulumi.Input[list[policies.Statement]] | None = None
     #: A pinned requirements file; default: the folder's own requirements.txt, if any.
     requirements: Path | None = None
+
+    def __post_init__(self) -> None:
+        # A str was once a seed's name; a team's path given as a str would be misread, so only a Path is taken.
+        if not isinstance(self.package, Path):
+            raise PackageNotAPath(
+                f"PythonFunctionArgs.package: expected a folder Path, got {type(self.package).__name__} "
+                f"{self.package!r}; pass Path({str(self.package)!r}) for a folder, or packaging.seed_package(name) "
+                "for a seed handler package"
+            )
 
 
 class PythonFunction(pulumi.ComponentResource):
@@ -45,7 +60,7 @@ class PythonFunction(pulumi.ComponentResource):
         super().__init__("sfn-patterns:index:PythonFunction", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         platform = LambdaPlatform(runtime=args.settings.lambda_runtime, architecture=args.settings.lambda_architecture)
-        archive = build_archive(args.package, platform, requirements=args.requirements)
+        archive = build_archive(args.package, args.handler, platform, requirements=args.requirements)
 
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",

@@ -8,6 +8,7 @@ import pulumi
 
 from . import asl, policies
 from .lambda_function import PythonFunction, PythonFunctionArgs
+from .packaging import seed_package
 from .parts import Checker, HandlerSpec, WorkflowOptions, alarm_topic_arn, component_options, lambda_part, own_handler
 from .references import table_arn
 from .settings import INLINE_MAP_MAX_CONCURRENCY, MAX_EXECUTION_SECONDS, MapFanOutSettings
@@ -347,7 +348,7 @@ class MapFanOut(pulumi.ComponentResource):
             unmarshal = PythonFunction(
                 f"{name}-to-plain-json",
                 PythonFunctionArgs(
-                    package="map_fan_out", handler="unmarshal_items.handler", settings=common,
+                    package=seed_package("map_fan_out"), handler="map_fan_out.unmarshal_items.handler", settings=common,
                     description="Turns DynamoDB-typed list values into plain JSON",
                 ),
                 opts=child,

@@ -103,7 +103,7 @@ def install_dependencies(requirements: list[str], platform: LambdaPlatform, buil
     return target
 
 
-def _files(root: Path) -> list[tuple[str, Path]]:
+def _files(root: Path, prefix: str = "") -> list[tuple[str, Path]]:
     found = []
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
@@ -111,24 +111,57 @@ def _files(root: Path) -> list[tuple[str, Path]]:
             continue
         if relative.name == ".complete" or relative.suffix == ".pyc":
             continue
-        found.append((relative.as_posix(), path))
+        found.append((prefix + relative.as_posix(), path))
     return found
 
 
+def seed_package(name: str) -> Path:
+    """The folder of one of this project's seed handler packages, `handlers/<name>/`; its functions' handlers are
+    `<name>.<module>.<function>` (e.g. `image_downloader.download.handler`)."""
+    folder = HANDLERS_ROOT / name
+    if not (folder / "__init__.py").is_file():
+        seeds = sorted(path.parent.name for path in HANDLERS_ROOT.glob("*/__init__.py"))
+        raise PackagingError(f"no seed handler package {name!r} in {HANDLERS_ROOT}; the seeds are {seeds}")
+    return folder
+
+
+def archive_prefix(code: Path, handler: str) -> str:
+    """Where the folder's files go in the archive so that Lambda finds the handler's module, as it imports it from
+    the archive's root: at the root (`""`) when the folder holds the module (`app.handler` -> `<code>/app.py`),
+    which is how a team's own folder has always been packaged; under the folder's own name (`"<name>/"`) when the
+    folder is itself the package the handler names (`image_downloader.download.handler` with `code`
+    `handlers/image_downloader/`, which has an `__init__.py`), as the seed handlers are. Anything else keeps the root:
+    the module may come from a dependency."""
+    module = handler.rpartition(".")[0].replace(".", "/")
+    if not module or (code / f"{module}.py").is_file() or (code / module / "__init__.py").is_file():
+        return ""
+    package, _, inner = module.partition("/")
+    in_package = (code / f"{inner}.py").is_file() or (code / inner / "__init__.py").is_file()
+    if package == code.name and (code / "__init__.py").is_file() and inner and in_package:
+        return f"{package}/"
+    return ""
+
+
 def build_archive(
-    package: str | Path, platform: LambdaPlatform, build_root: Path = BUILD_ROOT, requirements: Path | None = None
+    code: Path,
+    handler: str,
+    platform: LambdaPlatform,
+    build_root: Path = BUILD_ROOT,
+    requirements: Path | None = None,
 ) -> Path:
     """Zip a handler folder with its dependencies; the file name carries a hash of its contents.
 
-    `package` is a seed package's name (`handlers/<package>/`) or a path to a folder anywhere on disk.
-    """
-    package_dir = HANDLERS_ROOT / package if isinstance(package, str) else Path(package)
-    if not package_dir.is_dir():
-        raise PackagingError(f"no handler package {package_dir}")
-    package_dir = package_dir.resolve()
+    `code` is a folder anywhere on disk (`seed_package(name)` for a seed's); `handler` is the function's handler,
+    which says where the folder goes in the archive (`archive_prefix`). Its requirements are the folder's
+    requirements.txt, or `requirements`."""
+    if not isinstance(code, Path):
+        raise PackagingError(f"the handler folder must be a Path, got {type(code).__name__} {code!r}")
+    if not code.is_dir():
+        raise PackagingError(f"no handler package {code}")
+    package_dir = code.resolve()
     deps = install_dependencies(requirement_lines(package_dir, requirements), platform, build_root)
     entries = dict(_files(deps))
-    entries.update(_files(package_dir))  # the handler's own modules win over a dependency's
+    entries.update(_files(package_dir, archive_prefix(package_dir, handler)))  # its own modules win over a dependency's
     digest = hashlib.sha256()
     for name, path in sorted(entries.items()):
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")

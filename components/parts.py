@@ -15,7 +15,7 @@ import pulumi
 from . import policies
 from .alarm_topic import AlarmTopic
 from .lambda_function import PythonFunction, PythonFunctionArgs
-from .packaging import HANDLERS_ROOT
+from .packaging import seed_package
 from .settings import LAMBDA_ARCHITECTURES, LAMBDA_RUNTIMES, LOG_RETENTION_DAYS, SFN_LOG_LEVELS, CommonSettings
 
 T = TypeVar("T")
@@ -41,9 +41,10 @@ class HandlerSpec(TypedDict):
 
     code: str
     """The folder holding the handler's modules, anywhere on disk (relative to the program's folder); it is the
-    zip's root."""
+    zip's root (a package the handler names goes under its name)."""
     handler: str
-    """The handler as Lambda names it: `module.function` (a module in `code`)."""
+    """The handler as Lambda names it: `module.function` (a module in `code`), or `package.module.function` when
+    `code` is that package (a folder with an `__init__.py`, zipped under its own name, as the seed handlers are)."""
     requirements: NotRequired[str]
     """A requirements file of pinned `name==version` lines, installed for the Lambda platform into the zip;
     default: `requirements.txt` in `code`, if there is one."""
@@ -385,8 +386,9 @@ class Checker:
 
 
 def own_handler(package: str, handler: str, description: str) -> HandlerSpec:
-    """One of this project's seed handlers (`handlers/<package>/`), as a handler spec."""
-    return HandlerSpec(code=str(HANDLERS_ROOT / package), handler=handler, description=description)
+    """One of this project's seed handlers, `handler` (`module.function`) in `handlers/<package>/`, as a handler spec;
+    the package is packaged as itself, so Lambda's handler is `<package>.<module>.<function>`."""
+    return HandlerSpec(code=str(seed_package(package)), handler=f"{package}.{handler}", description=description)
 
 
 def lambda_part(

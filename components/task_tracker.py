@@ -8,6 +8,7 @@ import pulumi
 
 from . import asl, policies
 from .lambda_function import PythonFunction, PythonFunctionArgs
+from .packaging import seed_package
 from .parts import Checker, HandlerSpec, WorkflowOptions, alarm_topic_arn, component_options, lambda_part
 from .references import table_arn
 from .settings import MAX_EXECUTION_SECONDS, TaskTrackerSettings
@@ -282,7 +283,7 @@ class TaskTracker(pulumi.ComponentResource):
         self.starter_function = PythonFunction(
             f"{name}-start-task",
             PythonFunctionArgs(
-                package="task_tracker", handler="start_task.handler", settings=common,
+                package=seed_package("task_tracker"), handler="task_tracker.start_task.handler", settings=common,
                 description='Starts the workflow for {"taskId"}, or returns the run still STARTED',
                 environment={"STATE_MACHINE_ARN": self.state_machine_arn, "TASKS_TABLE_NAME": self.table_name},
                 statements=pulumi.Output.all(self.state_machine_arn, tasks_arn).apply(

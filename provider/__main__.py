@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the repository root: `components`, `handlers`
+sys.path.insert(0, str(ROOT))  # the repository root: `components` (handlers are only zipped, never imported)
 
 from components.catalog import CatalogProvider, serve  # noqa: E402
 

@@ -9,11 +9,10 @@ import tempfile
 import time
 from typing import IO, Any
 
-import request_file
-import storage
-from keys import batches_id, batches_key
-from settings import SETTINGS, Settings
-from validation import DownloadRequest, FileRequest, parse_file_request, parse_request
+from image_downloader import request_file, storage
+from image_downloader.keys import batches_id, batches_key
+from image_downloader.settings import SETTINGS, Settings
+from image_downloader.validation import DownloadRequest, FileRequest, parse_file_request, parse_request
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)

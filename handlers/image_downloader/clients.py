@@ -7,7 +7,8 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from validation import MAX_LAMBDA_CONCUR
+
+from image_downloader.validation import MAX_LAMBDA_CONCUR
 
 #: Every download thread may upload at once; the default pool of 10 would make them queue (and warn).
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, max_pool_connections=MAX_LAMBDA_CONCUR + 2)

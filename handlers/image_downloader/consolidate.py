@@ -6,12 +6,10 @@ import json
 import logging
 from typing import Any
 
-import map_results
-import storage
-import tally
-from errors import InvalidInput
-from settings import SETTINGS
-from validation import json_type
+from image_downloader import map_results, storage, tally
+from image_downloader.errors import InvalidInput
+from image_downloader.settings import SETTINGS
+from image_downloader.validation import json_type
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)

@@ -10,16 +10,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-import clients
-import fetch
-import records
-import storage
 import urllib3.exceptions
 from botocore.exceptions import BotoCoreError, ClientError
-from errors import DownloadFailed, StoreFailed
-from keys import object_key
-from settings import SETTINGS
-from validation import parse_request, resource_url
+
+from image_downloader import clients, fetch, records, storage
+from image_downloader.errors import DownloadFailed, StoreFailed
+from image_downloader.keys import object_key
+from image_downloader.settings import SETTINGS
+from image_downloader.validation import parse_request, resource_url
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)

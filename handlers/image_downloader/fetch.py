@@ -8,14 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urljoin, urlsplit
 
-import image_types
-import ssrf
 import urllib3
-import web
-from errors import DownloadFailed
-from keys import DEFAULT_PORTS
-from settings import SETTINGS, Settings
-from validation import allowed_schemes
+
+from image_downloader import image_types, ssrf, web
+from image_downloader.errors import DownloadFailed
+from image_downloader.keys import DEFAULT_PORTS
+from image_downloader.settings import SETTINGS, Settings
+from image_downloader.validation import allowed_schemes
 
 MAX_REDIRECTS = 3
 READ_CHUNK_BYTES = 64 * 1024

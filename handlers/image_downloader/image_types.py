@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from errors import DownloadFailed
+from image_downloader.errors import DownloadFailed
 
 #: Enough of a body's start to tell every accepted type (an ISO media file's brand ends at byte 12).
 SNIFF_BYTES = 32

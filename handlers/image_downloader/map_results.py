@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import ijson
-import storage
-from errors import InvalidInput
-from validation import resource_url
+
+from image_downloader import storage
+from image_downloader.errors import InvalidInput
+from image_downloader.validation import resource_url
 
 #: The groups a manifest's ResultFiles has; any other group is read as failed too.
 SUCCEEDED = "SUCCEEDED"

@@ -11,7 +11,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from errors import RowsNotWritten
+
+from image_downloader.errors import RowsNotWritten
 
 logger = logging.getLogger(__name__)
 

@@ -9,11 +9,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-import clients
 import ijson
 from botocore.exceptions import ClientError
-from errors import InvalidInput
-from validation import check_resource_path
+
+from image_downloader import clients
+from image_downloader.errors import InvalidInput
+from image_downloader.validation import check_resource_path
 
 REQUESTS_PREFIX = "requests/"
 #: The formats a request file may have, by its name's extension.

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from errors import InvalidSetting
+from image_downloader.errors import InvalidSetting
 
 MAP_MODES = ("inline", "distributed", "auto")
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}

@@ -7,7 +7,7 @@ import socket
 import threading
 from typing import Any
 
-from errors import DownloadFailed
+from image_downloader.errors import DownloadFailed
 
 #: The EC2/Lambda instance metadata endpoints (IPv4 link-local, and IPv6 inside fc00::/7).
 METADATA_ADDRESSES = frozenset({ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")})

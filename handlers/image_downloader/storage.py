@@ -9,11 +9,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-import clients
 import ijson
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
-from settings import SETTINGS
+
+from image_downloader import clients
+from image_downloader.settings import SETTINGS
 
 ENCRYPTION = "AES256"
 #: Each download already runs on its own thread; the upload of one image needs no thread pool of its own.

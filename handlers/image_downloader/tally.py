@@ -7,8 +7,8 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from errors import InvalidInput
-from validation import resource_url
+from image_downloader.errors import InvalidInput
+from image_downloader.validation import resource_url
 
 #: A Fail state's Cause is limited to 32,768 characters.
 MAX_CAUSE_CHARS = 30_000

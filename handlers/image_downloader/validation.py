@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from errors import InvalidInput
-from keys import DEFAULT_PORTS
-from settings import Settings
+from image_downloader.errors import InvalidInput
+from image_downloader.keys import DEFAULT_PORTS
+from image_downloader.settings import Settings
 
 DEFAULT_LAMBDA_CONCUR = 5
 MAX_LAMBDA_CONCUR = 32

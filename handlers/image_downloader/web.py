@@ -15,14 +15,15 @@ import time
 from types import TracebackType
 from typing import Any, Self, cast
 
-import ssrf
 import urllib3
-from settings import Settings
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import ConnectionPool, HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
-from validation import MAX_LAMBDA_CONCUR
+
+from image_downloader import ssrf
+from image_downloader.settings import Settings
+from image_downloader.validation import MAX_LAMBDA_CONCUR
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: One connection per concurrent download, whatever lambdaConcur a batch asks for.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import jobs
-from errors import InvalidEvent, JobNotFound
+from job_poller import jobs
+from job_poller.errors import InvalidEvent, JobNotFound
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:

@@ -7,8 +7,8 @@ import time
 import uuid
 from typing import Any
 
-import jobs
-from errors import InvalidInput
+from job_poller import jobs
+from job_poller.errors import InvalidInput
 
 OUTCOMES = (jobs.SUCCEEDED, jobs.FAILED)
 FIELDS = ("durationSeconds", "outcome", "reason")

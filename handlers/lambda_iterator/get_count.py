@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from errors import InvalidInput
+from lambda_iterator.errors import InvalidInput
 
 
 def max_iterations() -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from errors import InvalidEvent
+from lambda_iterator.errors import InvalidEvent
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)

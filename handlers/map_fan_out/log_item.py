@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from errors import InvalidEvent
+from map_fan_out.errors import InvalidEvent
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from errors import InvalidEvent
+from map_fan_out.errors import InvalidEvent
 
 #: The parallel-Lambda tutorial's list.
 FRUITS = ["apple", "orange", "pear"]

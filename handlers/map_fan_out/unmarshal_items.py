@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
-from errors import InvalidEvent
+
+from map_fan_out.errors import InvalidEvent
 
 _deserializer = TypeDeserializer()
 

@@ -6,7 +6,8 @@ import os
 from typing import Any
 
 import boto3
-from errors import InvalidEvent
+
+from record_transfer.errors import InvalidEvent
 
 TABLE_NAME = os.environ["TABLE_NAME"]
 #: The stack's `maxRecords`: more records would push the loop past the execution history limit.

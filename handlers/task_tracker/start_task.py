@@ -17,7 +17,8 @@ import time
 from typing import Any
 
 import boto3
-from errors import InvalidEvent, TaskStartPending
+
+from task_tracker.errors import InvalidEvent, TaskStartPending
 
 STATE_MACHINE_ARN = os.environ["STATE_MACHINE_ARN"]
 TABLE_NAME = os.environ["TASKS_TABLE_NAME"]

@@ -9,7 +9,6 @@ import json
 import logging
 import re
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +27,7 @@ from moto import mock_aws
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
+from tests.support.handler_modules import forget, import_fresh
 from tests.support.image_server import (
     TINY_GIF,
     ConcurrencyMeter,
@@ -39,8 +39,8 @@ from tests.support.image_server import (
 from tools.sandbox.image_server import ImageServer, flag_gif
 
 HANDLER_DIR = Path(__file__).resolve().parents[2] / "handlers" / "image_downloader"
-#: In the Lambda zip these are top-level modules; other handler packages may have their own `errors` or `settings`.
-HANDLER_MODULES = tuple(sorted(path.stem for path in HANDLER_DIR.glob("*.py")))
+#: The package's modules, imported as `image_downloader.<module>` (its Lambda archive holds the package at its root).
+HANDLER_MODULES = tuple(sorted(path.stem for path in HANDLER_DIR.glob("*.py") if path.stem != "__init__"))
 #: Every variable the handlers read: cleared before each load, so the machine's environment cannot leak in.
 ENVIRONMENT = [
     "IMAGES_BUCKET", "URL_TABLE", "ALLOWED_HOSTS", "ALLOW_INSECURE_HTTP", "ALLOW_PRIVATE_HOSTS", "MAX_RESOURCES",
@@ -76,16 +76,12 @@ def load(monkeypatch: pytest.MonkeyPatch) -> Iterator[Load]:
             monkeypatch.delenv(name, raising=False)
         for name, value in {**TEST_ENVIRONMENT, **environment}.items():
             monkeypatch.setenv(name, value)
-        for name in HANDLER_MODULES:
-            sys.modules.pop(name, None)
-        return SimpleNamespace(**{name: importlib.import_module(name) for name in HANDLER_MODULES})
+        return import_fresh("image_downloader", HANDLER_MODULES)
 
-    monkeypatch.syspath_prepend(str(HANDLER_DIR))
     try:
         yield load_handlers
     finally:
-        for name in HANDLER_MODULES:
-            sys.modules.pop(name, None)
+        forget("image_downloader")
         logging.getLogger().setLevel(root_level)
 
 

@@ -6,14 +6,11 @@ moto's Step Functions here runs no definition, so each test writes the row the s
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import re
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -23,8 +20,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from moto import mock_aws
 
-HANDLER_DIR = Path(__file__).resolve().parents[2] / "handlers" / "task_tracker"
-#: In the Lambda zip these are top-level modules; other handler packages have their own `errors`.
+from tests.support.handler_modules import forget, import_fresh
+
+#: The package's modules, imported as `task_tracker.<module>`.
 HANDLER_MODULES = ("errors", "start_task")
 TABLE = "tasks"
 REGION = "us-east-1"
@@ -56,15 +54,11 @@ def tracker() -> Iterator[SimpleNamespace]:
         patch.setenv("AWS_DEFAULT_REGION", REGION)
         patch.setenv("STATE_MACHINE_ARN", machine_arn)
         patch.setenv("TASKS_TABLE_NAME", TABLE)
-        for name in HANDLER_MODULES:
-            patch.delitem(sys.modules, name, raising=False)
-        patch.syspath_prepend(str(HANDLER_DIR))
         try:
-            modules = {name: importlib.import_module(name) for name in HANDLER_MODULES}
+            modules = vars(import_fresh("task_tracker", HANDLER_MODULES))
             yield SimpleNamespace(**modules, sfn=sfn, machine_arn=machine_arn)
         finally:
-            for name in HANDLER_MODULES:
-                sys.modules.pop(name, None)
+            forget("task_tracker")
 
 
 def _record(run: dict[str, Any], status: str) -> None:
@@ -265,14 +259,10 @@ def start_task_module() -> Iterator[Any]:
         patch.setenv("AWS_DEFAULT_REGION", REGION)
         patch.setenv("STATE_MACHINE_ARN", "arn:aws:states:us-east-1:123456789012:stateMachine:task-tracker")
         patch.setenv("TASKS_TABLE_NAME", TABLE)
-        for name in HANDLER_MODULES:
-            patch.delitem(sys.modules, name, raising=False)
-        patch.syspath_prepend(str(HANDLER_DIR))
         try:
-            yield importlib.import_module("start_task")
+            yield import_fresh("task_tracker", HANDLER_MODULES).start_task
         finally:
-            for name in HANDLER_MODULES:
-                sys.modules.pop(name, None)
+            forget("task_tracker")
 
 
 @given(task_id=st.from_regex(EXECUTION_NAME, fullmatch=True), previous=st.integers(0, 2**40))

@@ -132,6 +132,8 @@ def count_import():
     return next(_counter)
 """
 
+ABSOLUTE_IMPORT = "from pkg.names import NAME\n\ndef handler(e, c):\n    return NAME\n"
+
 #: A stand-in for PyYAML, which is installed in the virtualenv: the zip's copy must win.
 YAML_STAND_IN = "MARKER = 'from the zip'\n"
 
@@ -414,6 +416,12 @@ def test_handler_exception_is_unhandled_with_its_class_name_and_stack_trace(
         ({"app.py": "def handler(:\n"}, "app.handler", "Runtime.UserCodeSyntaxError", "Syntax error in module 'app'"),
         ({"app.py": "x = 1\n"}, "handler", "Runtime.MalformedHandlerName", "Bad handler 'handler'"),
         ({"pkg/__init__.py": "", "pkg/mod.py": "def handler(e, c):\n    return 'deep'\n"}, "pkg.mod.handler", None, ""),
+        (  # a package whose modules import each other absolutely, as the seed handlers' archives hold them
+            {"pkg/__init__.py": "", "pkg/names.py": "NAME = 'deep'\n", "pkg/mod.py": ABSOLUTE_IMPORT},
+            "pkg.mod.handler",
+            None,
+            "",
+        ),
     ],
 )
 def test_handler_that_cannot_be_loaded_fails_like_lambda_init(

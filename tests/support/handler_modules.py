@@ -1,4 +1,6 @@
-"""Import a handler package's modules as its Lambda zip does (top-level, from its folder), fresh for each user."""
+"""Import a seed handler package's modules fresh, as a new execution environment would (settings are read once, at
+import). `handlers/` is on pytest's pythonpath (pyproject) as the archive's root is on Lambda's: `map_fan_out.log_item`.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +9,27 @@ import logging
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
 
-HANDLERS_ROOT = Path(__file__).resolve().parents[2] / "handlers"
+def forget(package: str) -> None:
+    """Drop the package and its modules from sys.modules, so the next import runs them again."""
+    for name in [name for name in sys.modules if name == package or name.startswith(f"{package}.")]:
+        del sys.modules[name]
+
+
+def import_fresh(package: str, modules: Sequence[str]) -> SimpleNamespace:
+    """The package's `modules` (`errors`, `log_item`), imported anew: `<package>.<module>`."""
+    forget(package)
+    return SimpleNamespace(**{name: importlib.import_module(f"{package}.{name}") for name in modules})
 
 
 @contextmanager
 def handler_modules(package: str, modules: Sequence[str]) -> Iterator[SimpleNamespace]:
-    """The package's `modules`, imported fresh; forgotten afterwards, since other packages reuse names (`errors`)."""
+    """The package's `modules`, imported fresh; forgotten afterwards, with the root log level restored."""
     root_level = logging.getLogger().level  # handlers set the root logger to INFO, as in Lambda
-    with pytest.MonkeyPatch.context() as patch:
-        for name in modules:
-            patch.delitem(sys.modules, name, raising=False)
-        patch.syspath_prepend(str(HANDLERS_ROOT / package))
-        try:
-            yield SimpleNamespace(**{name: importlib.import_module(name) for name in modules})
-        finally:
-            for name in modules:
-                sys.modules.pop(name, None)
-            logging.getLogger().setLevel(root_level)
+    try:
+        yield import_fresh(package, modules)
+    finally:
+        forget(package)
+        logging.getLogger().setLevel(root_level)

@@ -7,7 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from components.packaging import HANDLERS_ROOT
+from components.packaging import HANDLERS_ROOT, archive_prefix
 
 #: Modules every Lambda Python runtime provides, so a package may import them without bundling them.
 #: (The runtime ships the AWS SDK; this project relies on it rather than pinning its own copy.)
@@ -43,10 +43,12 @@ def imported_top_level_modules(source: str, filename: str = "<source>") -> set[s
 
 
 def own_modules(package_dir: Path) -> set[str]:
-    """Top-level modules the package itself provides: its `.py` files and sub-packages at the zip root."""
-    return {path.stem for path in package_dir.glob("*.py")} | {
+    """Top-level modules the folder itself provides: its `.py` files and sub-packages (at the zip root when it is
+    packaged flat), and the folder's own name when it is a package (`image_downloader`, imported absolutely)."""
+    own = {path.stem for path in package_dir.glob("*.py")} | {
         path.name for path in package_dir.iterdir() if path.is_dir() and path.name not in _SKIPPED_DIRS
     }
+    return own | ({package_dir.name} if (package_dir / "__init__.py").is_file() else set())
 
 
 def third_party_imports(package_dir: Path) -> set[str]:
@@ -67,6 +69,12 @@ def provides(zip_names: list[str], module: str) -> bool:
     )
 
 
+def source_of(package_dir: Path, entry: str, handler: str) -> Path | None:
+    """The file of the folder that the zip entry `entry` comes from, when the folder is packaged for `handler`."""
+    prefix = archive_prefix(package_dir, handler)
+    return package_dir / entry.removeprefix(prefix) if entry.startswith(prefix) else None
+
+
 def package_of(archive: Path, handler: str, handlers_root: Path = HANDLERS_ROOT) -> Path:
     """The handler package a zip was built from: the one whose handler module is byte-identical to the zip's."""
     entry = handler_module_path(handler)
@@ -74,20 +82,23 @@ def package_of(archive: Path, handler: str, handlers_root: Path = HANDLERS_ROOT)
         if entry not in bundle.namelist():
             raise AssertionError(f"{archive.name} has no {entry} at its root for handler {handler!r}")
         packed = bundle.read(entry)
-    matches = [d for d in handlers_root.iterdir() if (d / entry).is_file() and (d / entry).read_bytes() == packed]
+    sources = {d: source_of(d, entry, handler) for d in handlers_root.iterdir() if d.is_dir()}
+    matches = [d for d, source in sources.items() if source and source.is_file() and source.read_bytes() == packed]
     if len(matches) != 1:
         raise AssertionError(f"{archive.name}'s {entry} matches {len(matches)} handler packages: {matches}")
     return matches[0]
 
 
-def missing_modules(archive: Path, package_dir: Path) -> list[str]:
-    """The package's own `.py` files and third-party imports the zip does not carry."""
+def missing_modules(archive: Path, package_dir: Path, handler: str = "") -> list[str]:
+    """The package's own `.py` files and third-party imports the zip does not carry; its files are where packaging
+    puts them for `handler` (under the package's name, for a seed's)."""
     with zipfile.ZipFile(archive) as bundle:
         names = bundle.namelist()
+    prefix = archive_prefix(package_dir, handler)
     missing = [
-        path.relative_to(package_dir).as_posix()
+        prefix + path.relative_to(package_dir).as_posix()
         for path in source_files(package_dir)
-        if path.relative_to(package_dir).as_posix() not in names
+        if prefix + path.relative_to(package_dir).as_posix() not in names
     ]
     missing += [module for module in sorted(third_party_imports(package_dir)) if not provides(names, module)]
     return missing

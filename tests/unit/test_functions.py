@@ -88,7 +88,7 @@ def test_every_function_archive_has_its_handler_module_at_the_root(function: Reg
 def test_every_function_archive_carries_its_package_and_third_party_imports(function: RegisteredResource):
     archive = _archive(function)
     package_dir = lambda_archive.package_of(archive, function.inputs["handler"])
-    assert lambda_archive.missing_modules(archive, package_dir) == []
+    assert lambda_archive.missing_modules(archive, package_dir, function.inputs["handler"]) == []
 
 
 # The archive helpers themselves must be able to fail.
@@ -142,3 +142,19 @@ def test_an_archive_without_one_of_the_package_modules_is_reported(fake_package:
 @pytest.mark.parametrize(("handler", "path"), [("log_item.handler", "log_item.py"), ("pkg.mod.handler", "pkg/mod.py")])
 def test_a_handler_names_its_module_file(handler: str, path: str):
     assert lambda_archive.handler_module_path(handler) == path
+
+
+# PythonFunctionArgs.package is a folder Path only: a str once meant a seed's name, so a team's str path was misread.
+
+
+def test_a_package_given_as_a_str_is_refused_naming_the_field_and_the_fix():
+    from components.lambda_function import PythonFunctionArgs
+    from components.settings import CommonSettings
+
+    expected = (
+        r"PythonFunctionArgs\.package: expected a folder Path, got str 'handlers/score'; "
+        r"pass Path\('handlers/score'\) for a folder, or packaging\.seed_package\(name\)"
+    )
+    with pytest.raises(TypeError, match=expected) as refused:
+        PythonFunctionArgs(package="handlers/score", handler="score.handler", settings=CommonSettings())  # type: ignore[arg-type]
+    assert isinstance(refused.value, pulumi.RunError), "pulumi up prints it as one line, without a traceback"

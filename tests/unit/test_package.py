@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 import components
+from components import packaging
+from components.packaging import LambdaPlatform
 from tools.program import PROJECT_ROOT
 
 PROGRAM = """
@@ -34,10 +36,13 @@ import sfn_patterns, sfn_patterns.packaging as packaging
 from tools.program import PreviewMocks, run_program
 
 run = run_program(PreviewMocks(), config={"aws:region": "us-east-1"}, root=Path(sys.argv[2]))
-archives = {r.name: sorted(zipfile.ZipFile(r.inputs["code"].path).namelist())
-            for r in run.resources if r.type == "aws:lambda/function:Function"}
+functions = [r for r in run.resources if r.type == "aws:lambda/function:Function"]
+archives = {r.name: sorted(zipfile.ZipFile(r.inputs["code"].path).namelist()) for r in functions}
+zip_names = {r.name: Path(r.inputs["code"].path).name for r in functions}
+handlers = {r.name: r.inputs["handler"] for r in functions}
 print(json.dumps({"package": sfn_patterns.__path__[0], "handlers": str(packaging.HANDLERS_ROOT),
-                  "build": str(packaging.BUILD_ROOT), "archives": archives, "arn": run.outputs["arn"]}))
+                  "build": str(packaging.BUILD_ROOT), "archives": archives, "zip_names": zip_names,
+                  "handlers_of": handlers, "arn": run.outputs["arn"]}))
 """
 
 
@@ -63,6 +68,12 @@ def test_the_wheel_holds_the_components_and_every_seed_handler_under_sfn_pattern
     assert not any(n.startswith(("components/", "tools/", "tests/")) for n in names)
 
 
+def test_every_seed_handler_package_is_listed_as_a_package_so_setuptools_builds_it_without_a_warning():
+    listed = set(tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    seeds = {f"sfn_patterns.handlers.{path.parent.name}" for path in (PROJECT_ROOT / "handlers").glob("*/__init__.py")}
+    assert seeds and seeds <= listed, f"add {sorted(seeds - listed)} to [tool.setuptools] packages"
+
+
 def test_a_program_outside_the_repository_builds_its_functions_from_the_installed_package(wheel: Path, tmp_path: Path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
@@ -78,8 +89,12 @@ def test_a_program_outside_the_repository_builds_its_functions_from_the_installe
     assert Path(found["package"]).is_relative_to(site), "sfn_patterns came from the wheel, not this repository"
     assert Path(found["handlers"]) == site / "sfn_patterns" / "handlers"
     assert Path(found["build"]) == program / "build" / "lambda", "an installed package builds in the program's folder"
-    assert "log_item.py" in found["archives"]["fan-log-item-function"]
-    assert "produce_list.py" in found["archives"]["fan-produce-list-function"]
+    assert "map_fan_out/log_item.py" in found["archives"]["fan-log-item-function"]
+    assert "map_fan_out/produce_list.py" in found["archives"]["fan-produce-list-function"]
+    for function in ("fan-log-item-function", "fan-produce-list-function"):  # the zip name carries its content hash
+        handler = found["handlers_of"][function]
+        built_here = packaging.build_archive(packaging.seed_package("map_fan_out"), handler, LambdaPlatform())
+        assert found["zip_names"][function] == built_here.name, "the wheel builds the repository's very archive"
     assert found["arn"].startswith("arn:aws:states:us-east-1:")
 
 

@@ -19,7 +19,7 @@ PINNED = ["requests==2.32.3"]
 
 @pytest.fixture
 def handlers_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A handlers folder with one package, `greet`, in place of the project's."""
+    """A handlers folder with one flat handler folder, `greet` (as a team's), in place of the project's."""
     root = tmp_path / "handlers"
     package = root / "greet"
     package.mkdir(parents=True)
@@ -43,28 +43,35 @@ def pip_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return calls
 
 
+def build_greet(handlers_root: Path, platform: LambdaPlatform, build_root: Path) -> Path:
+    """The archive of the team-style `greet` folder, whose handler is `greet.handler`."""
+    return packaging.build_archive(handlers_root / "greet", "greet.handler", platform, build_root)
+
+
 def _option(command: list[str], name: str) -> str:
     assert name in command, f"{name} missing from {command}"
     return command[command.index(name) + 1]
 
 
 def test_the_same_sources_give_a_byte_identical_zip_with_the_same_name(handlers_root: Path, tmp_path: Path):
-    first = packaging.build_archive("greet", X86, tmp_path / "build-a")
+    first = build_greet(handlers_root, X86, tmp_path / "build-a")
     for path in (handlers_root / "greet").iterdir():
         os.utime(path, (1_700_000_000, 1_700_000_000))  # a checkout or an edit-and-revert changes mtimes only
-    second = packaging.build_archive("greet", X86, tmp_path / "build-b")
+    second = build_greet(handlers_root, X86, tmp_path / "build-b")
     assert first.name == second.name
     assert first.read_bytes() == second.read_bytes()
 
 
 def test_building_twice_into_the_same_folder_returns_the_same_path(handlers_root: Path, tmp_path: Path):
-    assert packaging.build_archive("greet", X86, tmp_path) == packaging.build_archive("greet", X86, tmp_path)
+    assert build_greet(handlers_root, X86, tmp_path) == packaging.build_archive(
+        handlers_root / "greet", "greet.handler", X86, tmp_path
+    )
 
 
 def test_a_changed_source_gives_a_new_zip_name(handlers_root: Path, tmp_path: Path):
-    before = packaging.build_archive("greet", X86, tmp_path)
+    before = build_greet(handlers_root, X86, tmp_path)
     (handlers_root / "greet" / "helpers.py").write_text("NAME = 'moon'\n")
-    after = packaging.build_archive("greet", X86, tmp_path)
+    after = build_greet(handlers_root, X86, tmp_path)
     assert after != before
     with zipfile.ZipFile(after) as bundle:
         assert bundle.read("helpers.py") == b"NAME = 'moon'\n"
@@ -75,17 +82,70 @@ def test_the_zip_holds_the_package_modules_at_its_root_without_requirements_or_c
 ):
     (handlers_root / "greet" / "__pycache__").mkdir()
     (handlers_root / "greet" / "__pycache__" / "greet.cpython-312.pyc").write_bytes(b"\0")
-    with zipfile.ZipFile(packaging.build_archive("greet", X86, tmp_path)) as bundle:
+    with zipfile.ZipFile(build_greet(handlers_root, X86, tmp_path)) as bundle:
         assert sorted(bundle.namelist()) == ["greet.py", "helpers.py"]
 
 
 def test_the_zip_name_says_the_platform_it_was_built_for(handlers_root: Path, tmp_path: Path):
-    assert packaging.build_archive("greet", ARM, tmp_path).name.startswith("greet-arm64-python3.12-")
+    assert build_greet(handlers_root, ARM, tmp_path).name.startswith("greet-arm64-python3.12-")
 
 
 def test_a_missing_handler_package_is_refused_naming_it(handlers_root: Path, tmp_path: Path):
     with pytest.raises(PackagingError, match="nope"):
-        packaging.build_archive("nope", X86, tmp_path)
+        packaging.build_archive(handlers_root / "nope", "nope.handler", X86, tmp_path)
+
+
+def test_a_handler_folder_given_as_a_str_is_refused_naming_the_fix(handlers_root: Path, tmp_path: Path):
+    with pytest.raises(PackagingError, match=r"must be a Path, got str 'greet'"):
+        packaging.build_archive("greet", "greet.handler", X86, tmp_path)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def seed(handlers_root: Path) -> Path:
+    """A seed-style handler package, `hello/`: an `__init__.py`, modules importing each other absolutely."""
+    package = handlers_root / "hello"
+    package.mkdir()
+    (package / "__init__.py").write_text('"""The hello package."""\n')
+    (package / "greet.py").write_text("from hello.names import NAME\n\ndef handler(event, context):\n    return NAME\n")
+    (package / "names.py").write_text("NAME = 'world'\n")
+    (package / "requirements.txt").write_text("# none\n")
+    return package
+
+
+def test_a_package_named_by_its_handler_is_zipped_under_its_own_name(seed: Path, tmp_path: Path):
+    with zipfile.ZipFile(packaging.build_archive(seed, "hello.greet.handler", X86, tmp_path)) as bundle:
+        assert sorted(bundle.namelist()) == ["hello/__init__.py", "hello/greet.py", "hello/names.py"]
+
+
+def test_a_team_folder_with_an_init_and_a_handler_in_it_stays_flat_as_before(seed: Path, tmp_path: Path):
+    # `greet.handler` names a module in the folder: its contents sit at the archive's root, as they always have.
+    with zipfile.ZipFile(packaging.build_archive(seed, "greet.handler", X86, tmp_path)) as bundle:
+        assert sorted(bundle.namelist()) == ["__init__.py", "greet.py", "names.py"]
+
+
+@pytest.mark.parametrize(
+    ("handler", "prefix"),
+    [
+        ("hello.greet.handler", "hello/"),  # the folder is the package the handler names
+        ("greet.handler", ""),  # the module is in the folder
+        ("other.greet.handler", ""),  # another package's name: the folder is not it
+        ("hello.missing.handler", ""),  # no such module in the package: the root, as before
+        ("handler", ""),  # no module at all (Lambda refuses it at invoke, as before)
+    ],
+)
+def test_the_archive_prefix_follows_where_lambda_imports_the_handler_module(seed: Path, handler: str, prefix: str):
+    assert packaging.archive_prefix(seed, handler) == prefix
+
+
+def test_a_folder_without_an_init_is_never_zipped_as_a_package(handlers_root: Path):
+    (handlers_root / "greet" / "greet").mkdir()  # greet.greet.handler would be greet/greet.py... if greet were one
+    assert packaging.archive_prefix(handlers_root / "greet", "greet.greet.handler") == ""
+
+
+def test_seed_package_gives_a_seed_folder_and_names_the_seeds_for_an_unknown_one(seed: Path):
+    assert packaging.seed_package("hello") == seed
+    with pytest.raises(PackagingError, match=r"no seed handler package 'greet'.*\['hello'\]"):
+        packaging.seed_package("greet")  # a folder, but not a package
 
 
 def test_dependencies_key_differs_per_architecture_and_runtime():
@@ -164,7 +224,7 @@ def test_installed_dependencies_are_zipped_at_the_root_next_to_the_handler(
     (deps / "requests").mkdir()
     (deps / "requests" / "__init__.py").write_text("")
     (deps / ".complete").write_text("requests==2.32.3")
-    with zipfile.ZipFile(packaging.build_archive("greet", X86, tmp_path)) as bundle:
+    with zipfile.ZipFile(build_greet(handlers_root, X86, tmp_path)) as bundle:
         assert sorted(bundle.namelist()) == ["greet.py", "helpers.py", "requests/__init__.py"]
     assert pip_calls == [], "the prepared folder was a cache hit"
 
@@ -175,7 +235,7 @@ def test_an_unpinned_requirement_is_refused_naming_the_line(handlers_root: Path,
     with pytest.raises(PackagingError, match=f"'{line}' is not pinned"):
         packaging.requirement_lines(handlers_root / "greet")
     with pytest.raises(PackagingError, match=f"'{line}' is not pinned"):
-        packaging.build_archive("greet", X86, tmp_path)
+        build_greet(handlers_root, X86, tmp_path)
 
 
 def test_requirement_lines_drop_comments_and_blanks(handlers_root: Path):

@@ -1,0 +1,1 @@
+"""JobPoller's Lambda code: submit a simulated job and check its status."""

@@ -1,0 +1,1 @@
+"""RecordTransfer's Lambda code: seed the table with the records the workflow transfers."""
