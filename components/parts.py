@@ -15,7 +15,7 @@ import pulumi
 from . import policies
 from .alarm_topic import AlarmTopic
 from .lambda_function import PythonFunction, PythonFunctionArgs
-from .packaging import seed_package
+from .packaging import archive_prefix, seed_package
 from .settings import LAMBDA_ARCHITECTURES, LAMBDA_RUNTIMES, LOG_RETENTION_DAYS, SFN_LOG_LEVELS, CommonSettings
 
 T = TypeVar("T")
@@ -304,7 +304,8 @@ class Checker:
             raise self.error(f"{field}.code", f"{str(code)!r} is not a folder (relative paths start at the program's)")
         handler = str(spec["handler"])
         module = handler.rsplit(".", 1)[0].replace(".", "/")
-        if not HANDLER.match(handler) or not (code / f"{module}.py").is_file():
+        inside = module.removeprefix(archive_prefix(code, handler))  # a package handler names its folder first
+        if not HANDLER.match(handler) or not (code / f"{inside}.py").is_file():
             raise self.error(f"{field}.handler", f"{handler!r} is not `module.function` with {module}.py in {code}")
         if spec.get("requirements") is not None and not Path(str(spec["requirements"])).expanduser().is_file():
             raise self.error(f"{field}.requirements", f"{spec['requirements']!r} is not a file")

@@ -300,10 +300,10 @@ poller = JobPoller(
         poll_interval_seconds=60, max_polls=100, job_timeout_seconds=7200,
         alarm_topic_arn=alarms.arn,
         submit_handler={
-            "code": STAND_INS, "handler": "produce_list.handler", "environment": {"JOB_QUEUE": QUEUE},
+            "code": STAND_INS, "handler": "map_fan_out.produce_list.handler", "environment": {"JOB_QUEUE": QUEUE},
             "statements": [policies.allow("SubmitJob", ["batch:SubmitJob"], [QUEUE])],
         },
-        check_handler={"code": STAND_INS, "handler": "log_item.handler"},
+        check_handler={"code": STAND_INS, "handler": "map_fan_out.log_item.handler"},
     ),
 )
 pulumi.export("arn", poller.state_machine_arn)
@@ -322,7 +322,8 @@ def custom_run(tmp_path_factory: pytest.TempPathFactory) -> ProgramRun:
 def test_your_own_submit_and_check_handlers_replace_the_simulated_job(custom_run: ProgramRun):
     submit = _child(custom_run, inventory.FUNCTION, "batch-poller-submit-job-function")
     check = _child(custom_run, inventory.FUNCTION, "batch-poller-check-job-function")
-    assert (submit.inputs["handler"], check.inputs["handler"]) == ("produce_list.handler", "log_item.handler")
+    handlers = (submit.inputs["handler"], check.inputs["handler"])
+    assert handlers == ("map_fan_out.produce_list.handler", "map_fan_out.log_item.handler")
     assert submit.inputs["environment"]["variables"] == {
         "JOB_QUEUE": "arn:aws:batch:us-east-1:123456789012:job-queue/renders"
     }
@@ -347,7 +348,8 @@ def test_your_own_handlers_are_what_the_state_machine_invokes(custom_run: Progra
 
 
 def test_a_submit_handler_without_a_check_handler_is_refused(tmp_path: Path):
-    program = CUSTOM_PROGRAM.replace('check_handler={"code": STAND_INS, "handler": "log_item.handler"},', "")
+    check_handler = 'check_handler={"code": STAND_INS, "handler": "map_fan_out.log_item.handler"},'
+    program = CUSTOM_PROGRAM.replace(check_handler, "")
     assert program != CUSTOM_PROGRAM
     (tmp_path / "__main__.py").write_text(textwrap.dedent(program))
     with pytest.raises(ValueError, match="both submit_handler and check_handler"):

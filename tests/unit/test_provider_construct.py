@@ -275,7 +275,7 @@ def test_a_relative_code_path_is_refused_when_the_provider_runs_in_its_own_folde
     """Started in its own folder (not by the engine, which starts it in the program's), the provider cannot know the
     program's folder: a relative path is refused with a message saying so, never read from the provider's folder."""
     with FakeEngine(PROJECT_ROOT).running() as own:
-        spec = {**HANDLER_SPEC, "code": "handlers/map_fan_out", "handler": "log_item.handler"}
+        spec = {**HANDLER_SPEC, "code": "handlers/map_fan_out", "handler": "map_fan_out.log_item.handler"}
         refusal = refused(own, "MapFanOut", "relative", {"itemHandler": spec})
         assert list(refusal.properties) == ["itemHandler.code"]
         assert "is relative, and the provider was started in its own folder" in refusal.message
