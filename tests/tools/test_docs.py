@@ -101,3 +101,14 @@ def test_a_new_generator_is_one_entry(tmp_path: Path):
     assert [message.splitlines()[0] for message in differences(root, texts)] == [
         "docs/generated/extra.md is out of date"
     ]
+
+
+def test_a_generated_page_outside_docs_generated_is_checked_as_generated_not_as_a_page(tmp_path: Path):
+    root = docs_copy(tmp_path)
+    page = Generated("docs/extra.md", "a test", lambda root: "```python\nprint('generated')\n```")
+    from tools.docs.check import differences, wanted
+
+    (root / "docs" / "extra.md").write_text("stale\n")
+    texts, problems = wanted(root, [*generated(), page])
+    assert problems == [] and texts[root / "docs" / "extra.md"] == page.text(root)
+    assert [message.splitlines()[0] for message in differences(root, texts)] == ["docs/extra.md is out of date"]
