@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint typecheck unit deps clean bench bench-load bench-scale bench-team
+.PHONY: demo test lint typecheck unit deps clean docs bench bench-load bench-scale bench-team
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ unit: deps
 
 test: lint typecheck unit
 
+# The docs' generated files (docs/generated/*.md) and every page's includes; `$(PY) -m tools.docs --check` (and
+# tests/tools/test_docs.py) fails when one is out of date.
+docs: $(VENV)/.installed
+	$(PY) -m tools.docs --write
+
 # Throughput, state transitions per item, scale, program cost and load held: prints the tables, writes
 # bench/results.json (`$(PY) -m tools.bench --skip load` leaves the load scenarios out); then the scale run of
 # bench-scale below (10,000 and 100,000 images in one execution each), into bench/scale.json.
@@ -39,13 +44,13 @@ bench: $(VENV)/.installed
 	nice -n 10 $(PY) -m tools.bench.scale_run
 
 # Load held alone: many executions at once through the public entry points; writes bench/load.json, which the
-# README's "Load held" section is generated from (`$(PY) -m tools.bench.load --write`).
+# docs' "Load held" table is generated from (`$(PY) -m tools.docs --write`, into docs/generated/bench-load.md).
 bench-load: $(VENV)/.installed
 	$(PY) -m tools.bench.load
 
 # Scale alone: request files of 10,000 and 100,000 paths (each one execution, started through start_download.py
-# --paths-file) and the batch Lambda planning 1,000,000 lines; writes bench/scale.json, which the README's scale
-# table is generated from (`$(PY) -m tools.bench.scale_run --write`). Some 8 minutes on 2 idle cores.
+# --paths-file) and the batch Lambda planning 1,000,000 lines; writes bench/scale.json, which the docs' scale
+# table is generated from (`$(PY) -m tools.docs --write`, into docs/generated/bench-scale.md). Some 8 minutes on 2 idle cores.
 bench-scale: $(VENV)/.installed
 	nice -n 10 $(PY) -m tools.bench.scale_run
 

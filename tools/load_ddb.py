@@ -183,7 +183,7 @@ def check_payload_size(item: dict[str, AttributeValue]) -> None:
             f"the list would make {where} {size:,} bytes in DynamoDB JSON, over Step Functions' state payload "
             f"limit of {STATE_PAYLOAD_LIMIT_BYTES:,} bytes (256 KiB): the execution would fail with "
             "States.DataLimitExceeded before any item runs. Split it into lists of fewer items, or hand the Map its "
-            "list another way (MapFanOut item_source 'lambda' or 'input'; see the README's MapFanOut section); "
+            "list another way (MapFanOut item_source 'lambda' or 'input'; see docs/map-fan-out.md); "
             "--allow-over-payload-limit writes it anyway"
         )
 

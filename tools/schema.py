@@ -1,5 +1,5 @@
-"""Write (or `--check`) provider/schema.json, the package schema Pulumi infers from the components' type hints,
-and the README's component args tables rendered from it."""
+"""Write (or `--check`) provider/schema.json, the package schema Pulumi infers from the components' type hints.
+The docs' args tables rendered from it are written and checked by `python -m tools.docs`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ import sys
 from pathlib import Path
 
 from components.catalog import schema
-from tools import component_docs
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_PATH = ROOT / "provider" / "schema.json"
-README_PATH = ROOT / "README.md"
 
 
 def render() -> str:
@@ -24,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.schema", description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if the committed schema is out of date")
     args = parser.parse_args(argv)
-    wanted = {SCHEMA_PATH: render(), README_PATH: component_docs.replace_section(README_PATH.read_text())}
+    wanted = {SCHEMA_PATH: render()}
     if args.check:
         stale = [path for path, text in wanted.items() if not path.exists() or path.read_text() != text]
         for path in stale:

@@ -1,5 +1,5 @@
 """Load held, at a small scale: 20 API requests at a burst of 5, 10 starts over 2 task ids, 5 map-fan-out starts,
-all at once in one sandbox; what Step Functions lists afterwards holds every invariant, and the README's figures
+all at once in one sandbox; what Step Functions lists afterwards holds every invariant, and the docs' figures
 are the stored results'."""
 
 from __future__ import annotations
@@ -90,8 +90,9 @@ def test_percentiles_are_nearest_rank():
     assert percentile([3.0], 99) == 3.0 and percentile([], 50) is None
 
 
-def test_the_readme_section_is_the_stored_results():
-    assert load.main(["--check"]) == 0, "run .venv/bin/python -m tools.bench.load, then --write"
+def test_the_docs_load_table_is_the_stored_results():
     stored = json.loads(load.OUTPUT.read_text())
+    page = (load.PROJECT_ROOT / "docs" / "generated" / "bench-load.md").read_text()
+    assert load.section_markdown(stored) in page, "run .venv/bin/python -m tools.docs --write"
     assert load.held(stored), [check for check in stored["checks"] if not check["held"]]
     assert render.load_section(stored).rows[0][0] == "image-downloader"

@@ -7,6 +7,7 @@ nothing; without one, the state calls the real function under the role, with IAM
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,7 +103,13 @@ def test_the_client_helper_refuses_a_state_the_definition_lacks(sandbox: Sandbox
         test_deployed_state(sandbox.client("stepfunctions"), sandbox.outputs[MACHINE], "NoSuchState")
 
 
-def test_the_readme_test_state_example_runs(sandbox: Sandbox) -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    block = readme.split("<!-- test-state-example -->\n```python\n", 1)[1].split("```", 1)[0]
-    exec(compile(block, "README.md (TestState example)", "exec"), {"sandbox": sandbox, "json": json})
+def test_the_sandbox_pages_test_state_example_runs(sandbox: Sandbox) -> None:
+    """docs/sandbox.md includes examples/test-state/process_iteration.py's function; here it runs."""
+    path = Path(__file__).parents[2] / "examples" / "test-state" / "process_iteration.py"
+    page = (Path(__file__).parents[2] / "docs" / "sandbox.md").read_text()
+    assert "<!-- include examples/test-state/process_iteration.py#check_process_iteration_counts_down -->" in page
+    spec = importlib.util.spec_from_file_location("process_iteration", path)
+    assert spec and spec.loader
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    example.check_process_iteration_counts_down(sandbox)

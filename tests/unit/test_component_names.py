@@ -1,5 +1,5 @@
 """The longest name each component takes deploys, one character more is refused by the component before any
-resource exists (and AWS would refuse it: its longest Lambda name passes 64), and the README states the limits."""
+resource exists (and AWS would refuse it: its longest Lambda name passes 64), and the docs state the limits."""
 
 from __future__ import annotations
 
@@ -74,8 +74,8 @@ def test_uppercase_names_deploy_where_every_resource_takes_them(tmp_path):
     deploy(tmp_path, "MapFanOut", "Orders")
 
 
-def test_the_readme_states_each_components_longest_name():
-    text = (PROJECT_ROOT / "README.md").read_text()
+def test_the_docs_state_each_components_longest_name():
+    text = (PROJECT_ROOT / "docs" / "using-components.md").read_text()
     stated = dict(re.findall(r"`(\w+)` (\d+) characters", text.split("**Names.**", 1)[1].split("\n\n", 1)[0]))
     assert {component: int(count) for component, count in stated.items()} == {
         component: longest_name(component) for component in LONGEST_PART

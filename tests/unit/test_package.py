@@ -127,8 +127,8 @@ def test_the_extras_pins_are_the_versions_this_repositorys_tests_run_the_sandbox
     assert {name: importlib.metadata.version(name) for name in pinned} == pinned
 
 
-def test_the_readmes_test_file_is_the_examples_own_word_for_word():
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    marker = "<!-- included from examples/fan-out-results/tests/test_score_orders.py; a test keeps it identical -->"
-    included = readme.split(marker, 1)[1].split("```python\n", 1)[1].split("```\n", 1)[0]
+def test_the_sandbox_pages_test_file_is_the_examples_own_word_for_word():
+    page = (PROJECT_ROOT / "docs" / "sandbox.md").read_text()
+    marker = "<!-- include examples/fan-out-results/tests/test_score_orders.py -->"
+    included = page.split(marker, 1)[1].split("```python\n", 1)[1].split("```\n", 1)[0]
     assert included == (PROJECT_ROOT / "examples/fan-out-results/tests/test_score_orders.py").read_text()

@@ -286,8 +286,8 @@ def test_a_relative_code_path_is_refused_when_the_provider_runs_in_its_own_folde
 
 
 def readme_examples() -> tuple[dict[str, Any], dict[str, Any]]:
-    """The README's TypeScript and YAML examples' TaskTracker args, read from the README itself."""
-    section = (PROJECT_ROOT / "README.md").read_text().split("**From TypeScript, Go or YAML.**", 1)[1]
+    """The docs' TypeScript and YAML examples' TaskTracker args, read from the page that includes them."""
+    section = (PROJECT_ROOT / "docs" / "using-components.md").read_text().split("## From TypeScript, Go or YAML", 1)[1]
     typescript = re.search(r"```typescript\n(.*?)```", section, re.S)
     yaml_block = re.search(r"```yaml\n(.*?)```", section, re.S)
     assert typescript and yaml_block
@@ -323,8 +323,8 @@ def test_the_readmes_typescript_and_yaml_examples_construct_with_their_numbers(e
 
 
 def test_the_readmes_example_of_a_bad_arg_is_what_the_provider_answers(engine: FakeEngine):
-    section = (PROJECT_ROOT / "README.md").read_text().split("**From TypeScript, Go or YAML.**", 1)[1]
+    section = (PROJECT_ROOT / "docs" / "using-components.md").read_text().split("## From TypeScript, Go or YAML", 1)[1]
     example = re.search(r"naming it as you wrote it: `(TaskTracker 'nightly': (\w+): (\d+) .*?)`", section, re.S)
-    assert example, "the README shows a bad arg's one line"
+    assert example, "the docs show a bad arg's one line"
     line, arg, value = " ".join(example.group(1).split()), example.group(2), int(example.group(3))
     assert refused(engine, "TaskTracker", "nightly", {arg: value}).message == line

@@ -13,7 +13,9 @@ from pulumi.provider.experimental.util import camel_case
 
 from components import catalog
 from components.parts import WorkflowOptions
+from tests.support.docs_copy import docs_copy
 from tools import schema as schema_tool
+from tools.docs.__main__ import main as docs_main
 from tools.program import PROJECT_ROOT
 
 
@@ -27,22 +29,20 @@ def test_the_check_fails_when_a_component_changes(tmp_path: Path, monkeypatch: p
     path = tmp_path / "schema.json"
     path.write_text(json.dumps(stale))
     monkeypatch.setattr(schema_tool, "SCHEMA_PATH", path)
-    readme = tmp_path / "README.md"
-    readme.write_text(schema_tool.README_PATH.read_text())
-    monkeypatch.setattr(schema_tool, "README_PATH", readme)
     assert schema_tool.main(["--check"]) == 1
     assert schema_tool.main([]) == 0 and schema_tool.main(["--check"]) == 0
 
 
-def test_the_readme_args_tables_are_rendered_from_the_schema_and_checked(tmp_path: Path, monkeypatch):
-    readme = tmp_path / "README.md"
-    current = schema_tool.README_PATH.read_text()
-    readme.write_text(current.replace("| `maxConcurrency` | integer |", "| `maxConcurrency` | string |", 1))
-    assert readme.read_text() != current
-    monkeypatch.setattr(schema_tool, "README_PATH", readme)
-    assert schema_tool.main(["--check"]) == 1
-    schema_tool.main([])
-    assert readme.read_text() == current
+def test_the_docs_args_tables_are_rendered_from_the_schema_and_checked(tmp_path: Path):
+    root = docs_copy(tmp_path)
+    table = root / "docs" / "generated" / "args-mapfanout.md"
+    current = table.read_text()
+    table.write_text(current.replace("| `maxConcurrency` | integer |", "| `maxConcurrency` | string |", 1))
+    assert table.read_text() != current
+    assert docs_main(["--check", "--root", str(root)]) == 1
+    assert docs_main(["--write", "--root", str(root)]) == 0
+    assert table.read_text() == current
+    assert "| `maxConcurrency` | integer |" in (root / "docs" / "map-fan-out.md").read_text(), "the page includes it"
 
 
 def test_every_component_has_its_type_token_and_every_arg_in_the_schema():

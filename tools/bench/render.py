@@ -1,33 +1,13 @@
-"""The results document as tables: printed with rich, and as Markdown for the README."""
+"""The results document as tables: printed with rich, and as Markdown for the docs."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-
-
-def readme_section(
-    readme: Path, output: Path, replace: Callable[[str, dict[str, Any]], str], module: str, *, check: bool
-) -> int:
-    """`--write`/`--check` of a benchmark whose README section is generated from its results file `output`."""
-    if not output.exists():
-        print(f"{output} does not exist: run `python -m {module}` first")
-        return 1
-    current = readme.read_text()
-    wanted = replace(current, json.loads(output.read_text()))
-    if not check:
-        readme.write_text(wanted)
-        return 0
-    if current != wanted:
-        print(f"README.md's section from {output} differs: run `python -m {module} --write`")
-        return 1
-    return 0
 
 
 @dataclass(frozen=True)

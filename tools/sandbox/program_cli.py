@@ -79,8 +79,7 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--json", action="store_true", help="print exactly one JSON object")
         if name == "serve":
             command.add_argument("--seconds", type=float, help="stop after this long (default: until interrupted)")
-    ledger = commands.add_parser("limits", help="AWS quotas and rules, and which the sandbox enforces")
-    ledger.set_defaults(write=False, check=False, readme=limits.README)  # --write/--check keep a checkout's README
+    commands.add_parser("limits", help="AWS quotas and rules, and which the sandbox enforces")
     return parser
 
 

@@ -1,0 +1,1 @@
+"""The docs' generated files and includes, written (`--write`) and checked (`--check`) by `python -m tools.docs`."""
