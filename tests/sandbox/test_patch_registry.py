@@ -4,6 +4,7 @@ set, the embedded AWS changes moto through it alone and undoes it, and the docs 
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFER_POINT = "sys.modules['moto.batch']"
 
 
+@functools.cache
 def _test_functions(path: Path) -> set[str]:
     tree = ast.parse(path.read_text())
     return {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}

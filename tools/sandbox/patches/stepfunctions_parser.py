@@ -4,10 +4,18 @@ carries): the clients it calls services with, and how states fail, wait, evaluat
 from __future__ import annotations
 
 import importlib
-import json
 from typing import Any
 
-from .. import api_faults, context_object, execution_limits, interpreter, jsonata, map_workers, variables
+from .. import (
+    api_faults,
+    context_object,
+    execution_limits,
+    interpreter,
+    jsonata,
+    map_workers,
+    result_writer,
+    variables,
+)
 from ..patching import NO_ISSUE, NOT_A_BUG, PATCH, Entry, Hooks, ScopedPatch
 
 GUARDS = "tests/sandbox/test_moto_patch_points.py"
@@ -57,40 +65,7 @@ def _boto_clients(patch: ScopedPatch, hooks: Hooks) -> None:
 
 
 def _result_writer(patch: ScopedPatch, hooks: Hooks) -> None:
-    from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (
-        resource_eval_s3,
-    )
-
-    def put_results(env: Any, resource_runtime_part: Any, state_credentials: Any) -> None:
-        parameters = env.stack.pop()
-        results = env.stack.pop()
-        s3 = hooks.interpreter_client(resource_runtime_part.region, "s3", state_credentials)
-        map_run_arn = env.map_run_record_pool_manager.get_all().pop().map_run_arn
-        prefix = parameters.get("Prefix", "")
-        prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
-        folder = f"{prefix}{map_run_arn.split(':')[-1]}/"
-        records = [
-            {
-                "Name": str(index),
-                "Status": "SUCCEEDED",
-                "Output": json.dumps(output),
-                "OutputDetails": {"Included": True},
-            }
-            for index, output in enumerate(results if isinstance(results, list) else [])
-        ]
-        files: dict[str, list[dict[str, Any]]] = {"FAILED": [], "PENDING": [], "SUCCEEDED": []}
-        if records:
-            body = json.dumps(records).encode()
-            s3.put_object(Bucket=parameters["Bucket"], Key=f"{folder}SUCCEEDED_0.json", Body=body)
-            files["SUCCEEDED"].append({"Key": f"{folder}SUCCEEDED_0.json", "Size": len(body)})
-        manifest = {"DestinationBucket": parameters["Bucket"], "MapRunArn": map_run_arn, "ResultFiles": files}
-        key = f"{folder}manifest.json"
-        s3.put_object(Bucket=parameters["Bucket"], Key=key, Body=json.dumps(manifest).encode())
-        env.stack.append(
-            {"MapRunArn": map_run_arn, "ResultWriterDetails": {"Bucket": parameters["Bucket"], "Key": key}}
-        )
-
-    patch(resource_eval_s3.ResourceEvalS3, "_handle_put_object", staticmethod(put_results))
+    result_writer.install(patch, hooks.interpreter_client)
 
 
 def _entry(
@@ -124,7 +99,7 @@ ENTRIES = (
         "result-writer-files",
         (f"{STATE_MAP}.result_writer.resource_eval.resource_eval_s3.ResourceEvalS3._handle_put_object",),
         "moto writes a Distributed Map's manifest with no result files (a TODO in moto) and drops the results; the "
-        "sandbox writes them as AWS does (SUCCEEDED_0.json records).",
+        "sandbox writes them as AWS does (SUCCEEDED_0.json records; `tools/sandbox/result_writer.py`).",
         (
             "tests/e2e/test_image_downloader.py::test_distributed_mode_reads_batches_from_s3_and_writes_results_to_s3",
             f"{GUARDS}::test_result_writer_put_object_still_pops_the_parameters_then_the_results",
