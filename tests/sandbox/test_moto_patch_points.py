@@ -6,6 +6,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from tools.sandbox import aws
+from tools.sandbox.patches.stepfunctions_parser import BOTO_CLIENT_MODULES
 
 
 def test_moto_is_the_pinned_version_the_patches_were_written_for():
@@ -18,7 +19,7 @@ def test_moto_is_the_pinned_version_the_patches_were_written_for():
 
 
 def test_every_interpreter_module_still_imports_boto_client_for_by_name():
-    for module_name in aws.BOTO_CLIENT_MODULES:
+    for module_name in BOTO_CLIENT_MODULES:
         module = importlib.import_module(module_name)
         assert hasattr(module, "boto_client_for"), f"{module_name} no longer has boto_client_for"
 
@@ -32,7 +33,7 @@ def test_no_other_interpreter_module_imports_boto_client_for():
         for path in root.rglob("*.py")
         if "boto_client_for" in path.read_text()
     }
-    assert users <= set(aws.BOTO_CLIENT_MODULES), f"unpatched: {sorted(users - set(aws.BOTO_CLIENT_MODULES))}"
+    assert users <= set(BOTO_CLIENT_MODULES), f"unpatched: {sorted(users - set(BOTO_CLIENT_MODULES))}"
 
 
 def test_boto_client_for_keeps_the_signature_the_sandbox_replaces():
@@ -41,11 +42,36 @@ def test_boto_client_for_keeps_the_signature_the_sandbox_replaces():
     assert list(inspect.signature(boto_client.boto_client_for).parameters) == ["region", "service", "state_credentials"]
 
 
-def test_lambda_backend_invoke_keeps_its_signature():
+def test_moto_chooses_the_lambda_backend_by_use_docker_and_the_sandbox_s_subclass_serves_invoke():
+    from moto.awslambda import responses, utils
     from moto.awslambda.models import LambdaBackend
+    from moto.awslambda_simple.models import LambdaSimpleBackend
 
+    assert 'get("use_docker", True) is False' in inspect.getsource(utils.get_backend)
+    assert "from moto.awslambda_simple.models import lambda_simple_backends" in inspect.getsource(utils.get_backend)
+    assert "get_backend(self.current_account, self.region)" in inspect.getsource(responses.LambdaResponse.backend.fget)
+    assert "self.backend.invoke(" in inspect.getsource(responses.LambdaResponse.invoke)
     params = list(inspect.signature(LambdaBackend.invoke).parameters)
     assert params == ["self", "function_name", "qualifier", "body", "headers", "response_headers"]
+    with aws.EmbeddedAws():
+        backend = utils.get_backend(aws.ACCOUNT_ID, aws.DEFAULT_REGION)
+        assert isinstance(backend, LambdaSimpleBackend) and type(backend).__name__ == "SandboxLambdaBackend"
+    assert type(utils.get_backend(aws.ACCOUNT_ID, aws.DEFAULT_REGION)) is LambdaBackend, "moto's choice restored"
+
+
+def test_moto_chooses_the_executing_backend_by_its_switch_and_the_sandbox_s_subclass_serves_it():
+    from moto.stepfunctions import responses
+    from moto.stepfunctions.models import StepFunctionBackend
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    source = inspect.getsource(responses.get_backend)
+    assert 'get("execute_state_machine", False)' in source
+    assert "from .parser.models import stepfunctions_parser_backends" in source
+    with aws.EmbeddedAws():
+        backend = responses.get_backend(aws.ACCOUNT_ID, aws.DEFAULT_REGION)
+        assert isinstance(backend, StepFunctionsParserBackend)
+        assert type(backend).__name__ == "SandboxStepFunctionsBackend"
+    assert type(responses.get_backend(aws.ACCOUNT_ID, aws.DEFAULT_REGION)) is StepFunctionBackend
 
 
 def test_iam_request_still_names_its_action_in_underscore_action():
@@ -214,10 +240,10 @@ def test_dynamodb_and_lambda_access_is_still_checked_by_authenticate_and_authori
     from moto.core.exceptions import AccessDeniedError, JsonRESTError
     from moto.core.responses import BaseResponse
 
-    from tools.sandbox.access_denied import JSON_SERVICES
+    from tools.sandbox.access_denied import JSON_SERVICES, XML_SERVICES
 
     assert "self._authenticate_and_authorize_normal_action(resource)" in inspect.getsource(BaseResponse.call_action)
-    for module_name, class_name in JSON_SERVICES:
+    for module_name, class_name in {**JSON_SERVICES, **XML_SERVICES}:
         response_class = getattr(importlib.import_module(module_name), class_name)
         inherited = response_class._authenticate_and_authorize_normal_action
         assert inherited is ActionAuthenticatorMixin._authenticate_and_authorize_normal_action, class_name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -461,3 +462,59 @@ def test_a_missing_queue_fails_the_sqs_task_with_sqs_own_exception_name(aws):
     }  # fmt: skip
     described = run(aws, {"StartAt": "Call", "States": {"Call": task}})
     assert (described["status"], described["error"]) == ("FAILED", "SQS.QueueDoesNotExistException")
+
+
+# --- the resource IAM checks a request against -------------------------------------------------------------------
+
+ARN_PREFIX = "arn:aws:{}:us-east-1:123456789012:"
+#: service -> (the action allowed, the ARN of a resource's name, a call naming it, its error once authorized)
+NAMED_RESOURCES = {
+    "dynamodb": (
+        "dynamodb:DescribeTable",
+        lambda name: f"{ARN_PREFIX.format('dynamodb')}table/{name}",
+        lambda client, name: client.describe_table(TableName=name),
+        "ResourceNotFoundException",
+    ),
+    "lambda": (
+        "lambda:GetFunction",
+        lambda name: f"{ARN_PREFIX.format('lambda')}function:{name}",
+        lambda client, name: client.get_function(FunctionName=name),
+        "ResourceNotFoundException",
+    ),
+    "stepfunctions": (
+        "states:DescribeStateMachine",
+        lambda name: f"{ARN_PREFIX.format('states')}stateMachine:{name}",
+        lambda client, name: client.describe_state_machine(
+            stateMachineArn=f"{ARN_PREFIX.format('states')}stateMachine:{name}"
+        ),
+        "StateMachineDoesNotExist",
+    ),
+    "sns": (
+        "sns:Publish",
+        lambda name: f"{ARN_PREFIX.format('sns')}{name}",
+        lambda client, name: client.publish(TopicArn=f"{ARN_PREFIX.format('sns')}{name}", Message="m"),
+        "NotFound",
+    ),
+}
+
+
+@pytest.mark.parametrize("service", sorted(NAMED_RESOURCES))
+def test_a_policy_naming_one_resource_allows_it_and_denies_another(aws, service):
+    """IAM checks the resource a request names: moto checked every action of these services against "*" only."""
+    action, arn_of, call, not_found = NAMED_RESOURCES[service]
+    statement = {"Effect": "Allow", "Action": action, "Resource": arn_of("mine")}
+    role = create_role(aws, "lambda", json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    client = aws.client(service, aws.role_credentials(role))
+    with pytest.raises(ClientError) as authorized:  # neither resource exists: authorized, then not found
+        call(client, "mine")
+    assert authorized.value.response["Error"]["Code"] == not_found, authorized.value.response["Error"]
+    with pytest.raises(ClientError) as denied:
+        call(client, "theirs")
+    assert f"is not authorized to perform: {action}" in denied.value.response["Error"]["Message"]
+    assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] in (400, 403)
+
+
+def test_executions_started_without_a_name_are_named_with_distinct_uuids(aws, echo):
+    states = aws.client("stepfunctions")
+    names = [states.start_execution(stateMachineArn=echo)["executionArn"].rsplit(":", 1)[1] for _ in range(2)]
+    assert names[0] != names[1] and all(str(uuid.UUID(name)) == name for name in names), names

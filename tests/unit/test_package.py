@@ -107,7 +107,8 @@ def _metadata(wheel: Path, name: str) -> str:
 def test_the_sandbox_extra_ships_the_sandbox_the_watcher_the_command_and_the_pytest_plugin(wheel: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for source, shipped in (("tools/sandbox", "sfn_patterns/sandbox"), ("tools/watch", "sfn_patterns/watch")):
-        assert {f"{shipped}/{p.name}" for p in (PROJECT_ROOT / source).glob("*.py")} <= names
+        sources = [p for p in (PROJECT_ROOT / source).rglob("*.py") if "__pycache__" not in p.parts]
+        assert {f"{shipped}/{p.relative_to(PROJECT_ROOT / source).as_posix()}" for p in sources} <= names
     entry_points = _metadata(wheel, "entry_points.txt")
     assert "sfn-sandbox = sfn_patterns.sandbox.command:console" in entry_points
     assert "[pytest11]\nsfn_sandbox = sfn_patterns.sandbox.plugin" in entry_points

@@ -1,7 +1,7 @@
 """Every generated docs file: where it is written, what it is generated from, and how it is rendered.
 
-Adding a generated page is one entry in GENERATED, e.g.
-`Generated("docs/sandbox-patches.md", "tools/sandbox/patches.py", lambda root: patches.render_markdown())`.
+Adding a generated page is one entry in `generated()`, e.g.
+`Generated("docs/generated/bench-bill.md", "tools/bench/bill.py", _bench_bill)`.
 """
 
 from __future__ import annotations
@@ -127,6 +127,12 @@ def _bench_bill(root: Path) -> str:
     return bill.markdown(bill.bills())
 
 
+def _sandbox_patches(root: Path) -> str:
+    from tools.sandbox import patches
+
+    return patches.render_markdown()
+
+
 def generated() -> list[Generated]:
     """Every generated file, in the order they are written."""
     return [
@@ -136,4 +142,5 @@ def generated() -> list[Generated]:
         Generated("docs/generated/bench-scale.md", "bench/scale.json (tools/bench/scale_run.py)", _bench_scale),
         Generated("docs/generated/bench-load.md", "bench/load.json (tools/bench/load.py)", _bench_load),
         Generated("docs/generated/bench-bill.md", "tools/bench/bill.py", _bench_bill),
+        Generated("docs/sandbox-patches.md", "the registry in tools/sandbox/patches/", _sandbox_patches),
     ]

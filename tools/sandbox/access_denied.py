@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .interpreter import Patch
+from .patching import Patch
 
 #: Response class (module, name) -> (the code its service answers a denied call with, its HTTP status).
 JSON_SERVICES = {
@@ -33,32 +33,25 @@ def _xml_error(denied: Any, code: str, message: str, status: int) -> Exception:
     return denied
 
 
-def install(patch: Patch) -> None:
-    """Answer a denied call with its service's own error, naming the resource as AWS does."""
+def install_service(patch: Patch, module_name: str, class_name: str) -> None:
+    """Answer a call denied by one service's response class with that service's own error, naming the resource."""
     from moto.core.exceptions import AccessDeniedError, JsonRESTError
 
-    services = [(key, value, "json") for key, value in JSON_SERVICES.items()]
-    services += [(key, value, "xml") for key, value in XML_SERVICES.items()]
-    for (module_name, class_name), (code, status), protocol in services:
-        response_class = getattr(importlib.import_module(module_name), class_name)
-        original = response_class._authenticate_and_authorize_normal_action
+    key = (module_name, class_name)
+    protocol = "json" if key in JSON_SERVICES else "xml"
+    code, status = JSON_SERVICES[key] if key in JSON_SERVICES else XML_SERVICES[key]
+    response_class = getattr(importlib.import_module(module_name), class_name)
+    original = response_class._authenticate_and_authorize_normal_action
 
-        def authorize(
-            handler: Any,
-            resource: str = "*",
-            _original: Any = original,
-            _code: str = code,
-            _status: int = status,
-            _protocol: str = protocol,
-        ) -> None:
-            try:
-                _original(handler, resource)
-            except AccessDeniedError as denied:
-                message = f"{denied.message} on resource: {resource}"
-                if _protocol == "xml":
-                    raise _xml_error(denied, _code, message, _status) from None
-                error = JsonRESTError(_code, message)
-                error.code = _status
-                raise error from None
+    def authorize(handler: Any, resource: str = "*") -> None:
+        try:
+            original(handler, resource)
+        except AccessDeniedError as denied:
+            message = f"{denied.message} on resource: {resource}"
+            if protocol == "xml":
+                raise _xml_error(denied, code, message, status) from None
+            error = JsonRESTError(code, message)
+            error.code = status
+            raise error from None
 
-        patch(response_class, "_authenticate_and_authorize_normal_action", authorize)
+    patch(response_class, "_authenticate_and_authorize_normal_action", authorize)

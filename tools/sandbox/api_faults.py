@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from werkzeug.exceptions import HTTPException
 
 from .faults import THROTTLE, Fault, FaultRegistry, LambdaServiceError
-from .interpreter import Patch
+from .patching import Patch
 
 #: Service (IAM prefix) -> the wire protocol its errors come in.
 PROTOCOLS = {
@@ -182,10 +182,9 @@ def install(patch: Patch, registry: Callable[[], FaultRegistry]) -> None:
             raise error
 
     patch(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authorize)
-    _install_sdk_client_errors(patch)
 
 
-def _install_sdk_client_errors(patch: Patch) -> None:
+def install_sdk_client_errors(patch: Patch) -> None:
     """A Lambda task whose Invoke got no response fails with Lambda.SdkClientException, as AWS's SDK client names it;
     moto's interpreter calls any exception that is not a service's answer States.Runtime (which no Retry matches)."""
     from botocore.exceptions import HTTPClientError

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .interpreter import Patch
+from .patching import Patch
 
 
 def install(patch: Patch) -> None:

@@ -18,7 +18,7 @@ import datetime
 import json
 from typing import Any
 
-from .interpreter import Patch
+from .patching import Patch
 
 
 def aws_timestamp(value: Any) -> Any:
@@ -51,9 +51,9 @@ def string_literal(parser_rule_context: Any) -> str | None:
         return str(text[1:-1])
 
 
-def install(patch: Patch) -> None:
+def install_times(patch: Patch) -> None:
+    """The context object's times as AWS writes them, and its Execution.RedriveCount."""
     from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
-    from moto.stepfunctions.parser.asl.parse import preprocessor
     from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
     original_environment = ExecutionWorker._get_evaluation_environment
@@ -74,7 +74,11 @@ def install(patch: Patch) -> None:
 
     patch(ExecutionWorker, "_get_evaluation_environment", evaluation_environment)
     patch(CommonStateField, "_eval_state_input", state_input)
-    from moto.stepfunctions.parser.asl.parse import asl_parser
+
+
+def install_json_strings(patch: Patch) -> None:
+    """A definition's strings read as JSON reads them (moto read them with Python's escapes)."""
+    from moto.stepfunctions.parser.asl.parse import asl_parser, preprocessor
 
     class JsonStringPreprocessor(preprocessor.Preprocessor):
         """moto's preprocessor reading its strings as JSON (a subclass: its static `_inner_string_of` could not be

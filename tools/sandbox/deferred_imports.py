@@ -18,11 +18,10 @@ from typing import Any
 DEFERRED_PACKAGES = ("moto.batch",)
 
 
-def defer(name: str) -> ModuleType:
-    """Register package `name` so its submodules import without running its `__init__` until it is used."""
-    existing = sys.modules.get(name)
-    if existing is not None:
-        return existing
+def deferred_package(name: str) -> ModuleType | None:
+    """Package `name` as a module whose `__init__` runs on first use, for `sys.modules`; None once it is imported."""
+    if name in sys.modules:
+        return None
     spec = importlib.util.find_spec(name)
     if spec is None or spec.loader is None or spec.submodule_search_locations is None:
         raise ImportError(f"{name} is not an importable package")
@@ -35,10 +34,4 @@ def defer(name: str) -> ModuleType:
         return getattr(module, attribute)
 
     module.__dict__["__getattr__"] = load_on_first_use
-    sys.modules[name] = module
     return module
-
-
-def install() -> None:
-    for name in DEFERRED_PACKAGES:
-        defer(name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .interpreter import Patch
+from .patching import Patch
 from .quotas import DYNAMODB_BATCH_WRITE_ITEMS, DYNAMODB_ITEM_BYTES
 
 #: AWS's answers to a BatchWriteItem over 25 requests: in one table's list (its request field's length
@@ -17,13 +17,7 @@ BATCH_WRITE_TABLE_TOO_LONG = (
 BATCH_WRITE_TOO_MANY = "Too many items requested for the BatchWriteItem call"
 
 
-def install(patch: Patch) -> None:
-    """Apply every DynamoDB patch through `patch`, which undoes them when the embedded AWS stops."""
-    _install_item_size(patch)
-    _install_batch_write_limit(patch)
-
-
-def _install_item_size(patch: Patch) -> None:
+def install_item_size(patch: Patch) -> None:
     from moto.dynamodb.exceptions import ItemSizeTooLarge
     from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict, bytesize
 
@@ -39,7 +33,7 @@ def _install_item_size(patch: Patch) -> None:
     patch(LimitedSizeDict, "__setitem__", set_attribute)
 
 
-def _install_batch_write_limit(patch: Patch) -> None:
+def install_batch_write_limit(patch: Patch) -> None:
     from moto.dynamodb.exceptions import MockValidationException
     from moto.dynamodb.responses import DynamoHandler
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import quotas as q
-from .interpreter import Patch
+from .failures import state_failure
+from .patching import Patch
 
 HISTORY_CAUSE = "The execution reached the maximum number of history events ({})."
 #: Events that end an execution: the only ones the 25,000th event may be.
@@ -27,35 +28,11 @@ WAIT_SECONDS_MAX = 31_536_000
 WAIT_CAUSE = "The Wait state '{}' waits {} seconds, longer than the maximum execution time of {} seconds (one year)."
 
 
-def install(patch: Patch) -> None:
-    _install_state_machine_type(patch)
-    _install_history_limit(patch)
-    _install_express_duration(patch)
-    _install_wait_bound(patch)
-    _install_redrive_refusal(patch)
-
-
-def _install_state_machine_type(patch: Patch) -> None:
-    """moto keeps a state machine's type in `type` but hard-codes `sm_type`, which its interpreter reads, to
-    STANDARD: every Express execution ran as a Standard one."""
-    from moto.stepfunctions.models import StateMachine
-
-    original_init = StateMachine.__init__
-
-    def init(machine: Any, *args: Any, **kwargs: Any) -> None:
-        original_init(machine, *args, **kwargs)
-        machine.sm_type = machine.type
-
-    patch(StateMachine, "__init__", init)
-
-
-def _install_history_limit(patch: Patch) -> None:
+def install_history_limit(patch: Patch) -> None:
     from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, StateMachineType
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
     from moto.stepfunctions.parser.asl.eval.environment import Environment
     from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
-
-    from .interpreter import _failure
 
     class HistoryFull(FailureEventException):
         """The cause as AWS gives it: moto prefixes every States.Runtime cause with the state it arose in."""
@@ -78,7 +55,7 @@ def _install_history_limit(patch: Patch) -> None:
             events, env = limit
             closing = str(getattr(event_type, "value", event_type)) in CLOSING_EVENTS
             if manager._event_id_gen._next_id >= events and not closing:
-                failure: Any = _failure(env, "States.Runtime", HISTORY_CAUSE.format(events))
+                failure: Any = state_failure(env, "States.Runtime", HISTORY_CAUSE.format(events))
                 raise HistoryFull(failure.failure_event)
         result: int = original_add_event(manager, context, event_type, *args, **kwargs)
         return result
@@ -87,7 +64,7 @@ def _install_history_limit(patch: Patch) -> None:
     patch(EventManager, "add_event", add_event)
 
 
-def _install_express_duration(patch: Patch) -> None:
+def install_express_duration(patch: Patch) -> None:
     """moto runs an Express execution with the definition's TimeoutSeconds alone; AWS also stops it at 5 minutes,
     the way a TimeoutSeconds stops it (States.Timeout)."""
     from moto.stepfunctions.parser.api import StateMachineType
@@ -107,15 +84,15 @@ def _install_express_duration(patch: Patch) -> None:
     patch(Program, "eval", eval_program)
 
 
-def _install_wait_bound(patch: Patch) -> None:
+def install_wait_bound(patch: Patch) -> None:
     from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
-
-    from .interpreter import _failure
 
     def wait(function: Any, env: Any) -> None:
         seconds = function._get_wait_seconds(env=env)  # Seconds, SecondsPath, Timestamp(Path), or their JSONata
         if seconds > WAIT_SECONDS_MAX:
-            raise _failure(env, "States.Runtime", WAIT_CAUSE.format(env.next_state_name, seconds, WAIT_SECONDS_MAX))
+            raise state_failure(
+                env, "States.Runtime", WAIT_CAUSE.format(env.next_state_name, seconds, WAIT_SECONDS_MAX)
+            )
         function._wait_interval(env=env, wait_seconds=seconds)
 
     patch(WaitFunction, "_eval_body", wait)
@@ -127,7 +104,7 @@ REDRIVE_REFUSED = (
 )
 
 
-def _install_redrive_refusal(patch: Patch) -> None:
+def install_redrive_refusal(patch: Patch) -> None:
     from moto.core.exceptions import AWSError
     from moto.stepfunctions.responses import StepFunctionResponse
 

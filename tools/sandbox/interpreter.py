@@ -1,17 +1,16 @@
-"""Patches that make moto's Step Functions interpreter fail as AWS does: payload quotas, terminal errors, names."""
+"""How moto's Step Functions interpreter fails as AWS does: payload quotas, terminal errors, error names (the patches
+that apply them are registry entries, `tools/sandbox/patches/stepfunctions_parser.py`)."""
 
 from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from .failures import state_failure
+from .patching import Patch
 from .quotas import STATES_PAYLOAD_BYTES
-
-#: `(owner, attribute, value)`: sets an attribute for as long as the embedded AWS runs (`EmbeddedAws._patch_attr`).
-Patch = Callable[[Any, str, Any], None]
 
 #: Interpreter modules that imported `is_within_size_quota` by name, so each needs the patched function.
 SIZE_QUOTA_MODULES = (
@@ -118,49 +117,6 @@ def _data_limit_exceeded(env: Any, task: Any, cause: str) -> Exception:
     )
 
 
-def install(patch: Patch) -> None:
-    """Apply every interpreter patch through `patch`, which undoes them when the embedded AWS stops."""
-    _install_size_quota(patch)
-    _install_terminal_errors(patch)
-    _install_service_error_names(patch)
-    _install_child_execution_input(patch)
-    _install_tolerated_failures(patch)
-    _install_iteration_error_names(patch)
-    from . import context_object, execution_limits, jsonata, map_workers, query_language, variables
-
-    execution_limits.install(patch)
-    map_workers.install(patch)
-    jsonata.install(patch)
-    context_object.install(patch)
-    variables.install(patch)
-    query_language.install(patch)
-
-
-def _failure(env: Any, error: str, cause: str) -> Exception:
-    """A failure of the state being evaluated, named with one of the interpreter's own `States.` errors."""
-    from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
-    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
-        FailureEvent,
-        FailureEventException,
-    )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
-        StatesErrorNameType,
-    )
-    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-
-    (error_type,) = [member for member in StatesErrorNameType if member.to_name() == error]
-    details: Any = EventDetails
-    return FailureEventException(
-        failure_event=FailureEvent(
-            env=env,
-            error_name=StatesErrorName(typ=error_type),
-            event_type=HistoryEventType.ExecutionFailed,
-            event_details=details(executionFailedEventDetails=ExecutionFailedEventDetails(error=error, cause=cause)),
-        )
-    )
-
-
 def tolerated_failures_exceeded(failed: int, total: int, count: int, percentage: float) -> bool:
     """Whether a Map Run's failed children pass what it tolerates; neither field set tolerates no failure."""
     if not count and not percentage:
@@ -170,7 +126,7 @@ def tolerated_failures_exceeded(failed: int, total: int, count: int, percentage:
     return over_count or over_percentage
 
 
-def _install_child_execution_input(patch: Patch) -> None:
+def install_child_execution_input(patch: Patch) -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (
         distributed_item_processor_worker as worker_module,
     )
@@ -186,12 +142,12 @@ def _install_child_execution_input(patch: Patch) -> None:
                 f"The child execution input of Map state '{processor._work_name}' has a size exceeding the maximum "
                 "number of bytes service limit."
             )
-            raise _failure(env_frame, "States.DataLimitExceeded", cause)
+            raise state_failure(env_frame, "States.DataLimitExceeded", cause)
 
     patch(worker, "_eval_input", eval_input)
 
 
-def _install_tolerated_failures(patch: Patch) -> None:
+def install_tolerated_failures(patch: Patch) -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (
         DistributedIterationComponent,
     )
@@ -204,7 +160,7 @@ def _install_tolerated_failures(patch: Patch) -> None:
         failed = eval_input.map_run_record.item_counter.failed.get()
         count, percentage = eval_input.tolerated_failure_count, eval_input.tolerated_failure_percentage
         if tolerated_failures_exceeded(failed, total, int(count or 0), float(percentage or 0)):
-            raise _failure(env, EXCEED_TOLERATED_FAILURES, EXCEED_TOLERATED_FAILURES_CAUSE)
+            raise state_failure(env, EXCEED_TOLERATED_FAILURES, EXCEED_TOLERATED_FAILURES_CAUSE)
 
     patch(DistributedIterationComponent, "_map_run", map_run)
 
@@ -226,18 +182,20 @@ def iteration_error_name(error_name: str) -> Any:
     return CustomErrorName(error_name)
 
 
-def _install_iteration_error_names(patch: Patch) -> None:
+def install_iteration_error_names(patch: Patch) -> None:
     for module_name in (ITERATION_WORKER_MODULE, BRANCHES_MODULE):
         patch(importlib.import_module(module_name), "CustomErrorName", iteration_error_name)
 
 
-def _install_size_quota(patch: Patch) -> None:
+def install_size_quota(patch: Patch) -> None:
+    for module_name in SIZE_QUOTA_MODULES:
+        patch(importlib.import_module(module_name), "is_within_size_quota", within_payload_quota)
+
+
+def install_task_size_quota(patch: Patch) -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
         StateTaskService,
     )
-
-    for module_name in SIZE_QUOTA_MODULES:
-        patch(importlib.import_module(module_name), "is_within_size_quota", within_payload_quota)
 
     def verify_result(task: Any, env: Any, value: Any) -> None:
         # moto names the service ("dynamodb") where the state's name tells the reader which task it was.
@@ -265,7 +223,7 @@ def _install_size_quota(patch: Patch) -> None:
     patch(StateTaskService, "_before_eval_execution", verify_parameters)
 
 
-def _install_terminal_errors(patch: Patch) -> None:
+def install_terminal_errors(patch: Patch) -> None:
     from moto.stepfunctions.parser.asl.component.common.error_name.error_equals_decl import ErrorEqualsDecl
 
     original = ErrorEqualsDecl._eval_body
@@ -279,7 +237,7 @@ def _install_terminal_errors(patch: Patch) -> None:
     patch(ErrorEqualsDecl, "_eval_body", matches)
 
 
-def _install_service_error_names(patch: Patch) -> None:
+def install_service_error_names(patch: Patch) -> None:
     from botocore.exceptions import ClientError
     from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException

@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from .interpreter import Patch
+from .failures import state_failure
+from .patching import Patch
 
 #: What `$hash` accepts, by AWS's names (the transforming-data page's `$hash`; case-sensitive).
 HASH_ALGORITHMS: dict[str, Callable[[bytes], Any]] = {
@@ -292,9 +293,7 @@ def _query_failure(env: Any, cause: str) -> Exception:
 
 
 def _runtime_failure(env: Any, cause: str) -> Exception:
-    from .interpreter import _failure
-
-    return _failure(env, "States.Runtime", cause)
+    return state_failure(env, "States.Runtime", cause)
 
 
 def evaluate_in_state(env: Any, expression: str, *, with_states: bool) -> Any:
@@ -327,12 +326,9 @@ OUTER_PREFIX = re.compile(
 )
 
 
-def install(patch: Patch) -> None:
-    """Set the interpreter's JSONata evaluator: the one patch point of this module (and a cause leaving a Map
-    iteration prefixed once)."""
+def install_cause_prefix(patch: Patch) -> None:
+    """A cause leaving a Map iteration is prefixed once, naming the innermost state, as AWS prefixes it."""
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEventException
-    from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
-    from moto.stepfunctions.parser.asl.component.common.string import string_expression
 
     original_details = FailureEventException.get_execution_failed_event_details
 
@@ -343,6 +339,12 @@ def install(patch: Patch) -> None:
         return details
 
     patch(FailureEventException, "get_execution_failed_event_details", execution_failed_details)
+
+
+def install_evaluator(patch: Patch) -> None:
+    """Evaluate the interpreter's `{% %}` expressions and variable reads with jsonata-python."""
+    from moto.stepfunctions.parser.asl.component.common.query_language import QueryLanguageMode
+    from moto.stepfunctions.parser.asl.component.common.string import string_expression
 
     def jsonata_body(component: Any, env: Any) -> None:
         env.stack.append(evaluate_in_state(env, component.expression, with_states=True))

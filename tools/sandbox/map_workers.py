@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .interpreter import Patch
+from .patching import Patch
 
 ITERATION_WORKER_MODULE = "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.iteration_worker"
 DISTRIBUTED_WORKER_MODULE = (

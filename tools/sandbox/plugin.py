@@ -124,7 +124,7 @@ class DeployedProgram:
 
     def execute(self, target: str, input: Any = None, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> Execution:
         """Start the state machine (a stack output's name, or its ARN) with `input` and wait for its end."""
-        from .program_cli import state_machine_arn
+        from .session import state_machine_arn
 
         arn = state_machine_arn(self.outputs, target)
         report = self.sandbox.execute(target, arn, {} if input is None else input, timeout_seconds=timeout)

@@ -28,7 +28,7 @@ from . import limits
 from .lambda_python import IncompatibleArchive, UnsupportedRuntime
 from .printing import FAULT_HELP, fault_spec, fired_json, json_text, print_fired, print_outputs, print_report
 from .program import PreviewMocks, StackConfigError, parse_overrides, pick_stack, run_program
-from .session import ExecutionNotStarted, Sandbox, UnknownFaultTarget
+from .session import ExecutionNotStarted, Sandbox, TargetError, UnknownFaultTarget, state_machine_arn
 
 USAGE_ERROR = 2
 #: The components' own errors, as the program imported them: `sfn_patterns` installed, or a checkout's `components`.
@@ -43,10 +43,6 @@ ONE_LINE_ERRORS = (
     UnsupportedRuntime,
     ClientError,
 )
-
-
-class TargetError(ValueError):
-    """`run`'s target names no state machine of the program, or its input is not usable."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,24 +87,6 @@ def _input(text: str | None) -> Any:
         return json.loads(source)
     except ValueError as error:
         raise TargetError(f"--input: not JSON ({error})") from None
-
-
-def state_machine_arn(outputs: dict[str, Any], target: str) -> str:
-    """A stack output holding a state machine's ARN, or such an ARN itself."""
-    if target.startswith("arn:"):
-        if ":stateMachine:" not in target:
-            raise TargetError(f"{target} is not a state machine ARN")
-        return target
-    machines = sorted(name for name, value in outputs.items() if isinstance(value, str) and ":stateMachine:" in value)
-    if target not in outputs:
-        raise TargetError(
-            f"no stack output {target!r}; its outputs: {', '.join(sorted(outputs)) or 'none'} "
-            f"(state machines: {', '.join(machines) or 'none'})"
-        )
-    value = outputs[target]
-    if target not in machines:
-        raise TargetError(f"stack output {target!r} is {value!r}, not a state machine ARN")
-    return str(value)
 
 
 def preview(args: argparse.Namespace, console: Console) -> int:

@@ -6,8 +6,9 @@ transforming-data.html); AWS refuses a definition with a field of the other lang
 back to JSONPath inside a JSONata state machine, with SCHEMA_VALIDATION_FAILED at the state's path. moto accepted
 `Output` in a JSONPath state and ignored it, and refused `Parameters` in a JSONata one with a message of its own.
 Both mocks call `problems`: the Pulumi mocks' deploy rules (`rules.definition_problems`) and the embedded AWS's
-CreateStateMachine (`install`). They also refuse a Wait's literal `Seconds` over 99,999,999, as AWS's schema does
-("Maximum value is 99999999 at /States/<name>/Seconds"); moto accepted it and slept.
+CreateStateMachine (`refusal`, from the sandbox's Step Functions backend in `tools/sandbox/patches/stepfunctions.py`).
+They also refuse a Wait's literal `Seconds` over 99,999,999, as AWS's schema does ("Maximum value is 99999999 at
+/States/<name>/Seconds"); moto accepted it and slept.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
-
-from .interpreter import Patch
 
 JSONPATH = "JSONPath"
 JSONATA = "JSONata"
@@ -91,31 +90,7 @@ def definition_problems(definition: str) -> list[str]:
         return []  # not JSON: the parser refuses it on its own
 
 
-def install(patch: Patch) -> None:
-    """CreateStateMachine and UpdateStateMachine refuse what `problems` finds, with AWS's InvalidDefinition."""
-    from moto.core.exceptions import AWSError
-    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
-
-    class InvalidDefinition(AWSError):
-        TYPE = "InvalidDefinition"  # moto's parser's own InvalidDefinition sets `code`, so it answered code ""
-        STATUS = 400
-
-    def refuse(definition: Any) -> None:
-        found = definition_problems(definition) if isinstance(definition, str) else []
-        if found:
-            raise InvalidDefinition(f"Invalid State Machine Definition: '{'; '.join(found[:5])}'")
-
-    original_create = StepFunctionsParserBackend.create_state_machine
-    original_update = StepFunctionsParserBackend.update_state_machine
-
-    # The two callers of moto's static `_validate_definition` (a staticmethod cannot be patched and restored as one).
-    def create_state_machine(backend: Any, name: str, definition: str, *args: Any, **kwargs: Any) -> Any:
-        refuse(definition)
-        return original_create(backend, name, definition, *args, **kwargs)
-
-    def update_state_machine(backend: Any, arn: str, definition: Any = None, *args: Any, **kwargs: Any) -> Any:
-        refuse(definition)
-        return original_update(backend, arn, definition, *args, **kwargs)
-
-    patch(StepFunctionsParserBackend, "create_state_machine", create_state_machine)
-    patch(StepFunctionsParserBackend, "update_state_machine", update_state_machine)
+def refusal(definition: Any) -> str | None:
+    """InvalidDefinition's message for a definition CreateStateMachine and UpdateStateMachine refuse, else None."""
+    found = definition_problems(definition) if isinstance(definition, str) else []
+    return f"Invalid State Machine Definition: '{'; '.join(found[:5])}'" if found else None

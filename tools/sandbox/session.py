@@ -95,6 +95,28 @@ class UnknownFaultTarget(ValueError):
     """A function fault names no deployed function, so it could never fire."""
 
 
+class TargetError(ValueError):
+    """`run`'s target names no state machine of the program, or its input is not usable."""
+
+
+def state_machine_arn(outputs: dict[str, Any], target: str) -> str:
+    """A stack output holding a state machine's ARN, or such an ARN itself."""
+    if target.startswith("arn:"):
+        if ":stateMachine:" not in target:
+            raise TargetError(f"{target} is not a state machine ARN")
+        return target
+    machines = sorted(name for name, value in outputs.items() if isinstance(value, str) and ":stateMachine:" in value)
+    if target not in outputs:
+        raise TargetError(
+            f"no stack output {target!r}; its outputs: {', '.join(sorted(outputs)) or 'none'} "
+            f"(state machines: {', '.join(machines) or 'none'})"
+        )
+    value = outputs[target]
+    if target not in machines:
+        raise TargetError(f"stack output {target!r} is {value!r}, not a state machine ARN")
+    return str(value)
+
+
 class ExecutionNotStarted(RuntimeError):
     """StartExecution (or the way the workflow starts, e.g. its HTTP API) refused: no execution ran."""
 
@@ -331,7 +353,6 @@ class Sandbox:
         definition and role are used. `input`, `variables` and `context` are JSON values; a `mock` result that is
         not a string is sent as its JSON text.
         """
-        from .program_cli import state_machine_arn
         from .test_state_client import test_deployed_state
 
         return test_deployed_state(

@@ -23,7 +23,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from .interpreter import EXCEED_TOLERATED_FAILURES, EXCEED_TOLERATED_FAILURES_CAUSE, Patch
+from .interpreter import EXCEED_TOLERATED_FAILURES, EXCEED_TOLERATED_FAILURES_CAUSE
+from .patching import Patch
 from .test_state_request import TestStateRefused, TestStateRequest, parse
 
 #: Fields a mocked Map or Parallel keeps when it runs as a task (the iterations are what the mock replaces).

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .interpreter import Patch, _failure
+from .failures import state_failure
+from .patching import Patch
 
 #: One variable, and all the variables one Assign sets (the workflow-variables page, "Variable size limits").
 VARIABLE_BYTES = 256 * 1024
@@ -54,7 +55,7 @@ def install(patch: Patch) -> None:
         store = env.variable_store
         problem = assign_problem(declarations, {**store._outer_scope, **store._inner_scope})
         if problem:
-            raise _failure(env, "States.DataLimitExceeded", problem)
+            raise state_failure(env, "States.DataLimitExceeded", problem)
         for identifier, value in declarations.items():
             store.set(variable_identifier=identifier, variable_value=value)
 
