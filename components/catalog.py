@@ -22,25 +22,13 @@ from pulumi.runtime import rpc
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from .image_downloader import ImageDownloader
-from .job_poller import JobPoller
-from .lambda_iterator import LambdaIterator
-from .map_fan_out import MapFanOut
+from . import __version__
 from .parts import ArgProblem, debugging
-from .record_transfer import RecordTransfer
-from .task_tracker import TaskTracker
+from .workflow_component import PACKAGE_NAME, WorkflowComponent
 
-#: The package name in every type token (`sfn-patterns:index:MapFanOut`).
-PACKAGE_NAME = "sfn-patterns"
-VERSION = "0.1.0"
-COMPONENTS: list[type[pulumi.ComponentResource]] = [
-    ImageDownloader,
-    JobPoller,
-    LambdaIterator,
-    MapFanOut,
-    RecordTransfer,
-    TaskTracker,
-]
+VERSION = __version__
+#: Every workflow component (each registers itself by subclassing WorkflowComponent), by name.
+COMPONENTS: list[type[pulumi.ComponentResource]] = sorted(WorkflowComponent.__subclasses__(), key=lambda c: c.__name__)
 HANDLER_SPEC = f"#/types/{PACKAGE_NAME}:index:HandlerSpec"
 #: The HandlerSpec fields that name files on the program's disk.
 PATH_FIELDS = ("code", "requirements")

@@ -125,24 +125,28 @@ def whole_number(value: Any) -> int | None:
     return None
 
 
-#: Each component's Lambda part with the longest name: its function's name is "<component name>-<part>-function"
-#: plus Pulumi's 8-character auto-name suffix ("-" and 7 hex digits), and Lambda takes 64 characters at most
+#: Each component's Lambda part with the longest name, registered by the component (WorkflowComponent): its
+#: function's name is "<component name>-<part>-function" plus Pulumi's 8-character auto-name suffix ("-" and 7 hex
+#: digits), and Lambda takes 64 characters at most
 #: (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html). That is each component's tightest name
 #: limit; its IAM roles, state machine, log groups, queues, tables, topics and bucket take longer names.
-LONGEST_PART = {
-    "MapFanOut": "to-plain-json",
-    "LambdaIterator": "process-iteration",
-    "JobPoller": "submit-job",
-    "RecordTransfer": "seed-records",
-    "TaskTracker": "start-task",
-    "ImageDownloader": "consolidate",
-}
+LONGEST_PART: dict[str, str] = {}
+#: The components whose resources take lowercase names only (an S3 bucket named after the component).
+LOWERCASE_NAMES: set[str] = set()
 LAMBDA_NAME_CHARACTERS = 64
 AUTO_NAME_SUFFIX_CHARACTERS = len("-0123abc")
 #: The characters every component's resources take in their names: S3 (ImageDownloader's bucket) takes lowercase
 #: only, Lambda no dots, SQS and SNS no dots either.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 LOWERCASE_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def register_name_rules(component: str, longest_part: str, *, lowercase: bool = False) -> None:
+    """What bounds `component`'s names: its Lambda part with the longest name, and whether a bucket bears its name."""
+    if longest_part:
+        LONGEST_PART[component] = longest_part
+    if lowercase:
+        LOWERCASE_NAMES.add(component)
 
 
 def longest_name(component: str) -> int:
@@ -155,7 +159,7 @@ def check_name(component: str, name: str) -> None:
     """Refuse, before any resource exists, a name whose resources AWS would refuse: too long, or other characters."""
     if not isinstance(name, str) or not name:
         raise ArgError(component, str(name), "name", "must be a non-empty string")
-    lowercase = component == "ImageDownloader"  # its bucket is named after it
+    lowercase = component in LOWERCASE_NAMES
     pattern = LOWERCASE_NAME_PATTERN if lowercase else NAME_PATTERN
     if not pattern.fullmatch(name):
         what = "lowercase letters, digits and -" if lowercase else "letters, digits and -"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .asl.retries import LAMBDA_RETRY_ATTEMPTS, LOOP_RETRY_ATTEMPTS
+
 #: The retention periods CloudWatch Logs accepts (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
     1,
@@ -117,12 +119,7 @@ class HistoryBudget:
 
 #: A retried Lambda attempt adds TaskScheduled, TaskStarted and TaskFailed to the history.
 RETRY_EVENTS = 3
-#: Attempts of the transient-error Retry outside a loop (asl.LAMBDA_RETRY) and inside one, where every retry is
-#: paid for in each turn's history budget.
-LAMBDA_RETRY_ATTEMPTS = 6
-LOOP_RETRY_ATTEMPTS = 2
-
-# Counted from the definitions in components/job_poller.py and components/lambda_iterator.py with every Retry
+# Counted from the definitions in components/job_poller/ and components/lambda_iterator/ with every Retry
 # taken (a unit test derives them from the definitions, an e2e test counts the retry-free history in the sandbox).
 JOB_POLLER_HISTORY = HistoryBudget(
     14,
@@ -156,7 +153,7 @@ class LambdaIteratorSettings:
     max_iterations: int = 1000
 
 
-# Counted from the definition in components/record_transfer.py with every Retry taken (a unit test derives
+# Counted from the definition in components/record_transfer/definition.py with every Retry taken (a unit test derives
 # them with record_transfer.history_events; an e2e test counts the retry-free history in the sandbox).
 RECORD_TRANSFER_HISTORY = HistoryBudget(
     29,

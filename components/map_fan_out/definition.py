@@ -1,19 +1,12 @@
-"""MapFanOut: read a list (from a DynamoDB item or a producer Lambda), then wait and run a Lambda per item."""
+"""MapFanOut's definitions: a list read from a table, a producer Lambda or the input, then a Map over its items."""
 
-# No `from __future__ import annotations`: Pulumi's component analyzer reads the args and outputs as types.
-import json
-from typing import Any, NotRequired
+from __future__ import annotations
 
-import pulumi
+from typing import Any
 
-from . import asl, policies
-from .lambda_function import PythonFunction, PythonFunctionArgs
-from .parts import Checker, HandlerSpec, WorkflowOptions, alarm_topic_arn, component_options, lambda_part, own_handler
-from .references import table_arn
-from .settings import INLINE_MAP_MAX_CONCURRENCY, MAX_EXECUTION_SECONDS, MapFanOutSettings
-from .stateful import data_table
-from .task_tracker import DYNAMODB_RETRY
-from .workflow import Workflow, WorkflowArgs
+from .. import asl
+from ..asl import DATA_LIMIT_EXCEEDED, catch_as
+from ..settings import MapFanOutSettings
 
 #: The table holds each list in one item: partition key `listName`, the list in attribute `items`.
 LIST_KEY_ATTRIBUTE = "listName"
@@ -21,41 +14,6 @@ LIST_ITEMS_ATTRIBUTE = "items"
 DEFAULT_LIST_NAME = "default"
 ITEM_SOURCES = ("table", "lambda", "input")
 DEFAULT_ITEMS_PATH = "$.items"
-
-
-class MapFanOutArgs(WorkflowOptions):
-    """Where the list comes from, the function run per item, and the Map's knobs."""
-
-    item_source: NotRequired[str]
-    """Where the list comes from: `table` (one DynamoDB item holds it), `lambda` (a producer function returns
-    `{"list": [...]}`) or `input` (the execution input holds it, at `items_path`); default: `table`."""
-    item_handler: NotRequired[HandlerSpec]
-    """Your function run once per item (it gets the item as its event); default: the seed's log-item Lambda."""
-    item_function_arn: NotRequired[pulumi.Input[str]]
-    """An existing function run once per item, instead of one built here; the state machine may invoke it alone."""
-    table_name: NotRequired[pulumi.Input[str]]
-    """With item_source `table`: an existing table that holds the list; default: a table of the component's own."""
-    table_key_attribute: NotRequired[str]
-    """The list item's partition key attribute, a string (default `listName`)."""
-    list_name: NotRequired[str]
-    """The list item's key value (default `default`)."""
-    items_attribute: NotRequired[str]
-    """The list item's attribute holding the list, a DynamoDB list (default `items`)."""
-    producer_handler: NotRequired[HandlerSpec]
-    """With item_source `lambda`: your producer, which returns `{"list": [...]}`; default: the seed's fruits."""
-    producer_function_arn: NotRequired[pulumi.Input[str]]
-    """With item_source `lambda`: an existing producer function, instead of one built here."""
-    items_path: NotRequired[str]
-    """With item_source `input`: the JSONPath of the list in the execution input (default `$.items`)."""
-    max_concurrency: NotRequired[int]
-    """How many items run at once, 0..40, 0 for no limit (default 1, as the tutorial's config.json)."""
-    wait_duration_seconds: NotRequired[int]
-    """Seconds each iteration waits before running its item (default 2; 0: no wait)."""
-    timeout_duration_seconds: NotRequired[int]
-    """Seconds the whole execution may run (default 60)."""
-    tolerated_failures: NotRequired[int]
-    """How many items may fail (their function failing for good, timing out or crashing) with the execution still
-    succeeding, its output listing them; one more fails it with ItemsFailed (default 0, 0..1000000)."""
 
 
 #: A failed item's record in the Map's results: its place in the list, the item, and its error.
@@ -66,8 +24,6 @@ CAUSE_FAILURES_LISTED = 10
 MAX_TOLERATED_FAILURES = 1_000_000
 #: An item whose function returns more than a state's result may hold (256 KiB) fails with this, alone.
 ITEM_RESULT_TOO_LARGE = "ItemResultTooLarge"
-#: Step Functions' payload error: terminal, so `States.ALL` does not catch it; only a Catch naming it does.
-DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
 
 
 def _process_items(
@@ -171,11 +127,6 @@ def _literal(text: str) -> str:
     return "".join("\\" + char if char in "'{}\\" else char for char in text)
 
 
-def _catch_as(fail_state: str) -> list[dict[str, Any]]:
-    """Any error (after the state's Retry) replaces the state with `{Error, Cause}` and goes to `fail_state`."""
-    return [{"ErrorEquals": ["States.ALL"], "ResultPath": "$", "Next": fail_state}]
-
-
 def table_definition(
     *,
     table_name: str,
@@ -201,8 +152,8 @@ def table_definition(
                     "Key": {key_attribute: {"S": list_name}},
                     "ConsistentRead": True,
                 },
-                "Retry": [dict(DYNAMODB_RETRY)],
-                "Catch": _catch_as("ListNotRead"),
+                "Retry": [dict(asl.DYNAMODB_RETRY)],
+                "Catch": catch_as("ListNotRead"),
                 "Next": "ListFound",
             },
             "ListFound": {
@@ -226,7 +177,7 @@ def table_definition(
                 unmarshal_fn_arn,
                 payload={"items.$": f"$.Item.{items_attribute}.L"},
                 next_state="ProcessItems",
-                Catch=_catch_as("ListNotRead"),
+                Catch=catch_as("ListNotRead"),
             ),
             "ProcessItems": _process_items(fn_arn, settings, "$.items", item_state, "WithinTolerance?"),
             **_tolerance_states(settings),
@@ -244,7 +195,7 @@ def lambda_definition(
         "TimeoutSeconds": settings.timeout_duration_seconds,
         "States": {
             "ProduceList": asl.lambda_task(
-                producer_fn_arn, next_state="ListProduced?", Catch=_catch_as("ListNotProduced")
+                producer_fn_arn, next_state="ListProduced?", Catch=catch_as("ListNotProduced")
             ),
             "ListProduced?": {
                 "Type": "Choice",
@@ -292,136 +243,3 @@ def input_definition(
             **_tolerance_states(settings),
         },
     }
-
-
-class MapFanOut(pulumi.ComponentResource):
-    """A list fanned out to a Lambda per item through a Map state, with the seed tutorials' knobs."""
-
-    state_machine_arn: pulumi.Output[str]
-    """The state machine's ARN."""
-    state_machine_name: pulumi.Output[str]
-    """The state machine's name."""
-    table_name: pulumi.Output[str] | None
-    """The table holding the list (item source `table`): the component's own or the one given."""
-    item_function_arn: pulumi.Output[str]
-    """The function run per item."""
-
-    def __init__(self, name: str, args: MapFanOutArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check = Checker("MapFanOut", name, args, MapFanOutArgs)
-        common = check.common()
-        defaults = MapFanOutSettings()
-        settings = MapFanOutSettings(
-            max_concurrency=check.integer("max_concurrency", defaults.max_concurrency, 0, INLINE_MAP_MAX_CONCURRENCY),
-            wait_duration_seconds=check.integer(
-                "wait_duration_seconds", defaults.wait_duration_seconds, 0, MAX_EXECUTION_SECONDS
-            ),
-            timeout_duration_seconds=check.integer(
-                "timeout_duration_seconds", defaults.timeout_duration_seconds, 1, MAX_EXECUTION_SECONDS
-            ),
-            tolerated_failures=check.integer(
-                "tolerated_failures", defaults.tolerated_failures, 0, MAX_TOLERATED_FAILURES
-            ),
-        )
-        source = check.choice("item_source", "table", ITEM_SOURCES)
-        _refuse_other_sources(check, source)
-        super().__init__("sfn-patterns:index:MapFanOut", name, None, component_options(opts, check.tags()))
-        child = pulumi.ResourceOptions(parent=self)
-        self.table = None
-        item_state = "RunItem" if check.given("item_handler") or check.given("item_function_arn") else "LogItem"
-        item_arn, self.item_function = lambda_part(
-            check, self, f"{name}-log-item" if item_state == "LogItem" else f"{name}-item", "item",
-            own_handler("map_fan_out", "log_item.handler", "Logs the one item it is given"), common,
-        )  # fmt: skip
-        invoked: list[pulumi.Output[str]] = [item_arn]
-        self.table_name = None
-        if source == "table":
-            key = check.text("table_key_attribute", LIST_KEY_ATTRIBUTE) or LIST_KEY_ATTRIBUTE
-            list_name = check.text("list_name", DEFAULT_LIST_NAME) or DEFAULT_LIST_NAME
-            attribute = check.text("items_attribute", LIST_ITEMS_ATTRIBUTE) or LIST_ITEMS_ATTRIBUTE
-            if check.given("table_name"):
-                self.table_name = pulumi.Output.from_input(args["table_name"])
-                read_arn = table_arn(self.table_name)
-            else:
-                self.table = data_table(f"{name}-table", self, common, hash_key=key)
-                self.table_name, read_arn = self.table.name, self.table.arn
-            unmarshal = PythonFunction(
-                f"{name}-to-plain-json",
-                PythonFunctionArgs(
-                    package="map_fan_out", handler="unmarshal_items.handler", settings=common,
-                    description="Turns DynamoDB-typed list values into plain JSON",
-                ),
-                opts=child,
-            )  # fmt: skip
-            invoked.append(unmarshal.arn)
-            definition = pulumi.Output.all(self.table_name, unmarshal.arn, item_arn).apply(
-                lambda a: json.dumps(
-                    table_definition(
-                        table_name=a[0], unmarshal_fn_arn=a[1], fn_arn=a[2], settings=settings,
-                        key_attribute=key, list_name=list_name, items_attribute=attribute, item_state=item_state,
-                    )
-                )
-            )  # fmt: skip
-            statements = pulumi.Output.all(read_arn, *invoked).apply(
-                lambda a: [
-                    policies.allow("ReadList", ["dynamodb:GetItem"], [a[0]]),
-                    policies.invoke_functions(list(a[1:])),
-                ]
-            )
-        elif source == "lambda":
-            producer_arn, _ = lambda_part(
-                check, self, f"{name}-produce-list", "producer",
-                own_handler("map_fan_out", "produce_list.handler", 'Returns {"list": [...]} for the Map to fan out'),
-                common,
-            )  # fmt: skip
-            invoked.append(producer_arn)
-            definition = pulumi.Output.all(producer_arn, item_arn).apply(
-                lambda a: json.dumps(
-                    lambda_definition(producer_fn_arn=a[0], fn_arn=a[1], settings=settings, item_state=item_state)
-                )
-            )
-            statements = pulumi.Output.all(*invoked).apply(lambda a: [policies.invoke_functions(list(a))])
-        else:
-            items_path = check.text("items_path", DEFAULT_ITEMS_PATH) or DEFAULT_ITEMS_PATH
-            if not items_path.startswith("$"):
-                raise check.error("items_path", f"{items_path!r} is not a JSONPath (it starts with $)")
-            definition = item_arn.apply(
-                lambda arn: json.dumps(
-                    input_definition(items_path=items_path, fn_arn=arn, settings=settings, item_state=item_state)
-                )
-            )
-            statements = item_arn.apply(lambda arn: [policies.invoke_functions([arn])])
-
-        self.state_machine = Workflow(
-            name,
-            WorkflowArgs(
-                definition=definition, statements=statements, settings=common,
-                alarm_topic_arn=alarm_topic_arn(check, self, name, common),
-            ),
-            opts=child,
-        )  # fmt: skip
-        self.state_machine_arn = self.state_machine.arn
-        self.state_machine_name = self.state_machine.name
-        self.item_function_arn = item_arn
-        outputs: dict[str, Any] = {
-            "stateMachineArn": self.state_machine_arn,
-            "stateMachineName": self.state_machine_name,
-            "itemFunctionArn": self.item_function_arn,
-        }
-        if self.table_name is not None:
-            outputs["tableName"] = self.table_name
-        self.register_outputs(outputs)
-
-
-#: The args that belong to one item source only.
-SOURCE_ARGS = {
-    "table": ("table_name", "table_key_attribute", "list_name", "items_attribute"),
-    "lambda": ("producer_handler", "producer_function_arn"),
-    "input": ("items_path",),
-}
-
-
-def _refuse_other_sources(check: Checker, source: str) -> None:
-    for other, fields in SOURCE_ARGS.items():
-        for field in fields:
-            if other != source and check.given(field):
-                raise check.error(field, f"belongs to item_source {other!r}, and this component's is {source!r}")

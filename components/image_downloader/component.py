@@ -2,71 +2,18 @@
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the args and outputs as types.
 import json
-from typing import Any, NotRequired
 
 import pulumi
 import pulumi_aws as aws
 
-from . import asl, policies
-from .lambda_function import PythonFunction, PythonFunctionArgs
-from .parts import Checker, WorkflowOptions, alarm_topic_arn, component_options
-from .settings import INLINE_MAP_MAX_CONCURRENCY, MAX_EXECUTION_SECONDS, CommonSettings, ImageDownloaderSettings
-from .stateful import data_options, data_table
-from .workflow import Workflow, WorkflowArgs
-
-BATCHES_PREFIX = "batches/"
-#: Request files (`resourcesFile`) live here; the batch Lambda may read this prefix alone.
-REQUESTS_PREFIX = "requests/"
-RESULTS_PREFIX = "results/"
-#: Every failed URL of an execution whose failures do not fit one notification: `failures/<execution>.jsonl`.
-FAILURES_PREFIX = "failures/"
-#: The tutorial's HTTP API route, as the seed's scripts call it.
-ROUTE_KEY = "POST /downloads"
-
-
-MAP_MODES = ("auto", "inline", "distributed")
-#: A Distributed Map runs at most this many child executions at once (Step Functions quotas).
-DISTRIBUTED_MAP_MAX_CONCURRENCY = 1_000
-
-
-class ImageDownloaderArgs(WorkflowOptions):
-    """The bucket, the HTTP API, batching and the download guard rails."""
-
-    transition_days: NotRequired[int]
-    """Days before stored images move to Glacier Instant Retrieval, 0..3650 (default 1)."""
-    notification_email: NotRequired[str]
-    """An e-mail address subscribed to the failures topic."""
-    api_authorization: NotRequired[str]
-    """`iam` (callers sign with SigV4) or `none` (an open API); default: `iam`."""
-    api_burst_limit: NotRequired[int]
-    """The HTTP API stage's burst limit, 1..5000 (default 10)."""
-    api_rate_limit: NotRequired[int]
-    """The HTTP API stage's steady requests per second, 1..10000 (default 5)."""
-    allow_insecure_http: NotRequired[bool]
-    """Accept http:// base URLs (default false: https only)."""
-    allowed_hosts: NotRequired[list[str]]
-    """If given, the only hosts a base URL may name: `name` allows the scheme's default port only (443, or 80 for
-    http), `name:port` that port only."""
-    allow_private_hosts: NotRequired[bool]
-    """Allow hosts that resolve to private, loopback or link-local addresses (default false; for a sandbox only)."""
-    max_resources: NotRequired[int]
-    """The most paths one request may list, 1..1000000 (default 10000)."""
-    batch_size: NotRequired[int]
-    """Images per download Lambda invocation, 1..1000 (default 25)."""
-    inline_limit: NotRequired[int]
-    """Up to this many images an inline Map runs the batches; above it a Distributed Map, 1..10000 (default 1000)."""
-    map_mode: NotRequired[str]
-    """`auto` (inline up to inline_limit images, else distributed), `inline` or `distributed`; default: `auto`."""
-    download_map_concurrency: NotRequired[int]
-    """Batches downloaded at once: 1..40 inline, 1..1000 distributed (default 10)."""
-    max_image_bytes: NotRequired[int]
-    """The largest image stored; a larger one fails as TooLarge (default 25 MB)."""
-    download_timeout_seconds: NotRequired[int]
-    """The download Lambda's timeout, 1..900 s (default 120)."""
-    download_memory_mb: NotRequired[int]
-    """The download Lambda's memory, and so its CPU, 128..10240 MB (default 512)."""
-    execution_timeout_seconds: NotRequired[int]
-    """Seconds one execution may run (default 3600)."""
+from .. import policies
+from ..lambda_function import PythonFunction, PythonFunctionArgs
+from ..parts import Checker
+from ..settings import INLINE_MAP_MAX_CONCURRENCY, MAX_EXECUTION_SECONDS, CommonSettings, ImageDownloaderSettings
+from ..stateful import data_options, data_table
+from ..workflow_component import WorkflowComponent
+from .args import DISTRIBUTED_MAP_MAX_CONCURRENCY, MAP_MODES, ImageDownloaderArgs
+from .definition import BATCHES_PREFIX, FAILURES_PREFIX, REQUESTS_PREFIX, RESULTS_PREFIX, ROUTE_KEY, definition
 
 
 def _host_entry(entry: str) -> bool:
@@ -110,217 +57,7 @@ def image_downloader_settings(check: Checker) -> ImageDownloaderSettings:
     )
 
 
-#: The errors an execution can end with (its README section says when): its own words, never a raw platform error.
-INVALID_INPUT = "InvalidInput"
-DOWNLOADS_FAILED = "DownloadsFailed"
-DOWNLOADS_INCOMPLETE = "DownloadsIncomplete"
-#: Every image was stored, but some url rows could not be written (the report lists those images apart).
-DOWNLOADS_NOT_RECORDED = "DownloadsNotRecorded"
-#: Terminal errors a Catch on States.ALL does not match; only a catcher that names them does.
-TERMINAL_ERRORS = ["States.DataLimitExceeded", "States.Runtime"]
-#: A publish to the failures topic is tried again on any error (throttled, KMS), 1 s, 2 s, 4 s apart.
-PUBLISH_RETRY: asl.State = {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "MaxAttempts": 3, "BackoffRate": 2}
-#: What a cause ends with when the failures topic could not be told (the publish failed after its retries).
-NOT_NOTIFIED = "States.Format('{}\n(The failures topic could not be notified: {}.)', $.message, $.notifyError.Error)"
-FAILED_BATCH_NOTE = "the images already stored are kept and recorded; rerunning the same request fetches the rest"
-
-
-def _catch_all(next_state: str, result_path: str | None = None) -> list[asl.State]:
-    """Every error, the terminal ones too, to `next_state` (with the error at `result_path`, or as the input)."""
-    catchers = [
-        {"ErrorEquals": TERMINAL_ERRORS, "Next": next_state},
-        {"ErrorEquals": ["States.ALL"], "Next": next_state},
-    ]
-    if result_path is not None:
-        for catcher in catchers:
-            catcher["ResultPath"] = result_path
-    return catchers
-
-
-def _download_iteration(start: str, download_fn_arn: str, timeout_seconds: int) -> dict[str, Any]:
-    """One batch: the download Lambda, or, when it fails anyway (crash, out of memory, timeout, throttled), a
-    result that reports each of the batch's images failed with the batch's error."""
-    caught = f"{start}Failed"
-    # A batch's own counts only: per-URL results stay in the Lambda's log, so the payload stays small.
-    task = asl.lambda_task(
-        download_fn_arn,
-        TimeoutSeconds=timeout_seconds + 5,
-        ResultSelector={
-            "succeeded.$": "$.Payload.succeeded",
-            "failed.$": "$.Payload.failed",
-            "alreadyStored.$": "$.Payload.alreadyStored",
-            "bytes.$": "$.Payload.bytes",
-            "failures.$": "$.Payload.failures",
-            "unrecorded.$": "$.Payload.unrecorded",
-            "unrecordedUrls.$": "$.Payload.unrecordedUrls",
-        },
-        OutputPath=None,
-    )
-    task["Catch"] = _catch_all(caught, "$.batchError")
-    failed_batch = {
-        "Type": "Pass",
-        "Parameters": {
-            "failedBatch": {
-                "error.$": "$.batchError.Error",
-                "baseUrl.$": "$.baseUrl",
-                "resourcePaths.$": "$.resourcePaths",
-            }
-        },
-        "End": True,
-    }
-    return {"StartAt": start, "States": {start: task, caught: failed_batch}}
-
-
-def _incomplete(state: str) -> asl.State:
-    """Word what failed in `state` (its caught error is the input) for the failures topic and the cause."""
-    return {
-        "Type": "Pass",
-        "Parameters": {
-            "message.$": (
-                f"States.Format('Image downloads did not complete: {state} failed with {{}}: {{}}. "
-                f"{FAILED_BATCH_NOTE.capitalize()}.', $.Error, $.Cause)"
-            )
-        },
-        "Next": "NotifyIncomplete",
-    }
-
-
-def _publish(topic_arn: str, subject: str, message_path: str, next_state: str, caught: str) -> asl.State:
-    return {
-        "Type": "Task",
-        "Resource": "arn:aws:states:::sns:publish",
-        "Parameters": {"TopicArn": topic_arn, "Subject": subject, "Message.$": message_path},
-        "ResultPath": None,
-        "Retry": [dict(PUBLISH_RETRY)],
-        "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.notifyError", "Next": caught}],
-        "Next": next_state,
-    }
-
-
-def definition(
-    *,
-    batch_fn_arn: str,
-    download_fn_arn: str,
-    consolidate_fn_arn: str,
-    bucket_name: str,
-    topic_arn: str,
-    settings: ImageDownloaderSettings,
-) -> dict[str, Any]:
-    """Validate and batch -> inline or distributed Map of downloads -> consolidate -> notify and fail, or succeed.
-    Whatever fails on the way ends in one of the workflow's own errors, notified unless the request was invalid."""
-    timeout = settings.download_timeout_seconds
-    validate = asl.lambda_task(batch_fn_arn, next_state="ChooseMapMode")
-    validate["Catch"] = [
-        {"ErrorEquals": [INVALID_INPUT], "Next": "DescribeInvalidInput"},
-        *_catch_all("ValidateAndBatchFailed"),
-    ]
-    report = {"execution.$": "$$.Execution.Name"}
-    consolidate = asl.lambda_task(consolidate_fn_arn, next_state="AllSucceeded")
-    consolidate["Catch"] = _catch_all("ConsolidateFailed")
-    return {
-        "Comment": "ImageDownloader: concurrent, SSRF-safe image downloads into a private bucket",
-        "StartAt": "ValidateAndBatch",
-        "TimeoutSeconds": settings.execution_timeout_seconds,
-        "States": {
-            "ValidateAndBatch": validate,
-            # The handler's message alone ("lambdaConcur: must be from 1 to 32, got 33"), not the Lambda's JSON.
-            "DescribeInvalidInput": {
-                "Type": "Pass",
-                "Parameters": {"cause.$": "States.StringToJson($.Cause)"},
-                "Next": INVALID_INPUT,
-            },
-            INVALID_INPUT: {"Type": "Fail", "Error": INVALID_INPUT, "CausePath": "$.cause.errorMessage"},
-            "ValidateAndBatchFailed": _incomplete("ValidateAndBatch"),
-            "ChooseMapMode": {
-                "Type": "Choice",
-                "Choices": [{"Variable": "$.mode", "StringEquals": "distributed", "Next": "DownloadDistributed"}],
-                "Default": "DownloadInline",
-            },
-            "DownloadInline": {
-                "Type": "Map",
-                "ItemsPath": "$.batches",
-                "MaxConcurrency": min(settings.download_concurrency, 40),
-                "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "INLINE"},
-                    **_download_iteration("DownloadBatch", download_fn_arn, timeout),
-                },
-                "ResultSelector": {"results.$": "$", **report},
-                "Catch": _catch_all("DownloadInlineFailed"),
-                "Next": "Consolidate",
-            },
-            "DownloadInlineFailed": _incomplete("DownloadInline"),
-            "DownloadDistributed": {
-                "Type": "Map",
-                "ItemReader": {
-                    "Resource": "arn:aws:states:::s3:getObject",
-                    "ReaderConfig": {"InputType": "JSON"},
-                    # A literal bucket and key prefix, so the role's read can be checked against the definition.
-                    "Parameters": {
-                        "Bucket": bucket_name,
-                        "Key.$": f"States.Format('{BATCHES_PREFIX}{{}}.json', $.batchesId)",
-                    },
-                },
-                "MaxConcurrency": settings.download_concurrency,
-                # Each batch's failure is caught in its child; one that fails anyway is counted by Consolidate
-                # from the ResultWriter's FAILED file, not by failing every other batch's run.
-                "ToleratedFailurePercentage": 100.0,  # a float: moto refuses a whole number (sandbox limits)
-                "ItemProcessor": {
-                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-                    # State names are unique across the whole definition, nested ones included.
-                    **_download_iteration("DownloadChildBatch", download_fn_arn, timeout),
-                },
-                "ResultWriter": {
-                    "Resource": "arn:aws:states:::s3:putObject",
-                    "Parameters": {"Bucket": bucket_name, "Prefix": RESULTS_PREFIX.rstrip("/")},
-                },
-                "ResultSelector": {"resultWriter.$": "$.ResultWriterDetails", **report},
-                "Catch": _catch_all("DownloadDistributedFailed"),
-                "Next": "Consolidate",
-            },
-            "DownloadDistributedFailed": _incomplete("DownloadDistributed"),
-            "Consolidate": consolidate,
-            "ConsolidateFailed": _incomplete("Consolidate"),
-            "AllSucceeded": {
-                "Type": "Choice",
-                "Choices": [{"Variable": "$.allSucceeded", "BooleanEquals": True, "Next": "Done"}],
-                "Default": "NotifyFailures",
-            },
-            "NotifyFailures": _publish(
-                topic_arn, "Image downloads failed", "$.notification", "FailedOrNotRecorded", "NotNotified"
-            ),
-            "NotNotified": {
-                "Type": "Pass",
-                "Parameters": {"message.$": NOT_NOTIFIED, "failed.$": "$.failed"},
-                "Next": "FailedOrNotRecorded",
-            },
-            # Images not stored fail the execution as DownloadsFailed; all stored, some without their url rows, as
-            # DownloadsNotRecorded.
-            "FailedOrNotRecorded": {
-                "Type": "Choice",
-                "Choices": [{"Variable": "$.failed", "NumericGreaterThan": 0, "Next": DOWNLOADS_FAILED}],
-                "Default": DOWNLOADS_NOT_RECORDED,
-            },
-            DOWNLOADS_FAILED: {"Type": "Fail", "Error": DOWNLOADS_FAILED, "CausePath": "$.message"},
-            DOWNLOADS_NOT_RECORDED: {"Type": "Fail", "Error": DOWNLOADS_NOT_RECORDED, "CausePath": "$.message"},
-            "NotifyIncomplete": _publish(
-                topic_arn,
-                "Image downloads did not complete",
-                "$.message",
-                DOWNLOADS_INCOMPLETE,
-                "IncompleteNotNotified",
-            ),
-            "IncompleteNotNotified": {
-                "Type": "Pass",
-                "Parameters": {"message.$": NOT_NOTIFIED},
-                "Next": DOWNLOADS_INCOMPLETE,
-            },
-            DOWNLOADS_INCOMPLETE: {"Type": "Fail", "Error": DOWNLOADS_INCOMPLETE, "CausePath": "$.message"},
-            "Done": {"Type": "Succeed"},
-        },
-    }
-
-
-class ImageDownloader(pulumi.ComponentResource):
+class ImageDownloader(WorkflowComponent):
     """The seed's concurrent image downloader, private and encrypted, started through an IAM-authorized HTTP API."""
 
     state_machine_arn: pulumi.Output[str]
@@ -334,12 +71,14 @@ class ImageDownloader(pulumi.ComponentResource):
     failures_topic_arn: pulumi.Output[str]
     """The encrypted SNS topic failed downloads are published to."""
 
+    _longest_part = "consolidate"
+    _lowercase_names = True  # its bucket is named after it
+
     def __init__(self, name: str, args: ImageDownloaderArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        check = Checker("ImageDownloader", name, args, ImageDownloaderArgs)
+        check = self._checker(name, args)
         common = check.common()
         settings = image_downloader_settings(check)
-        super().__init__("sfn-patterns:index:ImageDownloader", name, None, component_options(opts, check.tags()))
-        child = pulumi.ResourceOptions(parent=self)
+        child = self._open(name, check, opts)
         self.bucket = self._private_bucket(name, settings, child, data_options(self, common))
         self.url_table = data_table(f"{name}-url-table", self, common, hash_key="url")
         self.failures_topic = aws.sns.Topic(f"{name}-failures", kms_master_key_id="alias/aws/sns", opts=child)
@@ -377,16 +116,10 @@ class ImageDownloader(pulumi.ComponentResource):
                 ),
             ]
         )
-        self.state_machine = Workflow(
-            name,
-            WorkflowArgs(
-                definition=definition_json, statements=statements, settings=common,
-                alarm_topic_arn=alarm_topic_arn(check, self, name, common), self_statements=_distributed_map_statements,
-            ),
-            opts=child,
-        )  # fmt: skip
+        self._state_machine(
+            name, check, common, definition_json, statements, self_statements=_distributed_map_statements
+        )
         self.api, self.api_url = self._http_api(name, settings, common, child)
-        self.state_machine_arn = self.state_machine.arn
         self.bucket_name = self.bucket.bucket
         self.url_table_name = self.url_table.name
         self.failures_topic_arn = self.failures_topic.arn

@@ -1,0 +1,31 @@
+"""RecordTransfer's args: the seed function, the source table, the destination queue, and the loop's bound."""
+
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the args as types.
+from typing import NotRequired
+
+import pulumi
+
+from ..parts import HandlerSpec, WorkflowOptions
+
+
+class RecordTransferArgs(WorkflowOptions):
+    """The seed function, the source table, the destination queue, and the loop's bound."""
+
+    seed_handler: NotRequired[HandlerSpec]
+    """Your function that gets the execution input and returns `{"List": [key, ..., "DONE"]}`, the keys of the
+    records to send in order; it is given TABLE_NAME and MAX_RECORDS, and may PutItem in the table; an exception
+    class named InvalidEvent fails the execution with InvalidInput and its message. Default: the seed's, which
+    writes `{"count": n}` records MessageNo1..n."""
+    seed_function_arn: NotRequired[pulumi.Input[str]]
+    """An existing seed function, instead of one built here."""
+    table_name: NotRequired[pulumi.Input[str]]
+    """An existing source table (a string partition key, `record_key_attribute`; each record's `Message` a string);
+    default: a table of the component's own."""
+    record_key_attribute: NotRequired[str]
+    """The source table's partition key attribute (default `MessageId`)."""
+    queue_url: NotRequired[pulumi.Input[str]]
+    """An existing destination queue, FIFO (its name ends in `.fifo`: records keep their order and a retried send
+    is deduplicated) or standard; default: an encrypted FIFO queue of the component's own, with a dead-letter
+    queue."""
+    max_records: NotRequired[int]
+    """The most records one execution sends (default 1000; bounded so the loop fits the execution history)."""

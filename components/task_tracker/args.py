@@ -1,0 +1,27 @@
+"""TaskTracker's args: the work a task does, and the table its runs are recorded in."""
+
+# No `from __future__ import annotations`: Pulumi's component analyzer reads the args as types.
+from typing import NotRequired
+
+import pulumi
+
+from ..parts import HandlerSpec, WorkflowOptions
+
+
+class TaskTrackerArgs(WorkflowOptions):
+    """The work a task does, and the table its runs are recorded in."""
+
+    work_handler: NotRequired[HandlerSpec]
+    """Your function that does the task's work, between STARTED and DONE: it gets `{"taskId", "timestamp"}` and
+    its result becomes the execution's `work.output`; its failure records the run FAILED with its error. Default:
+    a Wait of `work_seconds`, standing for the work."""
+    work_function_arn: NotRequired[pulumi.Input[str]]
+    """An existing work function, instead of one built here."""
+    work_seconds: NotRequired[int]
+    """Without a work function: how long the stand-in Wait takes (default 30, as the tutorial)."""
+    table_name: NotRequired[pulumi.Input[str]]
+    """An existing tasks table (partition key `taskId`, a string; sort key `timestamp`, a number); default: a
+    table of the component's own."""
+    task_timeout_seconds: NotRequired[int]
+    """Seconds a run may take in all (default 3600; more than work_seconds): past it the execution times out and
+    its task stays STARTED with a `deadline` (Unix seconds) in the past, which is how a run never finished shows."""
