@@ -1,4 +1,7 @@
-"""What every component's args share, and the parts a team may bring: its own handler code or an existing function."""
+"""What every component's args share, and the parts a team may bring: its own handler code or an existing function.
+
+Internal, but for HandlerSpec, WorkflowOptions, ArgError and ResolvedArgError, which the package exports.
+"""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads these TypedDicts' annotations as types.
 import functools
@@ -16,7 +19,9 @@ from . import policies
 from .alarm_topic import AlarmTopic
 from .lambda_function import PythonFunction, PythonFunctionArgs
 from .packaging import HANDLERS_ROOT
-from .settings import LAMBDA_ARCHITECTURES, LAMBDA_RUNTIMES, LOG_RETENTION_DAYS, SFN_LOG_LEVELS, CommonSettings
+from .setting import Declared, args_type_of, field_names, settings_of
+from .settings import CommonSettings
+from .settings import WorkflowOptions as WorkflowOptions  # re-exported: where the components import it from
 
 T = TypeVar("T")
 
@@ -57,29 +62,6 @@ class HandlerSpec(TypedDict):
     """IAM statements of what the function itself may do, beyond writing its own logs and traces."""
     description: NotRequired[str]
     """The function's description."""
-
-
-class WorkflowOptions(TypedDict, total=False):
-    """The settings every workflow component shares; each has a secure default."""
-
-    alarm_topic_arn: pulumi.Input[str]
-    """The SNS topic the state machine's alarms (failed, timed out, throttled executions) notify; default: an
-    encrypted topic of the component's own."""
-    alarm_email: str
-    """An e-mail address subscribed to the component's own alarm topic (only without `alarm_topic_arn`)."""
-    log_retention_days: int
-    """How long the state machine's and functions' logs are kept: a CloudWatch Logs retention period (default 30)."""
-    lambda_runtime: str
-    """The runtime of the functions the component builds: python3.11, python3.12 or python3.13 (default
-    python3.12)."""
-    lambda_architecture: str
-    """The functions' architecture: x86_64 or arm64 (default x86_64)."""
-    log_level: str
-    """The state machine's log level: ALL, ERROR, FATAL or OFF (default ERROR); execution data is never logged."""
-    retain_data: bool
-    """Protect tables, buckets and queues, so `pulumi destroy` never deletes data (default false)."""
-    tags: dict[str, str]
-    """Tags added to every taggable resource the component creates."""
 
 
 class ArgProblem(pulumi.RunError):
@@ -191,8 +173,11 @@ class Checker:
         if not isinstance(args, Mapping):
             raise ArgError(component, name, "args", f"expected a mapping ({args_type.__name__}), got {args!r}")
         self.args = args
+        self.args_type = args_type
         required, optional = _fields(args_type)
-        unknown = sorted(set(args) - required - optional)
+        #: Former arg names, still taken: old name -> the arg's name now.
+        self.renamed = {d.setting.old_name: name for name, d in settings_of(args_type).items() if d.setting.old_name}
+        unknown = sorted(set(args) - required - optional - set(self.renamed))
         if unknown:
             known = ", ".join(sorted(required | optional))
             raise ArgError(component, name, unknown[0], f"is not an arg of {component}; its args are {known}")
@@ -276,19 +261,48 @@ class Checker:
 
     def common(self) -> CommonSettings:
         """The shared settings (WorkflowOptions) with their defaults."""
-        defaults = CommonSettings()
         if self.given("alarm_email") and self.given("alarm_topic_arn"):
             raise self.error("alarm_email", "subscribes the component's own alarm topic; with alarm_topic_arn, "
                              "subscribe your own topic instead")  # fmt: skip
-        email = self.email("alarm_email")
-        return CommonSettings(
-            log_retention_days=self.member("log_retention_days", defaults.log_retention_days, LOG_RETENTION_DAYS),
-            lambda_runtime=self.choice("lambda_runtime", defaults.lambda_runtime, LAMBDA_RUNTIMES),
-            lambda_architecture=self.choice("lambda_architecture", defaults.lambda_architecture, LAMBDA_ARCHITECTURES),
-            sfn_log_level=self.choice("log_level", defaults.sfn_log_level, SFN_LOG_LEVELS),
-            alarm_email=email,
-            retain_data=self.boolean("retain_data", defaults.retain_data),
-        )
+        return self.settings(CommonSettings)
+
+    def settings(self, settings_type: type[T]) -> T:
+        """The resolved settings of `settings_type`, each arg checked as its declaration says, defaults applied."""
+        declared = settings_of(args_type_of(settings_type))
+        resolved: dict[str, Any] = {}
+        for name in field_names(settings_type):
+            resolved[name] = self.setting(declared[name], resolved)
+        return settings_type(**resolved)
+
+    def setting(self, declared: Declared, resolved: Mapping[str, Any]) -> Any:
+        """One declared setting's value (under its former name, with a warning, if given so), checked."""
+        field, setting = declared.name, declared.setting
+        if setting.old_name and self.given(setting.old_name):
+            pulumi.log.warn(f"{self.component} {self.name!r}: {setting.old_name} is deprecated; use {field}")
+            if self.given(field):
+                raise self.error(setting.old_name, f"is {field}'s former name; give {field} alone")
+            field = setting.old_name
+        if declared.type is bool:
+            return self.boolean(field, setting.default)
+        if declared.type is int and setting.choices is not None:
+            return self.member(field, setting.default, setting.choices)
+        if declared.type is int:
+            return self.integer(field, setting.default, *setting.bounds(resolved))
+        if setting.kind == "email":
+            return self.email(field)
+        if setting.kind == "hosts":
+            return self.hosts(field)
+        if setting.choices is not None:
+            return self.choice(field, setting.default, setting.choices)
+        return self.text(field, setting.default) or setting.default
+
+    def hosts(self, field: str) -> tuple[str, ...]:
+        """Host names, `name` (the scheme's default port only) or `name:port` (that port only), lowercase."""
+        hosts = self.strings(field)
+        for host in hosts:
+            if not _host_entry(host):
+                raise self.error(field, f"{host!r} is not a host name or host:port")
+        return tuple(host.lower() for host in hosts)
 
     def handler_spec(self, field: str) -> HandlerSpec | None:
         """The handler spec in `field`, checked: its folder and module exist, its numbers are in Lambda's range."""
@@ -386,6 +400,13 @@ class Checker:
             raise self.error(field, f"expected a list of IAM statement objects (Effect, Action, Resource), got "
                              f"{statements!r}")  # fmt: skip
         return statements
+
+
+def _host_entry(entry: str) -> bool:
+    name, colon, port = entry.partition(":")
+    if colon and not (port.isdigit() and 0 < int(port) < 65536):
+        return False
+    return bool(name) and not any(c in name for c in "/ ") and ("." in name or name == "localhost")
 
 
 def own_handler(package: str, handler: str, description: str) -> HandlerSpec:

@@ -1,50 +1,93 @@
 """ImageDownloader's args: the bucket, the HTTP API, batching and the download guard rails."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the args as types.
-from typing import NotRequired
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, NotRequired
 
 from ..parts import WorkflowOptions
+from ..setting import DECLARED, Setting, declared, defaults_from
+from ..settings import INLINE_MAP_MAX_CONCURRENCY, MAX_EXECUTION_SECONDS
 
 MAP_MODES = ("auto", "inline", "distributed")
 #: A Distributed Map runs at most this many child executions at once (Step Functions quotas).
 DISTRIBUTED_MAP_MAX_CONCURRENCY = 1_000
 
 
+def _download_concurrency_high(resolved: Mapping[str, Any]) -> int:
+    """An inline Map runs 40 at once at most; a distributed Map (or `auto`, which may choose it) 1,000."""
+    return INLINE_MAP_MAX_CONCURRENCY if resolved["map_mode"] == "inline" else DISTRIBUTED_MAP_MAX_CONCURRENCY
+
+
+@declared
 class ImageDownloaderArgs(WorkflowOptions):
     """The bucket, the HTTP API, batching and the download guard rails."""
 
-    transition_days: NotRequired[int]
+    transition_days: Annotated[NotRequired[int], Setting(1, low=0, high=3650)]
     """Days before stored images move to Glacier Instant Retrieval, 0..3650 (default 1)."""
-    notification_email: NotRequired[str]
+    notification_email: Annotated[NotRequired[str], Setting(None, kind="email")]
     """An e-mail address subscribed to the failures topic."""
-    api_authorization: NotRequired[str]
+    api_authorization: Annotated[NotRequired[str], Setting("iam", choices=("iam", "none"))]
     """`iam` (callers sign with SigV4) or `none` (an open API); default: `iam`."""
-    api_burst_limit: NotRequired[int]
+    api_burst_limit: Annotated[NotRequired[int], Setting(10, low=1, high=5_000)]
     """The HTTP API stage's burst limit, 1..5000 (default 10)."""
-    api_rate_limit: NotRequired[int]
+    api_rate_limit: Annotated[NotRequired[int], Setting(5, low=1, high=10_000)]
     """The HTTP API stage's steady requests per second, 1..10000 (default 5)."""
-    allow_insecure_http: NotRequired[bool]
+    allow_insecure_http: Annotated[NotRequired[bool], Setting(False)]
     """Accept http:// base URLs (default false: https only)."""
-    allowed_hosts: NotRequired[list[str]]
+    allowed_hosts: Annotated[NotRequired[list[str]], Setting((), kind="hosts")]
     """If given, the only hosts a base URL may name: `name` allows the scheme's default port only (443, or 80 for
     http), `name:port` that port only."""
-    allow_private_hosts: NotRequired[bool]
+    allow_private_hosts: Annotated[NotRequired[bool], Setting(False)]
     """Allow hosts that resolve to private, loopback or link-local addresses (default false; for a sandbox only)."""
-    max_resources: NotRequired[int]
+    max_resources: Annotated[NotRequired[int], Setting(10_000, low=1, high=1_000_000)]
     """The most paths one request may list, 1..1000000 (default 10000)."""
-    batch_size: NotRequired[int]
+    batch_size: Annotated[NotRequired[int], Setting(25, low=1, high=1_000)]
     """Images per download Lambda invocation, 1..1000 (default 25)."""
-    inline_limit: NotRequired[int]
+    inline_limit: Annotated[NotRequired[int], Setting(1_000, low=1, high=10_000)]
     """Up to this many images an inline Map runs the batches; above it a Distributed Map, 1..10000 (default 1000)."""
-    map_mode: NotRequired[str]
+    map_mode: Annotated[NotRequired[str], Setting("auto", choices=MAP_MODES)]
     """`auto` (inline up to inline_limit images, else distributed), `inline` or `distributed`; default: `auto`."""
-    download_map_concurrency: NotRequired[int]
-    """Batches downloaded at once: 1..40 inline, 1..1000 distributed (default 10)."""
-    max_image_bytes: NotRequired[int]
+    download_concurrency: Annotated[
+        NotRequired[int],
+        Setting(10, low=1, high=_download_concurrency_high, old_name="download_map_concurrency"),
+    ]
+    """Batches downloaded at once: 1..40 inline, 1..1000 distributed (default 10; formerly
+    download_map_concurrency, still taken with a warning)."""
+    max_image_bytes: Annotated[
+        NotRequired[int], Setting(25 * 1024 * 1024, low=1, high=1024**3, shown="25 MB (26214400)")
+    ]
     """The largest image stored; a larger one fails as TooLarge (default 25 MB)."""
-    download_timeout_seconds: NotRequired[int]
+    download_timeout_seconds: Annotated[NotRequired[int], Setting(120, low=1, high=900)]
     """The download Lambda's timeout, 1..900 s (default 120)."""
-    download_memory_mb: NotRequired[int]
+    download_memory_mb: Annotated[NotRequired[int], Setting(512, low=128, high=10_240)]
     """The download Lambda's memory, and so its CPU, 128..10240 MB (default 512)."""
-    execution_timeout_seconds: NotRequired[int]
+    execution_timeout_seconds: Annotated[
+        NotRequired[int], Setting(3600, low=1, high=MAX_EXECUTION_SECONDS, old_keys=("imageDownloaderTimeoutSeconds",))
+    ]
     """Seconds one execution may run (default 3600)."""
+
+
+@dataclass(frozen=True)
+@defaults_from(ImageDownloaderArgs)
+class ImageDownloaderSettings:
+    """The ImageDownloader's bucket, API, batching and download guard rails, resolved."""
+
+    transition_days: int = DECLARED
+    notification_email: str | None = DECLARED
+    api_authorization: str = DECLARED
+    api_burst_limit: int = DECLARED
+    api_rate_limit: int = DECLARED
+    allow_insecure_http: bool = DECLARED
+    allowed_hosts: tuple[str, ...] = DECLARED
+    allow_private_hosts: bool = DECLARED
+    max_resources: int = DECLARED
+    batch_size: int = DECLARED
+    inline_limit: int = DECLARED
+    map_mode: str = DECLARED
+    download_concurrency: int = DECLARED
+    max_image_bytes: int = DECLARED
+    download_timeout_seconds: int = DECLARED
+    #: One vCPU at 1,769 MB: at a high lambdaConcur with small images the download Lambda is CPU-bound below it.
+    download_memory_mb: int = DECLARED
+    execution_timeout_seconds: int = DECLARED

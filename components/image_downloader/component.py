@@ -8,53 +8,11 @@ import pulumi_aws as aws
 
 from .. import policies
 from ..lambda_function import PythonFunction, PythonFunctionArgs
-from ..parts import Checker
-from ..settings import INLINE_MAP_MAX_CONCURRENCY, MAX_EXECUTION_SECONDS, CommonSettings, ImageDownloaderSettings
+from ..settings import CommonSettings
 from ..stateful import data_options, data_table
 from ..workflow_component import WorkflowComponent
-from .args import DISTRIBUTED_MAP_MAX_CONCURRENCY, MAP_MODES, ImageDownloaderArgs
+from .args import ImageDownloaderArgs, ImageDownloaderSettings
 from .definition import BATCHES_PREFIX, FAILURES_PREFIX, REQUESTS_PREFIX, RESULTS_PREFIX, ROUTE_KEY, definition
-
-
-def _host_entry(entry: str) -> bool:
-    """`name` (the scheme's default port only) or `name:port` (that port only)."""
-    name, colon, port = entry.partition(":")
-    if colon and not (port.isdigit() and 0 < int(port) < 65536):
-        return False
-    return bool(name) and not any(c in name for c in "/ ") and ("." in name or name == "localhost")
-
-
-def image_downloader_settings(check: Checker) -> ImageDownloaderSettings:
-    """The args checked against their ranges, with the defaults of ImageDownloaderSettings."""
-    d = ImageDownloaderSettings()
-    map_mode = check.choice("map_mode", d.map_mode, MAP_MODES)
-    concurrency_high = INLINE_MAP_MAX_CONCURRENCY if map_mode == "inline" else DISTRIBUTED_MAP_MAX_CONCURRENCY
-    email = check.email("notification_email")
-    hosts = check.strings("allowed_hosts")
-    for host in hosts:
-        if not _host_entry(host):
-            raise check.error("allowed_hosts", f"{host!r} is not a host name or host:port")
-    return ImageDownloaderSettings(
-        transition_days=check.integer("transition_days", d.transition_days, 0, 3650),
-        notification_email=email,
-        api_authorization=check.choice("api_authorization", d.api_authorization, ("iam", "none")),
-        api_burst_limit=check.integer("api_burst_limit", d.api_burst_limit, 1, 5_000),
-        api_rate_limit=check.integer("api_rate_limit", d.api_rate_limit, 1, 10_000),
-        allow_insecure_http=check.boolean("allow_insecure_http", d.allow_insecure_http),
-        allowed_hosts=tuple(host.lower() for host in hosts),
-        allow_private_hosts=check.boolean("allow_private_hosts", d.allow_private_hosts),
-        max_resources=check.integer("max_resources", d.max_resources, 1, 1_000_000),
-        batch_size=check.integer("batch_size", d.batch_size, 1, 1_000),
-        inline_limit=check.integer("inline_limit", d.inline_limit, 1, 10_000),
-        map_mode=map_mode,
-        download_concurrency=check.integer("download_map_concurrency", d.download_concurrency, 1, concurrency_high),
-        max_image_bytes=check.integer("max_image_bytes", d.max_image_bytes, 1, 1024**3),
-        download_timeout_seconds=check.integer("download_timeout_seconds", d.download_timeout_seconds, 1, 900),
-        download_memory_mb=check.integer("download_memory_mb", d.download_memory_mb, 128, 10_240),
-        execution_timeout_seconds=check.integer(
-            "execution_timeout_seconds", d.execution_timeout_seconds, 1, MAX_EXECUTION_SECONDS
-        ),
-    )
 
 
 class ImageDownloader(WorkflowComponent):
@@ -77,7 +35,7 @@ class ImageDownloader(WorkflowComponent):
     def __init__(self, name: str, args: ImageDownloaderArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check = self._checker(name, args)
         common = check.common()
-        settings = image_downloader_settings(check)
+        settings = check.settings(ImageDownloaderSettings)
         child = self._open(name, check, opts)
         self.bucket = self._private_bucket(name, settings, child, data_options(self, common))
         self.url_table = data_table(f"{name}-url-table", self, common, hash_key="url")

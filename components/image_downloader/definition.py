@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import asl
 from ..asl import INVALID_INPUT, TERMINAL_ERRORS
-from ..settings import ImageDownloaderSettings
+from .args import ImageDownloaderSettings
 
 BATCHES_PREFIX = "batches/"
 #: Request files (`resourcesFile`) live here; the batch Lambda may read this prefix alone.

@@ -8,10 +8,9 @@ import pulumi
 
 from .. import policies
 from ..parts import lambda_part, own_handler
-from ..settings import JOB_POLLER_HISTORY, MAX_EXECUTION_SECONDS, JobPollerSettings
 from ..stateful import data_table
 from ..workflow_component import WorkflowComponent
-from .args import JobPollerArgs
+from .args import JobPollerArgs, JobPollerSettings
 from .definition import definition
 
 #: The jobs table of the default (simulated) handlers: partition key `jobId`, records expire on `expiresAt`.
@@ -34,16 +33,7 @@ class JobPoller(WorkflowComponent):
     def __init__(self, name: str, args: JobPollerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check = self._checker(name, args)
         common = check.common()
-        defaults = JobPollerSettings()
-        settings = JobPollerSettings(
-            poll_interval_seconds=check.integer(
-                "poll_interval_seconds", defaults.poll_interval_seconds, 1, MAX_EXECUTION_SECONDS
-            ),
-            max_polls=check.integer("max_polls", defaults.max_polls, 1, JOB_POLLER_HISTORY.max_turns),
-            job_timeout_seconds=check.integer(
-                "job_timeout_seconds", defaults.job_timeout_seconds, 1, MAX_EXECUTION_SECONDS
-            ),
-        )
+        settings = check.settings(JobPollerSettings)
         submit_given = check.given("submit_handler") or check.given("submit_function_arn")
         check_given = check.given("check_handler") or check.given("check_function_arn")
         if submit_given != check_given:

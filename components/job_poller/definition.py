@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import asl
 from ..asl import catch_as, catch_invalid_input, failed_call, invalid_input_states
-from ..settings import JobPollerSettings
+from .args import JobPollerSettings
 
 #: A job in one of these is still going: the poller waits and checks again.
 STILL_RUNNING = ("SUBMITTED", "RUNNING")

@@ -7,9 +7,8 @@ import pulumi
 
 from .. import policies
 from ..parts import lambda_part, own_handler
-from ..settings import LAMBDA_ITERATOR_HISTORY, LambdaIteratorSettings
 from ..workflow_component import WorkflowComponent
-from .args import LambdaIteratorArgs
+from .args import LambdaIteratorArgs, LambdaIteratorSettings
 from .definition import definition
 
 
@@ -26,11 +25,7 @@ class LambdaIterator(WorkflowComponent):
     def __init__(self, name: str, args: LambdaIteratorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check = self._checker(name, args)
         common = check.common()
-        settings = LambdaIteratorSettings(
-            max_iterations=check.integer(
-                "max_iterations", LambdaIteratorSettings.max_iterations, 1, LAMBDA_ITERATOR_HISTORY.max_turns
-            )
-        )
+        settings = check.settings(LambdaIteratorSettings)
         self._open(name, check, opts)
         count_arn, self.get_count_function = lambda_part(
             check, self, f"{name}-get-count", "count",

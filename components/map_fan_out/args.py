@@ -1,13 +1,20 @@
 """MapFanOut's args: where the list comes from, the function run per item, and the Map's settings."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the args as types.
-from typing import NotRequired
+from dataclasses import dataclass
+from typing import Annotated, NotRequired
 
 import pulumi
 
 from ..parts import HandlerSpec, WorkflowOptions
+from ..setting import DECLARED, Setting, declared, defaults_from
+from ..settings import INLINE_MAP_MAX_CONCURRENCY, MAX_EXECUTION_SECONDS, inline_map_above
+
+#: The most tolerated failures an arg or config key may give: more than any list the Map can carry holds.
+MAX_TOLERATED_FAILURES = 1_000_000
 
 
+@declared
 class MapFanOutArgs(WorkflowOptions):
     """Where the list comes from, the function run per item, and the Map's knobs."""
 
@@ -32,12 +39,27 @@ class MapFanOutArgs(WorkflowOptions):
     """With item_source `lambda`: an existing producer function, instead of one built here."""
     items_path: NotRequired[str]
     """With item_source `input`: the JSONPath of the list in the execution input (default `$.items`)."""
-    max_concurrency: NotRequired[int]
+    max_concurrency: Annotated[
+        NotRequired[int], Setting(1, low=0, high=INLINE_MAP_MAX_CONCURRENCY, above=inline_map_above)
+    ]
     """How many items run at once, 0..40, 0 for no limit (default 1, as the tutorial's config.json)."""
-    wait_duration_seconds: NotRequired[int]
+    wait_duration_seconds: Annotated[NotRequired[int], Setting(2, low=0, high=MAX_EXECUTION_SECONDS)]
     """Seconds each iteration waits before running its item (default 2; 0: no wait)."""
-    timeout_duration_seconds: NotRequired[int]
+    timeout_duration_seconds: Annotated[NotRequired[int], Setting(60, low=1, high=MAX_EXECUTION_SECONDS)]
     """Seconds the whole execution may run (default 60)."""
-    tolerated_failures: NotRequired[int]
+    tolerated_failures: Annotated[
+        NotRequired[int], Setting(0, low=0, high=MAX_TOLERATED_FAILURES, old_keys=("toleratedItemFailures",))
+    ]
     """How many items may fail (their function failing for good, timing out or crashing) with the execution still
     succeeding, its output listing them; one more fails it with ItemsFailed (default 0, 0..1000000)."""
+
+
+@dataclass(frozen=True)
+@defaults_from(MapFanOutArgs)
+class MapFanOutSettings:
+    """The MapFanOut tutorial's three knobs, and how many failed items an execution tolerates, resolved."""
+
+    max_concurrency: int = DECLARED
+    wait_duration_seconds: int = DECLARED
+    timeout_duration_seconds: int = DECLARED
+    tolerated_failures: int = DECLARED

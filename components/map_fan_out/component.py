@@ -10,17 +10,15 @@ from .. import policies
 from ..lambda_function import PythonFunction, PythonFunctionArgs
 from ..parts import Checker, lambda_part, own_handler
 from ..references import table_arn
-from ..settings import INLINE_MAP_MAX_CONCURRENCY, MAX_EXECUTION_SECONDS, MapFanOutSettings
 from ..stateful import data_table
 from ..workflow_component import WorkflowComponent
-from .args import MapFanOutArgs
+from .args import MapFanOutArgs, MapFanOutSettings
 from .definition import (
     DEFAULT_ITEMS_PATH,
     DEFAULT_LIST_NAME,
     ITEM_SOURCES,
     LIST_ITEMS_ATTRIBUTE,
     LIST_KEY_ATTRIBUTE,
-    MAX_TOLERATED_FAILURES,
     input_definition,
     lambda_definition,
     table_definition,
@@ -44,19 +42,7 @@ class MapFanOut(WorkflowComponent):
     def __init__(self, name: str, args: MapFanOutArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check = self._checker(name, args)
         common = check.common()
-        defaults = MapFanOutSettings()
-        settings = MapFanOutSettings(
-            max_concurrency=check.integer("max_concurrency", defaults.max_concurrency, 0, INLINE_MAP_MAX_CONCURRENCY),
-            wait_duration_seconds=check.integer(
-                "wait_duration_seconds", defaults.wait_duration_seconds, 0, MAX_EXECUTION_SECONDS
-            ),
-            timeout_duration_seconds=check.integer(
-                "timeout_duration_seconds", defaults.timeout_duration_seconds, 1, MAX_EXECUTION_SECONDS
-            ),
-            tolerated_failures=check.integer(
-                "tolerated_failures", defaults.tolerated_failures, 0, MAX_TOLERATED_FAILURES
-            ),
-        )
+        settings = check.settings(MapFanOutSettings)
         source = check.choice("item_source", "table", ITEM_SOURCES)
         _refuse_other_sources(check, source)
         child = self._open(name, check, opts)

@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import asl
 from ..asl import DATA_LIMIT_EXCEEDED, catch_as
-from ..settings import MapFanOutSettings
+from .args import MapFanOutSettings
 
 #: The table holds each list in one item: partition key `listName`, the list in attribute `items`.
 LIST_KEY_ATTRIBUTE = "listName"
@@ -20,8 +20,6 @@ DEFAULT_ITEMS_PATH = "$.items"
 FAILED_ITEM_KEY = "itemFailed"
 #: The most failed items the ItemsFailed cause lists (the execution's output lists them all).
 CAUSE_FAILURES_LISTED = 10
-#: The most tolerated failures an arg or config key may give: more than any list the Map can carry holds.
-MAX_TOLERATED_FAILURES = 1_000_000
 #: An item whose function returns more than a state's result may hold (256 KiB) fails with this, alone.
 ITEM_RESULT_TOO_LARGE = "ItemResultTooLarge"
 

@@ -1,13 +1,26 @@
 """RecordTransfer's args: the seed function, the source table, the destination queue, and the loop's bound."""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads the args as types.
-from typing import NotRequired
+from dataclasses import dataclass
+from typing import Annotated, NotRequired
 
 import pulumi
 
 from ..parts import HandlerSpec, WorkflowOptions
+from ..setting import DECLARED, Setting, declared, defaults_from
+from ..settings import HistoryBudget
+
+# Counted from the definition with every Retry taken (a unit test derives them with history_events; an e2e test
+# counts the retry-free history in the sandbox).
+RECORD_TRANSFER_HISTORY = HistoryBudget(
+    29,
+    22,
+    "Choice 2 + GetItem Task 5 + RecordFound Choice 2 + SendMessage Task 5 + pop Pass 2, and one retry "
+    "of each Task 3 + 3",
+)
 
 
+@declared
 class RecordTransferArgs(WorkflowOptions):
     """The seed function, the source table, the destination queue, and the loop's bound."""
 
@@ -27,5 +40,16 @@ class RecordTransferArgs(WorkflowOptions):
     """An existing destination queue, FIFO (its name ends in `.fifo`: records keep their order and a retried send
     is deduplicated) or standard; default: an encrypted FIFO queue of the component's own, with a dead-letter
     queue."""
-    max_records: NotRequired[int]
+    max_records: Annotated[
+        NotRequired[int],
+        Setting(1000, low=1, high=RECORD_TRANSFER_HISTORY.max_turns, above=RECORD_TRANSFER_HISTORY.above),
+    ]
     """The most records one execution sends (default 1000; bounded so the loop fits the execution history)."""
+
+
+@dataclass(frozen=True)
+@defaults_from(RecordTransferArgs)
+class RecordTransferSettings:
+    """The record transfer's largest accepted `count` of records, resolved."""
+
+    max_records: int = DECLARED

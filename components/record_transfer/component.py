@@ -9,10 +9,10 @@ import pulumi_aws as aws
 from .. import policies
 from ..parts import lambda_part, own_handler
 from ..references import queue_arn, queue_name, table_arn
-from ..settings import RECORD_TRANSFER_HISTORY, CommonSettings, RecordTransferSettings
+from ..settings import CommonSettings
 from ..stateful import data_options, data_table
 from ..workflow_component import WorkflowComponent
-from .args import RecordTransferArgs
+from .args import RecordTransferArgs, RecordTransferSettings
 from .definition import RECORD_KEY_ATTRIBUTE, definition
 
 #: The queue keeps a message this long; its dead-letter queue keeps one the longest SQS allows (14 days).
@@ -59,11 +59,7 @@ class RecordTransfer(WorkflowComponent):
     def __init__(self, name: str, args: RecordTransferArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check = self._checker(name, args)
         common = check.common()
-        settings = RecordTransferSettings(
-            max_records=check.integer(
-                "max_records", RecordTransferSettings.max_records, 1, RECORD_TRANSFER_HISTORY.max_turns
-            )
-        )
+        settings = check.settings(RecordTransferSettings)
         key = check.text("record_key_attribute", RECORD_KEY_ATTRIBUTE) or RECORD_KEY_ATTRIBUTE
         given_queue = check.args.get("queue_url")
         if isinstance(given_queue, str):

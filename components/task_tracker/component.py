@@ -9,10 +9,9 @@ from .. import policies
 from ..lambda_function import PythonFunction, PythonFunctionArgs
 from ..parts import lambda_part
 from ..references import table_arn
-from ..settings import MAX_EXECUTION_SECONDS, TaskTrackerSettings
 from ..stateful import data_table
 from ..workflow_component import WorkflowComponent
-from .args import TaskTrackerArgs
+from .args import TaskTrackerArgs, TaskTrackerSettings
 from .definition import TASK_KEY_ATTRIBUTE, TIME_KEY_ATTRIBUTE, definition
 
 
@@ -39,16 +38,11 @@ class TaskTracker(WorkflowComponent):
         work_given = check.at_most_one("work_handler", "work_function_arn")
         if work_given and check.given("work_seconds"):
             raise check.error("work_seconds", f"is the stand-in Wait's length; with {work_given} there is no Wait")
-        settings = TaskTrackerSettings(
-            work_seconds=check.integer("work_seconds", TaskTrackerSettings.work_seconds, 0, MAX_EXECUTION_SECONDS),
-            timeout_seconds=check.integer(
-                "task_timeout_seconds", TaskTrackerSettings.timeout_seconds, 1, MAX_EXECUTION_SECONDS
-            ),
-        )
-        if not work_given and settings.timeout_seconds <= settings.work_seconds:
+        settings = check.settings(TaskTrackerSettings)
+        if not work_given and settings.task_timeout_seconds <= settings.work_seconds:
             raise check.error(
                 "task_timeout_seconds",
-                f"{settings.timeout_seconds} is not more than work_seconds ({settings.work_seconds}): every run "
+                f"{settings.task_timeout_seconds} is not more than work_seconds ({settings.work_seconds}): every run "
                 "would time out",
             )
         child = self._open(name, check, opts)

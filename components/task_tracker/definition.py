@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import asl
-from ..settings import TaskTrackerSettings
+from .args import TaskTrackerSettings
 
 #: The tutorial's Tasks table: one item per run of a task, keyed by the task and its start time (Unix seconds).
 TASK_KEY_ATTRIBUTE = "taskId"
@@ -44,6 +44,7 @@ def _update(
 def definition(*, table_name: str, settings: TaskTrackerSettings, work_fn_arn: str | None = None) -> dict[str, Any]:
     """Record the run STARTED, do the work (a Wait, or `work_fn_arn`), record it DONE; any failure is recorded
     FAILED, then fails."""
+    timeout = settings.task_timeout_seconds
     record_failure = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailed"}]
     run = "task {} (run at {})"
     finished_at = {"S.$": "$$.State.EnteredTime"}
@@ -67,7 +68,7 @@ def definition(*, table_name: str, settings: TaskTrackerSettings, work_fn_arn: s
     return {
         "Comment": "TaskTracker: a task's run recorded STARTED, then DONE after the work, or FAILED with the error",
         "StartAt": "InputValid?",
-        "TimeoutSeconds": settings.timeout_seconds,
+        "TimeoutSeconds": settings.task_timeout_seconds,
         "States": {
             # A direct StartExecution is allowed: its input must be what the starter sends, or nothing is recorded.
             "InputValid?": {
@@ -101,9 +102,7 @@ def definition(*, table_name: str, settings: TaskTrackerSettings, work_fn_arn: s
                         "Status": {"S": "STARTED"},
                         "executionArn": {"S.$": "$$.Execution.Id"},
                         # Past this a STARTED run has timed out: it will never be DONE or FAILED.
-                        DEADLINE_ATTRIBUTE: {
-                            "N.$": f"States.Format('{{}}', States.MathAdd($.timestamp, {settings.timeout_seconds}))"
-                        },
+                        DEADLINE_ATTRIBUTE: {"N.$": f"States.Format('{{}}', States.MathAdd($.timestamp, {timeout}))"},
                     },
                     # Another run's item is never overwritten (the starter gives every run a later timestamp).
                     "ConditionExpression": f"attribute_not_exists({TASK_KEY_ATTRIBUTE})",
