@@ -1,5 +1,8 @@
 """The components this package hosts for other Pulumi languages, the schema Pulumi infers from their types, and the
-provider that constructs them for a TypeScript, Go or YAML program."""
+provider that constructs them for a TypeScript, Go or YAML program.
+
+Internal: what provider/__main__.py serves and tools/schema.py writes; not part of the public API.
+"""
 
 from __future__ import annotations
 

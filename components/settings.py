@@ -1,7 +1,7 @@
 """The args every workflow component shares (WorkflowOptions, each setting declared once), their resolved form
 (CommonSettings, what the building blocks take), and the AWS limits settings are checked against.
 
-Internal, but for WorkflowOptions, which the package exports.
+Internal, but for WorkflowOptions and CommonSettings, which the package exports.
 """
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads WorkflowOptions' annotations as types.

@@ -1,6 +1,8 @@
 """The shared Amazon States Language vocabulary: Lambda tasks, retries, catches and InvalidInput states.
 
 Every workflow's definition builds on these; no workflow borrows another's ASL helpers.
+
+Internal: the components' building block, not part of the public API.
 """
 
 from .catches import (
