@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import inspect
 import json
 import logging
 import re
@@ -18,6 +19,7 @@ from typing import Any
 
 import grpc
 import pulumi
+from pulumi.provider.experimental.analyzer import Analyzer
 from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.experimental.util import camel_case
 from pulumi.provider.server import ComponentInitError, ProviderServicer
@@ -26,7 +28,8 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from . import __version__
-from .parts import ArgProblem, debugging
+from .parts import ArgProblem, WorkflowOptions, debugging
+from .setting import settings_of
 from .workflow_component import PACKAGE_NAME, WorkflowComponent
 
 VERSION = __version__
@@ -37,9 +40,28 @@ HANDLER_SPEC = f"#/types/{PACKAGE_NAME}:index:HandlerSpec"
 PATH_FIELDS = ("code", "requirements")
 
 
-def schema() -> dict[str, Any]:
-    """The package schema, inferred in-process exactly as the component provider infers it when Pulumi loads it."""
+def schema(*, described: bool = True) -> dict[str, Any]:
+    """The package schema, inferred in-process exactly as the component provider infers it when Pulumi loads it;
+    `described`: with each declared setting's values and default ending its description, as the provider serves it."""
     document: dict[str, Any] = json.loads(ComponentProvider(COMPONENTS, PACKAGE_NAME, version=VERSION).schema or "{}")
+    return with_declarations(document) if described else document
+
+
+def with_declarations(document: dict[str, Any]) -> dict[str, Any]:
+    """The schema with each declared setting's values and default (components/setting.py) ending its description:
+    a docstring says what an arg does, its declaration what it takes, once. The args every component shares get
+    WorkflowOptions' docstrings, which Pulumi's analyzer reads from the component's own args class alone."""
+    shared = Analyzer(PACKAGE_NAME)
+    for component in COMPONENTS:
+        args_type = inspect.get_annotations(component.__init__)["args"]
+        declared = {camel_case(name): each.setting for name, each in settings_of(args_type).items()}
+        mapping = {camel_case(name): name for name in WorkflowOptions.__annotations__}
+        properties = document["resources"][f"{PACKAGE_NAME}:index:{component.__name__}"]["inputProperties"]
+        for key, prop in properties.items():
+            if not prop.get("description") and (name := mapping.get(key)):
+                prop["description"] = shared.get_docstring(WorkflowOptions, name) or ""
+            if key in declared and declared[key].summary():
+                prop["description"] = f"{prop.get('description', '')} {declared[key].summary()}".strip()
     return document
 
 
@@ -54,6 +76,7 @@ class CatalogProvider(ComponentProvider):
 
     def __init__(self, program_folder: Path, own_folders: tuple[Path, ...] = ()) -> None:
         super().__init__(COMPONENTS, PACKAGE_NAME, version=VERSION)
+        self.schema = json.dumps(with_declarations(json.loads(self.schema or "{}")))
         self.program_folder = program_folder.resolve()
         #: Where the provider lives (its plugin root and entry folder): never a calling program's folder.
         self.own_folders = {folder.resolve() for folder in own_folders}

@@ -47,6 +47,8 @@ class Setting:
     above: Callable[[int, int], str] | None = None
     #: The default as the args tables show it, where the value alone says too little (`25 MB`).
     shown: str = ""
+    #: The values it takes as the docs say them, where the bounds alone do not (a `high` that depends).
+    values: str = ""
 
     def bounds(self, resolved: Mapping[str, Any]) -> tuple[int, int]:
         """The integer's range, given the settings resolved before it."""
@@ -65,12 +67,21 @@ class Setting:
 
     def range_text(self) -> str:
         """What values it takes, as the docs show it."""
+        if self.values:
+            return self.values
         if self.choices is not None:
             return ", ".join(str(choice) for choice in self.choices)
         if self.low is None and self.high is None:
             return ""
-        high = "depends" if callable(self.high) else self.high
-        return f"{self.low}..{high}"
+        return f"{self.low}..{self.high}"
+
+    def summary(self) -> str:
+        """Its default and values, as a description's last sentence says them."""
+        said = [f"values {self.range_text()}"] if self.range_text() else []
+        if self.described() != "-":
+            said.append(f"default {self.described()}")
+        text = "; ".join(said)
+        return f"{text[:1].upper()}{text[1:]}." if text else ""
 
 
 @dataclass(frozen=True)

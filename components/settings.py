@@ -110,16 +110,15 @@ class WorkflowOptions(TypedDict, total=False):
     alarm_email: Annotated[str, Setting(None, kind="email")]
     """An e-mail address subscribed to the component's own alarm topic (only without `alarm_topic_arn`)."""
     log_retention_days: Annotated[int, Setting(30, choices=LOG_RETENTION_DAYS)]
-    """How long the state machine's and functions' logs are kept: a CloudWatch Logs retention period (default 30)."""
+    """How long the state machine's and functions' logs are kept: a CloudWatch Logs retention period."""
     lambda_runtime: Annotated[str, Setting("python3.12", choices=LAMBDA_RUNTIMES)]
-    """The runtime of the functions the component builds: python3.11, python3.12 or python3.13 (default
-    python3.12)."""
+    """The runtime of the functions the component builds."""
     lambda_architecture: Annotated[str, Setting("x86_64", choices=LAMBDA_ARCHITECTURES)]
-    """The functions' architecture: x86_64 or arm64 (default x86_64)."""
+    """The functions' architecture."""
     log_level: Annotated[str, Setting("ERROR", choices=SFN_LOG_LEVELS, old_keys=("sfnLogLevel",))]
-    """The state machine's log level: ALL, ERROR, FATAL or OFF (default ERROR); execution data is never logged."""
+    """The state machine's log level; execution data is never logged."""
     retain_data: Annotated[bool, Setting(False)]
-    """Protect tables, buckets and queues, so `pulumi destroy` never deletes data (default false)."""
+    """Protect tables, buckets and queues, so `pulumi destroy` never deletes data."""
     tags: dict[str, str]
     """Tags added to every taggable resource the component creates."""
 

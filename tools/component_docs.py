@@ -50,7 +50,7 @@ def declared_by_schema_name(args_type: type) -> dict[str, Declared]:
 
 def render() -> str:
     """Every component's args (shared ones once), then HandlerSpec's fields, as Markdown tables."""
-    document = schema()
+    document = schema(described=False)  # the table's columns say the values and default
     resources = document["resources"]
     shared: set[str] | None = None
     for component in COMPONENTS:

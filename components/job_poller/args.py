@@ -37,14 +37,14 @@ class JobPollerArgs(WorkflowOptions):
     check_function_arn: NotRequired[pulumi.Input[str]]
     """An existing check function, instead of one built here."""
     poll_interval_seconds: Annotated[NotRequired[int], Setting(10, low=1, high=MAX_EXECUTION_SECONDS)]
-    """Seconds between two status checks (default 10)."""
+    """Seconds between two status checks."""
     max_polls: Annotated[
         NotRequired[int], Setting(30, low=1, high=JOB_POLLER_HISTORY.max_turns, above=JOB_POLLER_HISTORY.above)
     ]
-    """The most status checks before the execution fails with PollLimitExceeded (default 30; bounded so the
-    longest loop fits the execution history)."""
+    """The most status checks before the execution fails with PollLimitExceeded (bounded so the longest loop fits
+    the execution history)."""
     job_timeout_seconds: Annotated[NotRequired[int], Setting(120, low=1, high=MAX_EXECUTION_SECONDS)]
-    """Seconds the whole execution may run (default 120, the tutorial's 2 minutes)."""
+    """Seconds the whole execution may run (the default is the tutorial's)."""
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ class LambdaIteratorArgs(WorkflowOptions):
         NotRequired[int],
         Setting(1000, low=1, high=LAMBDA_ITERATOR_HISTORY.max_turns, above=LAMBDA_ITERATOR_HISTORY.above),
     ]
-    """The largest count accepted (default 1000; bounded so the longest loop fits the execution history)."""
+    """The largest count accepted (bounded so the longest loop fits the execution history)."""
 
 
 @dataclass(frozen=True)

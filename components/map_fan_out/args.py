@@ -42,16 +42,16 @@ class MapFanOutArgs(WorkflowOptions):
     max_concurrency: Annotated[
         NotRequired[int], Setting(1, low=0, high=INLINE_MAP_MAX_CONCURRENCY, above=inline_map_above)
     ]
-    """How many items run at once, 0..40, 0 for no limit (default 1, as the tutorial's config.json)."""
+    """How many items run at once, 0 for no limit (the default is the tutorial's config.json's)."""
     wait_duration_seconds: Annotated[NotRequired[int], Setting(2, low=0, high=MAX_EXECUTION_SECONDS)]
-    """Seconds each iteration waits before running its item (default 2; 0: no wait)."""
+    """Seconds each iteration waits before running its item (0: no wait)."""
     timeout_duration_seconds: Annotated[NotRequired[int], Setting(60, low=1, high=MAX_EXECUTION_SECONDS)]
-    """Seconds the whole execution may run (default 60)."""
+    """Seconds the whole execution may run."""
     tolerated_failures: Annotated[
         NotRequired[int], Setting(0, low=0, high=MAX_TOLERATED_FAILURES, old_keys=("toleratedItemFailures",))
     ]
     """How many items may fail (their function failing for good, timing out or crashing) with the execution still
-    succeeding, its output listing them; one more fails it with ItemsFailed (default 0, 0..1000000)."""
+    succeeding, its output listing them; one more fails it with ItemsFailed."""
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ class RecordTransferArgs(WorkflowOptions):
         NotRequired[int],
         Setting(1000, low=1, high=RECORD_TRANSFER_HISTORY.max_turns, above=RECORD_TRANSFER_HISTORY.above),
     ]
-    """The most records one execution sends (default 1000; bounded so the loop fits the execution history)."""
+    """The most records one execution sends (bounded so the loop fits the execution history)."""
 
 
 @dataclass(frozen=True)

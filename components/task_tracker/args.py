@@ -22,13 +22,13 @@ class TaskTrackerArgs(WorkflowOptions):
     work_function_arn: NotRequired[pulumi.Input[str]]
     """An existing work function, instead of one built here."""
     work_seconds: Annotated[NotRequired[int], Setting(30, low=0, high=MAX_EXECUTION_SECONDS)]
-    """Without a work function: how long the stand-in Wait takes (default 30, as the tutorial)."""
+    """Without a work function: how long the stand-in Wait takes (the default is the tutorial's)."""
     table_name: NotRequired[pulumi.Input[str]]
     """An existing tasks table (partition key `taskId`, a string; sort key `timestamp`, a number); default: a
     table of the component's own."""
     task_timeout_seconds: Annotated[NotRequired[int], Setting(3600, low=1, high=MAX_EXECUTION_SECONDS)]
-    """Seconds a run may take in all (default 3600; more than work_seconds): past it the execution times out and
-    its task stays STARTED with a `deadline` (Unix seconds) in the past, which is how a run never finished shows."""
+    """Seconds a run may take in all, more than work_seconds: past it the execution times out and its task stays
+    STARTED with a `deadline` (Unix seconds) in the past, which is how a run never finished shows."""
 
 
 @dataclass(frozen=True)

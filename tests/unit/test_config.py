@@ -179,8 +179,12 @@ def test_every_key_the_prod_stack_sets_is_a_declared_setting_and_none_is_a_forme
 def test_a_setting_is_declared_once_its_config_key_default_and_range_come_from_the_declaration():
     from tools import component_docs
 
+    from components.catalog import schema
+
     table = component_docs.render()
     assert "| `maxConcurrency` | integer | 1 | 0..40 | `maxConcurrency` |" in table
+    served = schema()["resources"]["sfn-patterns:index:MapFanOut"]["inputProperties"]["maxConcurrency"]
+    assert served["description"].endswith(" Values 0..40; default 1.")  # what other languages' programs read
     assert "| `toleratedFailures` | integer | 0 | 0..1000000 | `toleratedFailures` |" in table
     assert load_settings({}).map_fan_out.tolerated_failures == 0
     with pytest.raises(ConfigError, match=r"0\.\.1000000"):
