@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, TypeVar
 
 import pulumi
@@ -154,12 +154,8 @@ class Settings:
 
     @property
     def parallel_lambda(self) -> MapFanOutSettings:
-        """The parallel-Lambda tutorial: no wait, no concurrency limit, the same execution timeout."""
-        return MapFanOutSettings(
-            max_concurrency=0, wait_duration_seconds=0,
-            timeout_duration_seconds=self.map_fan_out.timeout_duration_seconds,
-            tolerated_failures=self.map_fan_out.tolerated_failures,
-        )  # fmt: skip
+        """The parallel-Lambda tutorial: no wait, no concurrency limit; the map-fan-out's other settings."""
+        return replace(self.map_fan_out, max_concurrency=0, wait_duration_seconds=0)
 
     def chosen(self) -> list[StackWorkflow]:
         """The workflows this stack deploys."""

@@ -177,9 +177,8 @@ def test_every_key_the_prod_stack_sets_is_a_declared_setting_and_none_is_a_forme
 
 
 def test_a_setting_is_declared_once_its_config_key_default_and_range_come_from_the_declaration():
-    from tools import component_docs
-
     from components.catalog import schema
+    from tools import component_docs
 
     table = component_docs.render()
     assert "| `maxConcurrency` | integer | 1 | 0..40 | `maxConcurrency` |" in table
