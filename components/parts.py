@@ -266,6 +266,10 @@ class Checker:
                              "subscribe your own topic instead")  # fmt: skip
         return self.settings(CommonSettings)
 
+    def declared(self, field: str) -> Any:
+        """One declared arg of this component's, checked as declared, its default applied."""
+        return self.setting(settings_of(self.args_type)[field], {})
+
     def settings(self, settings_type: type[T]) -> T:
         """The resolved settings of `settings_type`, each arg checked as its declaration says, defaults applied."""
         declared = settings_of(args_type_of(settings_type))

@@ -13,16 +13,7 @@ from ..references import table_arn
 from ..stateful import data_table
 from ..workflow_component import WorkflowComponent
 from .args import MapFanOutArgs, MapFanOutSettings
-from .definition import (
-    DEFAULT_ITEMS_PATH,
-    DEFAULT_LIST_NAME,
-    ITEM_SOURCES,
-    LIST_ITEMS_ATTRIBUTE,
-    LIST_KEY_ATTRIBUTE,
-    input_definition,
-    lambda_definition,
-    table_definition,
-)
+from .definition import input_definition, lambda_definition, table_definition
 
 
 class MapFanOut(WorkflowComponent):
@@ -43,7 +34,7 @@ class MapFanOut(WorkflowComponent):
         check = self._checker(name, args)
         common = check.common()
         settings = check.settings(MapFanOutSettings)
-        source = check.choice("item_source", "table", ITEM_SOURCES)
+        source = check.declared("item_source")
         _refuse_other_sources(check, source)
         child = self._open(name, check, opts)
         self.table = None
@@ -55,9 +46,9 @@ class MapFanOut(WorkflowComponent):
         invoked: list[pulumi.Output[str]] = [item_arn]
         self.table_name = None
         if source == "table":
-            key = check.text("table_key_attribute", LIST_KEY_ATTRIBUTE) or LIST_KEY_ATTRIBUTE
-            list_name = check.text("list_name", DEFAULT_LIST_NAME) or DEFAULT_LIST_NAME
-            attribute = check.text("items_attribute", LIST_ITEMS_ATTRIBUTE) or LIST_ITEMS_ATTRIBUTE
+            key = check.declared("table_key_attribute")
+            list_name = check.declared("list_name")
+            attribute = check.declared("items_attribute")
             if check.given("table_name"):
                 self.table_name = pulumi.Output.from_input(args["table_name"])
                 read_arn = table_arn(self.table_name)
@@ -101,7 +92,7 @@ class MapFanOut(WorkflowComponent):
             )
             statements = pulumi.Output.all(*invoked).apply(lambda a: [policies.invoke_functions(list(a))])
         else:
-            items_path = check.text("items_path", DEFAULT_ITEMS_PATH) or DEFAULT_ITEMS_PATH
+            items_path: str = check.declared("items_path")
             if not items_path.startswith("$"):
                 raise check.error("items_path", f"{items_path!r} is not a JSONPath (it starts with $)")
             definition = item_arn.apply(

@@ -6,15 +6,7 @@ from typing import Any
 
 from .. import asl
 from ..asl import DATA_LIMIT_EXCEEDED, catch_as
-from .args import MapFanOutSettings
-
-#: The table holds each list in one item: partition key `listName`, the list in attribute `items`.
-LIST_KEY_ATTRIBUTE = "listName"
-LIST_ITEMS_ATTRIBUTE = "items"
-DEFAULT_LIST_NAME = "default"
-ITEM_SOURCES = ("table", "lambda", "input")
-DEFAULT_ITEMS_PATH = "$.items"
-
+from .args import DEFAULT_LIST_NAME, LIST_ITEMS_ATTRIBUTE, LIST_KEY_ATTRIBUTE, MapFanOutSettings
 
 #: A failed item's record in the Map's results: its place in the list, the item, and its error.
 FAILED_ITEM_KEY = "itemFailed"

@@ -10,6 +10,8 @@ from ..parts import HandlerSpec, WorkflowOptions
 from ..setting import DECLARED, Setting, declared, defaults_from
 from ..settings import HistoryBudget
 
+#: The tutorial's table: partition key `MessageId`; the seed Lambda writes MessageNo1..MessageNon.
+RECORD_KEY_ATTRIBUTE = "MessageId"
 # Counted from the definition with every Retry taken (a unit test derives them with history_events; an e2e test
 # counts the retry-free history in the sandbox).
 RECORD_TRANSFER_HISTORY = HistoryBudget(
@@ -34,8 +36,8 @@ class RecordTransferArgs(WorkflowOptions):
     table_name: NotRequired[pulumi.Input[str]]
     """An existing source table (a string partition key, `record_key_attribute`; each record's `Message` a string);
     default: a table of the component's own."""
-    record_key_attribute: NotRequired[str]
-    """The source table's partition key attribute (default `MessageId`)."""
+    record_key_attribute: Annotated[NotRequired[str], Setting(RECORD_KEY_ATTRIBUTE)]
+    """The source table's partition key attribute."""
     queue_url: NotRequired[pulumi.Input[str]]
     """An existing destination queue, FIFO (its name ends in `.fifo`: records keep their order and a retried send
     is deduplicated) or standard; default: an encrypted FIFO queue of the component's own, with a dead-letter

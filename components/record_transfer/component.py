@@ -13,7 +13,7 @@ from ..settings import CommonSettings
 from ..stateful import data_options, data_table
 from ..workflow_component import WorkflowComponent
 from .args import RecordTransferArgs, RecordTransferSettings
-from .definition import RECORD_KEY_ATTRIBUTE, definition
+from .definition import definition
 
 #: The queue keeps a message this long; its dead-letter queue keeps one the longest SQS allows (14 days).
 MESSAGE_RETENTION_SECONDS = 4 * 24 * 3600
@@ -60,7 +60,7 @@ class RecordTransfer(WorkflowComponent):
         check = self._checker(name, args)
         common = check.common()
         settings = check.settings(RecordTransferSettings)
-        key = check.text("record_key_attribute", RECORD_KEY_ATTRIBUTE) or RECORD_KEY_ATTRIBUTE
+        key = check.declared("record_key_attribute")
         given_queue = check.args.get("queue_url")
         if isinstance(given_queue, str):
             try:

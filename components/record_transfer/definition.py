@@ -8,9 +8,8 @@ from typing import Any
 from .. import asl
 from ..asl import catch_as, failed_call, invalid_input_states
 from ..settings import RETRY_EVENTS
+from .args import RECORD_KEY_ATTRIBUTE
 
-#: The tutorial's table: partition key `MessageId`; the seed Lambda writes MessageNo1..MessageNon.
-RECORD_KEY_ATTRIBUTE = "MessageId"
 #: The seed Lambda ends its list with this marker; the loop stops there.
 DONE = "DONE"
 
