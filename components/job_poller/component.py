@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 
 from .. import policies
-from ..parts import lambda_part, own_handler
+from ..parts import own_handler
 from ..stateful import data_table
 from ..workflow_component import WorkflowComponent
 from .args import JobPollerArgs, JobPollerSettings
@@ -69,11 +69,11 @@ class JobPoller(WorkflowComponent):
                     lambda arn: [policies.allow("ReadJob", ["dynamodb:GetItem"], [arn])]
                 ),
             }
-        submit_arn, self.submit_function = lambda_part(
-            check, self, f"{name}-submit-job", "submit", submit_default, common, **submit_contract
+        submit_arn, self.submit_function = self._lambda_part(
+            check, f"{name}-submit-job", "submit", submit_default, common, **submit_contract
         )
-        check_arn, self.check_function = lambda_part(
-            check, self, f"{name}-check-job", "check", check_default, common, **check_contract
+        check_arn, self.check_function = self._lambda_part(
+            check, f"{name}-check-job", "check", check_default, common, **check_contract
         )
         definition_json = pulumi.Output.all(submit_arn, check_arn).apply(
             lambda a: json.dumps(definition(submit_fn_arn=a[0], check_fn_arn=a[1], settings=settings))

@@ -6,7 +6,7 @@ import json
 import pulumi
 
 from .. import policies
-from ..parts import lambda_part, own_handler
+from ..parts import own_handler
 from ..workflow_component import WorkflowComponent
 from .args import LambdaIteratorArgs, LambdaIteratorSettings
 from .definition import definition
@@ -27,8 +27,8 @@ class LambdaIterator(WorkflowComponent):
         common = check.common()
         settings = check.settings(LambdaIteratorSettings)
         self._open(name, check, opts)
-        count_arn, self.get_count_function = lambda_part(
-            check, self, f"{name}-get-count", "count",
+        count_arn, self.get_count_function = self._lambda_part(
+            check, f"{name}-get-count", "count",
             own_handler(
                 "lambda_iterator", "get_count.handler",
                 'Turns {"iterations": n} into {"counter": n}, refusing a bad or too large n',
@@ -36,8 +36,8 @@ class LambdaIterator(WorkflowComponent):
             common,
             environment={"MAX_ITERATIONS": str(settings.max_iterations)},
         )  # fmt: skip
-        process_arn, self.process_function = lambda_part(
-            check, self, f"{name}-process-iteration", "process",
+        process_arn, self.process_function = self._lambda_part(
+            check, f"{name}-process-iteration", "process",
             own_handler("lambda_iterator", "process_iteration.handler", "Does one iteration's work and counts down"),
             common,
         )  # fmt: skip

@@ -7,8 +7,9 @@ from typing import Any
 import pulumi
 
 from .. import policies
+from ..checker import Checker
 from ..lambda_function import PythonFunction, PythonFunctionArgs
-from ..parts import Checker, lambda_part, own_handler
+from ..parts import own_handler
 from ..references import table_arn
 from ..stateful import data_table
 from ..workflow_component import WorkflowComponent
@@ -39,8 +40,8 @@ class MapFanOut(WorkflowComponent):
         child = self._open(name, check, opts)
         self.table = None
         item_state = "RunItem" if check.given("item_handler") or check.given("item_function_arn") else "LogItem"
-        item_arn, self.item_function = lambda_part(
-            check, self, f"{name}-log-item" if item_state == "LogItem" else f"{name}-item", "item",
+        item_arn, self.item_function = self._lambda_part(
+            check, f"{name}-log-item" if item_state == "LogItem" else f"{name}-item", "item",
             own_handler("map_fan_out", "log_item.handler", "Logs the one item it is given"), common,
         )  # fmt: skip
         invoked: list[pulumi.Output[str]] = [item_arn]
@@ -79,8 +80,8 @@ class MapFanOut(WorkflowComponent):
                 ]
             )
         elif source == "lambda":
-            producer_arn, _ = lambda_part(
-                check, self, f"{name}-produce-list", "producer",
+            producer_arn, _ = self._lambda_part(
+                check, f"{name}-produce-list", "producer",
                 own_handler("map_fan_out", "produce_list.handler", 'Returns {"list": [...]} for the Map to fan out'),
                 common,
             )  # fmt: skip

@@ -7,7 +7,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .. import policies
-from ..parts import lambda_part, own_handler
+from ..parts import own_handler
 from ..references import queue_arn, queue_name, table_arn
 from ..settings import CommonSettings
 from ..stateful import data_options, data_table
@@ -82,8 +82,8 @@ class RecordTransfer(WorkflowComponent):
         else:
             self.queue, self.dead_letter_queue = self._queues(name, common, child)
             self.queue_url, send_arn = self.queue.url, self.queue.arn
-        seed_arn, self.seed_function = lambda_part(
-            check, self, f"{name}-seed-records", "seed",
+        seed_arn, self.seed_function = self._lambda_part(
+            check, f"{name}-seed-records", "seed",
             {
                 **own_handler(
                     "record_transfer", "seed_records.handler",

@@ -7,7 +7,6 @@ import pulumi
 
 from .. import policies
 from ..lambda_function import PythonFunction, PythonFunctionArgs
-from ..parts import lambda_part
 from ..references import table_arn
 from ..stateful import data_table
 from ..workflow_component import WorkflowComponent
@@ -58,8 +57,8 @@ class TaskTracker(WorkflowComponent):
         work_arn: pulumi.Output[str | None] = pulumi.Output.from_input(None)
         self.work_function = None
         if work_given:
-            given_arn, self.work_function = lambda_part(
-                check, self, f"{name}-work", "work",
+            given_arn, self.work_function = self._lambda_part(
+                check, f"{name}-work", "work",
                 None,  # no default work function: without one, the work is a Wait
                 common,
             )  # fmt: skip
