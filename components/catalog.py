@@ -28,7 +28,7 @@ from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from . import __version__
-from .parts import ArgProblem, WorkflowOptions, debugging
+from .parts import ArgProblem, HandlerSpec, WorkflowOptions, debugging
 from .setting import settings_of
 from .workflow_component import PACKAGE_NAME, WorkflowComponent
 
@@ -52,14 +52,18 @@ def with_declarations(document: dict[str, Any]) -> dict[str, Any]:
     a docstring says what an arg does, its declaration what it takes, once. The args every component shares get
     WorkflowOptions' docstrings, which Pulumi's analyzer reads from the component's own args class alone."""
     shared = Analyzer(PACKAGE_NAME)
+    spec = document["types"][f"{PACKAGE_NAME}:index:HandlerSpec"]["properties"]
+    for name, each in settings_of(HandlerSpec).items():
+        field = spec[camel_case(name)]
+        field["description"] = f"{field.get('description', '')} {each.setting.summary()}".strip()
     for component in COMPONENTS:
         args_type = inspect.get_annotations(component.__init__)["args"]
         declared = {camel_case(name): each.setting for name, each in settings_of(args_type).items()}
         mapping = {camel_case(name): name for name in WorkflowOptions.__annotations__}
         properties = document["resources"][f"{PACKAGE_NAME}:index:{component.__name__}"]["inputProperties"]
         for key, prop in properties.items():
-            if not prop.get("description") and (name := mapping.get(key)):
-                prop["description"] = shared.get_docstring(WorkflowOptions, name) or ""
+            if not prop.get("description") and (shared_name := mapping.get(key)):
+                prop["description"] = shared.get_docstring(WorkflowOptions, shared_name) or ""
             if key in declared and declared[key].summary():
                 prop["description"] = f"{prop.get('description', '')} {declared[key].summary()}".strip()
     return document

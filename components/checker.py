@@ -19,11 +19,6 @@ from .settings import CommonSettings
 
 T = TypeVar("T")
 
-#: Lambda's own bounds (Lambda quotas: memory 128..10,240 MB, timeout up to 900 s).
-LAMBDA_MEMORY_MB = (128, 10_240)
-LAMBDA_TIMEOUT_SECONDS = (1, 900)
-DEFAULT_MEMORY_MB = 256
-DEFAULT_TIMEOUT_SECONDS = 30
 #: A function ARN, optionally with a version or alias (Lambda API reference, FunctionName).
 FUNCTION_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$")
 #: An SNS topic ARN (SNS API reference, CreateTopic: 1..256 characters, a FIFO topic's name ends in .fifo).
@@ -206,7 +201,8 @@ class Checker:
             raise self.error(f"{field}.handler", f"{handler!r} is not `module.function` with {module}.py in {code}")
         if spec.get("requirements") is not None and not Path(str(spec["requirements"])).expanduser().is_file():
             raise self.error(f"{field}.requirements", f"{spec['requirements']!r} is not a file")
-        for number, (low, high) in (("memory_mb", LAMBDA_MEMORY_MB), ("timeout_seconds", LAMBDA_TIMEOUT_SECONDS)):
+        for number in ("memory_mb", "timeout_seconds"):
+            low, high = settings_of(HandlerSpec)[number].setting.bounds({})
             value = spec.get(number)
             if value is None:
                 continue

@@ -8,17 +8,19 @@ Internal, but for HandlerSpec, WorkflowOptions, ArgError and ResolvedArgError, w
 import os
 import re
 import traceback
-from typing import Any, NotRequired, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 import pulumi
 
 from .packaging import HANDLERS_ROOT
+from .setting import Setting, declared
 from .settings import WorkflowOptions as WorkflowOptions  # re-exported: where the components import it from
 
 #: Set to 1 to see the traceback of an arg error; without it the error is one line.
 DEBUG_VARIABLE = "SFN_PATTERNS_DEBUG"
 
 
+@declared
 class HandlerSpec(TypedDict):
     """A Lambda function of your own, built and deployed by the component with every secure default."""
 
@@ -32,10 +34,11 @@ class HandlerSpec(TypedDict):
     default: `requirements.txt` in `code`, if there is one."""
     environment: NotRequired[dict[str, pulumi.Input[str]]]
     """Environment variables of the function."""
-    memory_mb: NotRequired[int]
-    """Memory in MB, 128..10240 (default 256); CPU grows with it."""
-    timeout_seconds: NotRequired[int]
-    """How long one invocation may run, 1..900 s (default 30)."""
+    # Lambda's own bounds (Lambda quotas: memory 128..10,240 MB, timeout up to 900 s).
+    memory_mb: Annotated[NotRequired[int], Setting(256, low=128, high=10_240)]
+    """Memory in MB; CPU grows with it."""
+    timeout_seconds: Annotated[NotRequired[int], Setting(30, low=1, high=900)]
+    """How long one invocation may run, in seconds."""
     statements: NotRequired[pulumi.Input[list[dict[str, Any]]]]
     """IAM statements of what the function itself may do, beyond writing its own logs and traces."""
     description: NotRequired[str]

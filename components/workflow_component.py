@@ -12,9 +12,10 @@ import pulumi
 
 from . import policies
 from .alarm_topic import AlarmTopic
-from .checker import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS, Checker
+from .checker import Checker
 from .lambda_function import PythonFunction, PythonFunctionArgs
 from .parts import HandlerSpec, register_name_rules
+from .setting import settings_of
 from .settings import CommonSettings
 from .workflow import Workflow, WorkflowArgs
 
@@ -99,6 +100,7 @@ class WorkflowComponent(pulumi.ComponentResource):
         spec = check.handler_spec(spec_field) or default
         if spec is None:
             raise check.error(spec_field, f"give {spec_field} or {arn_field}")
+        declared = settings_of(HandlerSpec)
         extra = pulumi.Output.all(
             pulumi.Output.from_input(statements or []), pulumi.Output.from_input(spec.get("statements") or [])
         ).apply(lambda both: [*both[0], *both[1]])
@@ -110,8 +112,8 @@ class WorkflowComponent(pulumi.ComponentResource):
                 settings=common,
                 description=spec.get("description", ""),
                 environment={**(environment or {}), **dict(spec.get("environment") or {})},
-                timeout_seconds=spec.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
-                memory_mb=spec.get("memory_mb", DEFAULT_MEMORY_MB),
+                timeout_seconds=spec.get("timeout_seconds", declared["timeout_seconds"].setting.default),
+                memory_mb=spec.get("memory_mb", declared["memory_mb"].setting.default),
                 statements=extra,
                 requirements=Path(spec["requirements"]).expanduser().resolve() if spec.get("requirements") else None,
             ),
