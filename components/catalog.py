@@ -1,11 +1,15 @@
 """The components this package hosts for other Pulumi languages, the schema Pulumi infers from their types, and the
-provider that constructs them for a TypeScript, Go or YAML program."""
+provider that constructs them for a TypeScript, Go or YAML program.
+
+Internal: what provider/__main__.py serves and tools/schema.py writes; not part of the public API.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import inspect
 import json
 import logging
 import re
@@ -15,6 +19,7 @@ from typing import Any
 
 import grpc
 import pulumi
+from pulumi.provider.experimental.analyzer import Analyzer
 from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.provider.experimental.util import camel_case
 from pulumi.provider.server import ComponentInitError, ProviderServicer
@@ -22,33 +27,45 @@ from pulumi.runtime import rpc
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
-from .image_downloader import ImageDownloader
-from .job_poller import JobPoller
-from .lambda_iterator import LambdaIterator
-from .map_fan_out import MapFanOut
-from .parts import ArgProblem, debugging
-from .record_transfer import RecordTransfer
-from .task_tracker import TaskTracker
+from . import __version__
+from .parts import ArgProblem, HandlerSpec, WorkflowOptions, debugging
+from .setting import settings_of
+from .workflow_component import PACKAGE_NAME, WorkflowComponent
 
-#: The package name in every type token (`sfn-patterns:index:MapFanOut`).
-PACKAGE_NAME = "sfn-patterns"
-VERSION = "0.1.0"
-COMPONENTS: list[type[pulumi.ComponentResource]] = [
-    ImageDownloader,
-    JobPoller,
-    LambdaIterator,
-    MapFanOut,
-    RecordTransfer,
-    TaskTracker,
-]
+VERSION = __version__
+#: Every workflow component (each registers itself by subclassing WorkflowComponent), by name.
+COMPONENTS: list[type[pulumi.ComponentResource]] = sorted(WorkflowComponent.__subclasses__(), key=lambda c: c.__name__)
 HANDLER_SPEC = f"#/types/{PACKAGE_NAME}:index:HandlerSpec"
 #: The HandlerSpec fields that name files on the program's disk.
 PATH_FIELDS = ("code", "requirements")
 
 
-def schema() -> dict[str, Any]:
-    """The package schema, inferred in-process exactly as the component provider infers it when Pulumi loads it."""
+def schema(*, described: bool = True) -> dict[str, Any]:
+    """The package schema, inferred in-process exactly as the component provider infers it when Pulumi loads it;
+    `described`: with each declared setting's values and default ending its description, as the provider serves it."""
     document: dict[str, Any] = json.loads(ComponentProvider(COMPONENTS, PACKAGE_NAME, version=VERSION).schema or "{}")
+    return with_declarations(document) if described else document
+
+
+def with_declarations(document: dict[str, Any]) -> dict[str, Any]:
+    """The schema with each declared setting's values and default (components/setting.py) ending its description:
+    a docstring says what an arg does, its declaration what it takes, once. The args every component shares get
+    WorkflowOptions' docstrings, which Pulumi's analyzer reads from the component's own args class alone."""
+    shared = Analyzer(PACKAGE_NAME)
+    spec = document["types"][f"{PACKAGE_NAME}:index:HandlerSpec"]["properties"]
+    for name, each in settings_of(HandlerSpec).items():
+        field = spec[camel_case(name)]
+        field["description"] = f"{field.get('description', '')} {each.setting.summary()}".strip()
+    for component in COMPONENTS:
+        args_type = inspect.get_annotations(component.__init__)["args"]
+        declared = {camel_case(name): each.setting for name, each in settings_of(args_type).items()}
+        mapping = {camel_case(name): name for name in WorkflowOptions.__annotations__}
+        properties = document["resources"][f"{PACKAGE_NAME}:index:{component.__name__}"]["inputProperties"]
+        for key, prop in properties.items():
+            if not prop.get("description") and (shared_name := mapping.get(key)):
+                prop["description"] = shared.get_docstring(WorkflowOptions, shared_name) or ""
+            if key in declared and declared[key].summary():
+                prop["description"] = f"{prop.get('description', '')} {declared[key].summary()}".strip()
     return document
 
 
@@ -63,6 +80,7 @@ class CatalogProvider(ComponentProvider):
 
     def __init__(self, program_folder: Path, own_folders: tuple[Path, ...] = ()) -> None:
         super().__init__(COMPONENTS, PACKAGE_NAME, version=VERSION)
+        self.schema = json.dumps(with_declarations(json.loads(self.schema or "{}")))
         self.program_folder = program_folder.resolve()
         #: Where the provider lives (its plugin root and entry folder): never a calling program's folder.
         self.own_folders = {folder.resolve() for folder in own_folders}

@@ -1,59 +1,50 @@
-"""Stack config -> validated component args: every config key is checked once, here, with a message naming it.
+"""Stack config -> validated component args. Every config key is a setting declared once on a component's args
+(components/<workflow>/args.py, WorkflowOptions): its key is the arg's name in camelCase, and it is read, checked
+and defaulted here as its declaration says, with a message naming the key.
 
-Only the program (`__main__.py`) uses this module; the components take typed args and know nothing of config.
+Internal: only the program (`__main__.py`) uses this module; the components take typed args and know nothing of config.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import TypeVar
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, TypeVar
 
 import pulumi
+from pulumi.runtime.config import CONFIG, get_config_env
 
-from .image_downloader import ImageDownloaderArgs
-from .job_poller import JobPollerArgs
-from .lambda_iterator import LambdaIteratorArgs
-from .map_fan_out import MAX_TOLERATED_FAILURES, MapFanOutArgs
+from .image_downloader import ImageDownloader, ImageDownloaderSettings
+from .job_poller import JOB_POLLER_HISTORY, JobPoller, JobPollerSettings
+from .lambda_iterator import LAMBDA_ITERATOR_HISTORY, LambdaIterator, LambdaIteratorSettings
+from .map_fan_out import MapFanOut, MapFanOutSettings
 from .parts import WorkflowOptions
-from .record_transfer import RecordTransferArgs
+from .record_transfer import RECORD_TRANSFER_HISTORY, RecordTransfer, RecordTransferSettings
+from .setting import Declared, args_type_of, field_names, settings_of
 from .settings import (
     HISTORY_EVENT_LIMIT,
     INLINE_MAP_MAX_CONCURRENCY,
-    JOB_POLLER_HISTORY,
     LAMBDA_ARCHITECTURES,
-    LAMBDA_ITERATOR_HISTORY,
     LAMBDA_RUNTIMES,
     LOG_RETENTION_DAYS,
     MAX_EXECUTION_SECONDS,
-    RECORD_TRANSFER_HISTORY,
     SFN_LOG_LEVELS,
     CommonSettings,
     HistoryBudget,
-    ImageDownloaderSettings,
-    JobPollerSettings,
-    LambdaIteratorSettings,
-    MapFanOutSettings,
-    RecordTransferSettings,
-    TaskTrackerSettings,
 )
-from .task_tracker import TaskTrackerArgs
+from .task_tracker import TaskTracker, TaskTrackerSettings
 
 T = TypeVar("T")
 
 __all__ = [
     "CONFIG_KEYS", "HISTORY_EVENT_LIMIT", "INLINE_MAP_MAX_CONCURRENCY", "JOB_POLLER_HISTORY", "LAMBDA_ARCHITECTURES",
-    "LAMBDA_ITERATOR_HISTORY", "LAMBDA_RUNTIMES", "LOG_RETENTION_DAYS", "MAX_EXECUTION_SECONDS",
-    "RECORD_TRANSFER_HISTORY", "SFN_LOG_LEVELS", "WORKFLOW_NAMES", "CommonSettings", "ConfigError", "HistoryBudget",
-    "ImageDownloaderSettings", "JobPollerSettings", "LambdaIteratorSettings", "MapFanOutSettings",
-    "RecordTransferSettings", "Settings", "TaskTrackerSettings", "load_settings",
+    "LAMBDA_ITERATOR_HISTORY", "LAMBDA_RUNTIMES", "LOG_RETENTION_DAYS", "MAX_EXECUTION_SECONDS", "OLD_KEYS",
+    "RECORD_TRANSFER_HISTORY", "SFN_LOG_LEVELS", "STACK_WORKFLOWS", "WORKFLOW_NAMES", "CommonSettings", "ConfigError",
+    "HistoryBudget", "ImageDownloaderSettings", "JobPollerSettings", "LambdaIteratorSettings", "MapFanOutSettings",
+    "RecordTransferSettings", "Settings", "StackWorkflow", "TaskTrackerSettings", "check_stack_keys",
+    "load_image_downloader_settings", "load_settings", "read_section",
 ]  # fmt: skip
-
-#: The workflows a stack may deploy (config key `workflows`: `all`, or a comma-separated list of these).
-WORKFLOW_NAMES = (
-    "map-fan-out", "parallel-lambda", "image-downloader", "job-poller", "lambda-iterator", "record-transfer",
-    "task-tracker",
-)  # fmt: skip
 
 
 class ConfigError(ValueError):
@@ -62,6 +53,89 @@ class ConfigError(ValueError):
     def __init__(self, key: str, problem: str) -> None:
         super().__init__(f"config key '{key}': {problem}")
         self.key = key
+
+
+@dataclass(frozen=True)
+class StackWorkflow:
+    """A workflow the program may deploy: its name (in config key `workflows`, and its component's), its component
+    and the section of the settings its args come from (with `fixed` args on top), and the stack outputs it
+    exports (output name -> the component's attribute)."""
+
+    name: str
+    component: Callable[..., pulumi.ComponentResource]
+    section: str
+    outputs: Mapping[str, str]
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+
+    def args(self, settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> dict[str, Any]:
+        """The component's args: the stack's shared options, then its own settings, each under its arg name."""
+        own = {name: list(value) if isinstance(value, tuple) else value
+               for name, value in asdict(getattr(settings, self.section)).items() if value is not None}  # fmt: skip
+        return {**workflow_options(settings.common, alarm_topic_arn), **self.fixed, **own}
+
+
+#: The workflows a stack may deploy (config key `workflows`: `all`, or a comma-separated list of their names).
+STACK_WORKFLOWS = (
+    StackWorkflow("map-fan-out", MapFanOut, "map_fan_out", fixed={"item_source": "table"}, outputs={
+        "mapFanOutStateMachineArn": "state_machine_arn", "mapFanOutStateMachineName": "state_machine_name",
+        "mapFanOutTableName": "table_name",
+    }),
+    # The parallel-Lambda tutorial: a producer Lambda's list, every item at once (no MaxConcurrency), no Wait.
+    StackWorkflow("parallel-lambda", MapFanOut, "parallel_lambda", fixed={"item_source": "lambda"}, outputs={
+        "parallelLambdaStateMachineArn": "state_machine_arn", "parallelLambdaStateMachineName": "state_machine_name",
+    }),
+    StackWorkflow("image-downloader", ImageDownloader, "image_downloader", outputs={
+        "imageDownloaderStateMachineArn": "state_machine_arn", "imageDownloaderApiUrl": "api_url",
+        "imagesBucketName": "bucket_name", "imageUrlTableName": "url_table_name",
+        "downloadFailuresTopicArn": "failures_topic_arn",
+    }),
+    StackWorkflow("job-poller", JobPoller, "job_poller", outputs={
+        "jobPollerStateMachineArn": "state_machine_arn", "jobPollerStateMachineName": "state_machine_name",
+        "jobsTableName": "jobs_table_name",
+    }),
+    StackWorkflow("lambda-iterator", LambdaIterator, "lambda_iterator", outputs={
+        "lambdaIteratorStateMachineArn": "state_machine_arn", "lambdaIteratorStateMachineName": "state_machine_name",
+    }),
+    StackWorkflow("record-transfer", RecordTransfer, "record_transfer", outputs={
+        "recordTransferStateMachineArn": "state_machine_arn", "recordTransferStateMachineName": "state_machine_name",
+        "recordsTableName": "table_name", "recordsQueueUrl": "queue_url",
+    }),
+    StackWorkflow("task-tracker", TaskTracker, "task_tracker", outputs={
+        "taskTrackerStateMachineArn": "state_machine_arn", "tasksTableName": "table_name",
+        "taskStarterFunctionName": "starter_function_name",
+    }),
+)  # fmt: skip
+WORKFLOW_NAMES = tuple(workflow.name for workflow in STACK_WORKFLOWS)
+#: The settings a stack's config reads, by section: each field is a declared setting of that section's args.
+SECTIONS: dict[str, type] = {
+    "common": CommonSettings,
+    "map_fan_out": MapFanOutSettings,
+    "image_downloader": ImageDownloaderSettings,
+    "job_poller": JobPollerSettings,
+    "lambda_iterator": LambdaIteratorSettings,
+    "record_transfer": RecordTransferSettings,
+    "task_tracker": TaskTrackerSettings,
+}
+
+
+def _declared(settings_type: type) -> list[Declared]:
+    declared = settings_of(args_type_of(settings_type))
+    return [declared[name] for name in field_names(settings_type)]
+
+
+def _keys() -> tuple[tuple[str, ...], dict[str, str]]:
+    keys: dict[str, None] = {"workflows": None}
+    old: dict[str, str] = {}
+    for settings_type in SECTIONS.values():
+        for declared in _declared(settings_type):
+            keys[declared.key] = None
+            old.update(dict.fromkeys(declared.old_keys, declared.key))
+    return tuple(keys), old
+
+
+#: Every project config key, for `__main__.py` to read and tests to check against Pulumi.dev.yaml; and the former
+#: keys still read, each with a warning naming its new key.
+CONFIG_KEYS, OLD_KEYS = _keys()
 
 
 @dataclass(frozen=True)
@@ -80,39 +154,102 @@ class Settings:
 
     @property
     def parallel_lambda(self) -> MapFanOutSettings:
-        """The parallel-Lambda tutorial: no wait, no concurrency limit, the same execution timeout."""
-        return MapFanOutSettings(
-            max_concurrency=0, wait_duration_seconds=0,
-            timeout_duration_seconds=self.map_fan_out.timeout_duration_seconds,
-            tolerated_failures=self.map_fan_out.tolerated_failures,
-        )  # fmt: skip
+        """The parallel-Lambda tutorial: no wait, no concurrency limit; the map-fan-out's other settings."""
+        return replace(self.map_fan_out, max_concurrency=0, wait_duration_seconds=0)
+
+    def chosen(self) -> list[StackWorkflow]:
+        """The workflows this stack deploys."""
+        return [workflow for workflow in STACK_WORKFLOWS if workflow.name in self.workflows]
 
 
-def _integer(key: str, raw: str, low: int, high: int) -> int:
+def load_settings(values: Mapping[str, str | None]) -> Settings:
+    """Validate raw stack config values (key -> string, missing -> default) into `Settings`."""
+    sections: dict[str, Any] = {name: read_section(values, t) for name, t in SECTIONS.items()}
+    tracker: TaskTrackerSettings = sections["task_tracker"]
+    if tracker.task_timeout_seconds <= tracker.work_seconds:
+        raise ConfigError(
+            "taskTimeoutSeconds",
+            f"{tracker.task_timeout_seconds} is not more than workSeconds ({tracker.work_seconds}): every run would "
+            "time out; raise taskTimeoutSeconds or lower workSeconds",
+        )
+    return Settings(**sections, workflows=_workflows("workflows", values.get("workflows")))
+
+
+def load_image_downloader_settings(values: Mapping[str, str | None]) -> ImageDownloaderSettings:
+    """The ImageDownloader's keys; the download Map's concurrency is bounded by the Map mode it may run in."""
+    return read_section(values, ImageDownloaderSettings)
+
+
+def read_section(values: Mapping[str, str | None], settings_type: type[T]) -> T:
+    """The settings of one section, each read from its config key (or a former key, with a warning) and checked
+    as its declaration says; a key not set takes the declared default."""
+    resolved: dict[str, Any] = {}
+    for declared in _declared(settings_type):
+        key, raw = _given(values, declared)
+        resolved[declared.name] = declared.setting.default if raw is None else _parse(key, raw, declared, resolved)
+    return settings_type(**resolved)
+
+
+def _given(values: Mapping[str, str | None], declared: Declared) -> tuple[str, str | None]:
+    """The key the stack sets this setting with, and its raw value. A former key still works, with a warning, and
+    wins over the new key (a stack file set before the rename may carry both: the old one is the user's value)."""
+    for old in declared.old_keys:
+        if values.get(old) is None:
+            continue
+        also = f"; it overrides '{declared.key}', set too" if values.get(declared.key) is not None else ""
+        pulumi.log.warn(
+            f"config key '{old}' is deprecated: it is '{declared.key}' now{also} "
+            f"(pulumi config set {declared.key} <value>; pulumi config rm {old})"
+        )
+        return old, values[old]
+    return declared.key, values.get(declared.key)
+
+
+def _parse(key: str, raw: str, declared: Declared, resolved: Mapping[str, Any]) -> Any:
+    setting = declared.setting
+    if declared.type is bool:
+        return _boolean(key, raw)
+    if declared.type is int and setting.choices is not None:
+        return _member(key, raw, setting.choices)
+    if declared.type is int:
+        low, high = setting.bounds(resolved)
+        return _integer(key, raw, low, high, setting.above)
+    if setting.kind == "email":
+        return _email(key, raw)
+    if setting.kind == "hosts":
+        return _hosts(key, raw)
+    if setting.choices is not None:
+        return _choice(key, raw, setting.choices)
+    return raw
+
+
+def _integer(key: str, raw: str, low: int, high: int, above: Callable[[int, int], str] | None = None) -> int:
     try:
         value = int(raw.strip())
     except ValueError:
         raise ConfigError(key, f"{raw!r} is not a whole number; use {low}..{high}") from None
+    if value > high and above is not None:
+        raise ConfigError(key, above(value, high))
     if not low <= value <= high:
         raise ConfigError(key, f"{value} is out of range; use {low}..{high}")
     return value
 
 
-def _choice(key: str, raw: str, choices: tuple[str, ...]) -> str:
-    if raw not in choices:
-        raise ConfigError(key, f"{raw!r} is not one of {', '.join(choices)}")
-    return raw
-
-
-def _retention(key: str, raw: str) -> int:
-    allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
+def _member(key: str, raw: str, choices: Iterable[int]) -> int:
+    allowed = ", ".join(str(choice) for choice in choices)
     try:
         value = int(raw.strip())
     except ValueError:
         raise ConfigError(key, f"{raw!r} is not a whole number; use one of {allowed}") from None
-    if value not in LOG_RETENTION_DAYS:
-        raise ConfigError(key, f"{value} is not a CloudWatch Logs retention period; use one of {allowed}")
+    if value not in choices:
+        raise ConfigError(key, f"{value} is not one of {allowed}")
     return value
+
+
+def _choice(key: str, raw: str, choices: Iterable[str]) -> str:
+    if raw not in choices:
+        raise ConfigError(key, f"{raw!r} is not one of {', '.join(choices)}")
+    return raw
 
 
 def _email(key: str, raw: str) -> str | None:
@@ -123,92 +260,6 @@ def _email(key: str, raw: str) -> str | None:
     if not local or "." not in domain or " " in raw:
         raise ConfigError(key, f"{raw!r} is not an e-mail address")
     return raw
-
-
-def _max_concurrency(key: str, raw: str) -> int:
-    high = INLINE_MAP_MAX_CONCURRENCY
-    try:
-        return _integer(key, raw, 0, high)
-    except ConfigError:
-        if raw.strip().isdigit() and int(raw) > high:
-            raise ConfigError(
-                key,
-                f"{int(raw)} is above {high}, the most an inline Map runs at once; "
-                f"use 0..{high} (0 = unlimited), or a distributed Map for more",
-            ) from None
-        raise
-
-
-def _read(values: Mapping[str, str | None], key: str, default: T, parse: Callable[[str, str], T]) -> T:
-    raw = values.get(key)
-    if raw is None:
-        return default
-    return parse(key, raw)
-
-
-def load_settings(values: Mapping[str, str | None]) -> Settings:
-    """Validate raw stack config values (key -> string, missing -> default) into `Settings`."""
-    common = CommonSettings(
-        log_retention_days=_read(values, "logRetentionDays", CommonSettings.log_retention_days, _retention),
-        lambda_runtime=_read(
-            values, "lambdaRuntime", CommonSettings.lambda_runtime, lambda k, r: _choice(k, r, LAMBDA_RUNTIMES)
-        ),
-        lambda_architecture=_read(
-            values,
-            "lambdaArchitecture",
-            CommonSettings.lambda_architecture,
-            lambda k, r: _choice(k, r, LAMBDA_ARCHITECTURES),
-        ),
-        sfn_log_level=_read(
-            values, "sfnLogLevel", CommonSettings.sfn_log_level, lambda k, r: _choice(k, r, SFN_LOG_LEVELS)
-        ),
-        alarm_email=_read(values, "alarmEmail", None, _email),
-        retain_data=_read(values, "retainData", CommonSettings.retain_data, _boolean),
-    )
-    map_fan_out = MapFanOutSettings(
-        max_concurrency=_read(values, "maxConcurrency", MapFanOutSettings.max_concurrency, _max_concurrency),
-        wait_duration_seconds=_read(
-            values,
-            "waitDurationSeconds",
-            MapFanOutSettings.wait_duration_seconds,
-            lambda k, r: _integer(k, r, 0, MAX_EXECUTION_SECONDS),
-        ),
-        timeout_duration_seconds=_read(
-            values,
-            "timeoutDurationSeconds",
-            MapFanOutSettings.timeout_duration_seconds,
-            lambda k, r: _integer(k, r, 1, MAX_EXECUTION_SECONDS),
-        ),
-        tolerated_failures=_read(
-            values,
-            "toleratedItemFailures",
-            MapFanOutSettings.tolerated_failures,
-            lambda k, r: _integer(k, r, 0, MAX_TOLERATED_FAILURES),
-        ),
-    )
-    return Settings(
-        common=common,
-        map_fan_out=map_fan_out,
-        image_downloader=load_image_downloader_settings(values),
-        job_poller=load_job_poller_settings(values),
-        lambda_iterator=load_lambda_iterator_settings(values),
-        record_transfer=load_record_transfer_settings(values),
-        task_tracker=load_task_tracker_settings(values),
-        workflows=_read(values, "workflows", WORKFLOW_NAMES, _workflows),
-    )
-
-
-def _workflows(key: str, raw: str) -> tuple[str, ...]:
-    names = [name.strip() for name in raw.split(",") if name.strip()]
-    valid = f"use all, or a comma-separated list of {', '.join(WORKFLOW_NAMES)}"
-    if names == ["all"]:
-        return WORKFLOW_NAMES
-    if not names:
-        raise ConfigError(key, f"no workflow named; {valid}")
-    for name in names:
-        if name not in WORKFLOW_NAMES:
-            raise ConfigError(key, f"{name!r} is not a workflow; {valid}")
-    return tuple(name for name in WORKFLOW_NAMES if name in names)
 
 
 def _boolean(key: str, raw: str) -> bool:
@@ -227,176 +278,41 @@ def _hosts(key: str, raw: str) -> tuple[str, ...]:
     return hosts
 
 
-def load_image_downloader_settings(values: Mapping[str, str | None]) -> ImageDownloaderSettings:
-    """The ImageDownloader's keys; the download Map's concurrency is bounded by the Map mode it may run in."""
-    d = ImageDownloaderSettings
-    map_mode = _read(values, "mapMode", d.map_mode, lambda k, r: _choice(k, r, ("auto", "inline", "distributed")))
-    concurrency_high = INLINE_MAP_MAX_CONCURRENCY if map_mode == "inline" else 1_000
-    settings = ImageDownloaderSettings(
-        transition_days=_read(values, "transitionDays", d.transition_days, lambda k, r: _integer(k, r, 0, 3650)),
-        notification_email=_read(values, "notificationEmail", None, _email),
-        api_authorization=_read(
-            values, "apiAuthorization", d.api_authorization, lambda k, r: _choice(k, r, ("iam", "none"))
-        ),
-        api_burst_limit=_read(values, "apiBurstLimit", d.api_burst_limit, lambda k, r: _integer(k, r, 1, 5_000)),
-        api_rate_limit=_read(values, "apiRateLimit", d.api_rate_limit, lambda k, r: _integer(k, r, 1, 10_000)),
-        allow_insecure_http=_read(values, "allowInsecureHttp", d.allow_insecure_http, _boolean),
-        allowed_hosts=_read(values, "allowedHosts", d.allowed_hosts, _hosts),
-        allow_private_hosts=_read(values, "allowPrivateHosts", d.allow_private_hosts, _boolean),
-        max_resources=_read(values, "maxResources", d.max_resources, lambda k, r: _integer(k, r, 1, 1_000_000)),
-        batch_size=_read(values, "batchSize", d.batch_size, lambda k, r: _integer(k, r, 1, 1_000)),
-        inline_limit=_read(values, "inlineLimit", d.inline_limit, lambda k, r: _integer(k, r, 1, 10_000)),
-        map_mode=map_mode,
-        download_concurrency=_read(
-            values,
-            "downloadMapConcurrency",
-            d.download_concurrency,
-            lambda k, r: _integer(k, r, 1, concurrency_high),
-        ),
-        max_image_bytes=_read(
-            values, "maxImageBytes", d.max_image_bytes, lambda k, r: _integer(k, r, 1, 1024 * 1024 * 1024)
-        ),
-        download_timeout_seconds=_read(
-            values, "downloadTimeoutSeconds", d.download_timeout_seconds, lambda k, r: _integer(k, r, 1, 900)
-        ),
-        download_memory_mb=_read(
-            values, "downloadMemoryMb", d.download_memory_mb, lambda k, r: _integer(k, r, 128, 10_240)
-        ),
-        execution_timeout_seconds=_read(
-            values,
-            "imageDownloaderTimeoutSeconds",
-            d.execution_timeout_seconds,
-            lambda k, r: _integer(k, r, 1, MAX_EXECUTION_SECONDS),
-        ),
-    )
-    return settings
+def _workflows(key: str, raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return WORKFLOW_NAMES
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    valid = f"use all, or a comma-separated list of {', '.join(WORKFLOW_NAMES)}"
+    if names == ["all"]:
+        return WORKFLOW_NAMES
+    if not names:
+        raise ConfigError(key, f"no workflow named; {valid}")
+    for name in names:
+        if name not in WORKFLOW_NAMES:
+            raise ConfigError(key, f"{name!r} is not a workflow; {valid}")
+    return tuple(name for name in WORKFLOW_NAMES if name in names)
 
 
-def _with_retries(events: int, retry_events: int) -> str:
-    return f"{events} ({events + retry_events} if every Retry is taken)" if retry_events else str(events)
+def read_stack_config(config: pulumi.Config) -> dict[str, str | None]:
+    """The project's config values by key, former keys too; a key the stack sets that no setting declares is refused."""
+    check_stack_keys(_stack_keys(config.name))
+    return {key: config.get(key) for key in (*CONFIG_KEYS, *OLD_KEYS)}
 
 
-def _loop_turns(key: str, raw: str, budget: HistoryBudget) -> int:
-    high = budget.max_turns
-    try:
-        return _integer(key, raw, 1, high)
-    except ConfigError as error:
-        if raw.strip().isdigit() and int(raw) > high:
-            raise ConfigError(
-                key,
-                f"{int(raw)} is out of range; use 1..{high}: each turn of the loop records "
-                f"{_with_retries(budget.events_per_turn, budget.retry_events_per_turn)} history events "
-                f"({budget.turn}) on top of {_with_retries(budget.fixed_events, budget.fixed_retry_events)} outside "
-                "it, and Step Functions "
-                f"fails an execution whose history passes {HISTORY_EVENT_LIMIT:,} events",
-            ) from None
-        raise error from None
+def _stack_keys(project: str) -> set[str]:
+    """The keys of `project` the stack sets (`<project>:<key>` in the program's config)."""
+    every = {**(get_config_env() or {}), **CONFIG.get()}
+    return {key.split(":", 1)[1] for key in every if key.startswith(f"{project}:")}
 
 
-def load_job_poller_settings(values: Mapping[str, str | None]) -> JobPollerSettings:
-    """The JobPoller's keys; `maxPolls` is bounded so the longest poll loop fits the execution history."""
-    d = JobPollerSettings
-
-    def seconds(key: str, raw: str) -> int:
-        return _integer(key, raw, 1, MAX_EXECUTION_SECONDS)
-
-    return JobPollerSettings(
-        poll_interval_seconds=_read(values, "pollIntervalSeconds", d.poll_interval_seconds, seconds),
-        max_polls=_read(values, "maxPolls", d.max_polls, lambda k, r: _loop_turns(k, r, JOB_POLLER_HISTORY)),
-        job_timeout_seconds=_read(values, "jobTimeoutSeconds", d.job_timeout_seconds, seconds),
-    )
-
-
-def load_lambda_iterator_settings(values: Mapping[str, str | None]) -> LambdaIteratorSettings:
-    """The LambdaIterator's key; `maxIterations` is bounded so the longest loop fits the execution history."""
-    return LambdaIteratorSettings(
-        max_iterations=_read(
-            values,
-            "maxIterations",
-            LambdaIteratorSettings.max_iterations,
-            lambda k, r: _loop_turns(k, r, LAMBDA_ITERATOR_HISTORY),
-        )
-    )
-
-
-def load_record_transfer_settings(values: Mapping[str, str | None]) -> RecordTransferSettings:
-    """The RecordTransfer's key; `maxRecords` is bounded so the longest record loop fits the execution history."""
-    return RecordTransferSettings(
-        max_records=_read(
-            values,
-            "maxRecords",
-            RecordTransferSettings.max_records,
-            lambda k, r: _loop_turns(k, r, RECORD_TRANSFER_HISTORY),
-        )
-    )
-
-
-def load_task_tracker_settings(values: Mapping[str, str | None]) -> TaskTrackerSettings:
-    """The TaskTracker's key: the work's length, which a Standard execution's one-year limit bounds."""
-    settings = TaskTrackerSettings(
-        work_seconds=_read(
-            values,
-            "workSeconds",
-            TaskTrackerSettings.work_seconds,
-            lambda k, r: _integer(k, r, 0, MAX_EXECUTION_SECONDS),
-        ),
-        timeout_seconds=_read(
-            values,
-            "taskTimeoutSeconds",
-            TaskTrackerSettings.timeout_seconds,
-            lambda k, r: _integer(k, r, 1, MAX_EXECUTION_SECONDS),
-        ),
-    )
-    if settings.timeout_seconds <= settings.work_seconds:
-        raise ConfigError(
-            "taskTimeoutSeconds",
-            f"{settings.timeout_seconds} is not more than workSeconds ({settings.work_seconds}): every run would "
-            "time out; raise taskTimeoutSeconds or lower workSeconds",
-        )
-    return settings
-
-
-#: Every project config key, for `__main__.py` to read and tests to check against Pulumi.dev.yaml.
-CONFIG_KEYS = (
-    "workflows",
-    "logRetentionDays",
-    "lambdaRuntime",
-    "lambdaArchitecture",
-    "sfnLogLevel",
-    "alarmEmail",
-    "retainData",
-    "maxConcurrency",
-    "waitDurationSeconds",
-    "timeoutDurationSeconds",
-    "toleratedItemFailures",
-    # ImageDownloader
-    "transitionDays",
-    "notificationEmail",
-    "apiAuthorization",
-    "apiBurstLimit",
-    "apiRateLimit",
-    "allowInsecureHttp",
-    "allowedHosts",
-    "allowPrivateHosts",
-    "maxResources",
-    "batchSize",
-    "inlineLimit",
-    "mapMode",
-    "downloadMapConcurrency",
-    "maxImageBytes",
-    "downloadTimeoutSeconds",
-    "downloadMemoryMb",
-    "imageDownloaderTimeoutSeconds",
-    # JobPoller and LambdaIterator
-    "pollIntervalSeconds",
-    "maxPolls",
-    "jobTimeoutSeconds",
-    "maxIterations",
-    # RecordTransfer and TaskTracker
-    "maxRecords",
-    "workSeconds",
-    "taskTimeoutSeconds",
-)
+def check_stack_keys(keys: Iterable[str]) -> None:
+    """Refuse a key no setting declares (a typo would be ignored, the setting left at its default)."""
+    for key in sorted(keys):
+        if key in CONFIG_KEYS or key in OLD_KEYS:
+            continue
+        close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; the keys are {', '.join(CONFIG_KEYS)}"
+        raise ConfigError(key, f"is not a setting of this program{hint}")
 
 
 # Settings -> component args: what `__main__.py` hands each component.
@@ -404,90 +320,5 @@ CONFIG_KEYS = (
 
 def workflow_options(common: CommonSettings, alarm_topic_arn: pulumi.Input[str]) -> WorkflowOptions:
     """The shared args: one alarm topic for the whole stack, and the stack's logging, runtime and retention."""
-    return WorkflowOptions(
-        alarm_topic_arn=alarm_topic_arn,
-        log_retention_days=common.log_retention_days,
-        lambda_runtime=common.lambda_runtime,
-        lambda_architecture=common.lambda_architecture,
-        log_level=common.sfn_log_level,
-        retain_data=common.retain_data,
-    )
-
-
-def _fan_out_args(
-    settings: Settings, knobs: MapFanOutSettings, source: str, alarm_topic_arn: pulumi.Input[str]
-) -> MapFanOutArgs:
-    return MapFanOutArgs(
-        **workflow_options(settings.common, alarm_topic_arn),
-        item_source=source,
-        max_concurrency=knobs.max_concurrency,
-        wait_duration_seconds=knobs.wait_duration_seconds,
-        timeout_duration_seconds=knobs.timeout_duration_seconds,
-        tolerated_failures=knobs.tolerated_failures,
-    )
-
-
-def map_fan_out_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> MapFanOutArgs:
-    """The map-fan-out tutorial: the list in the component's own table."""
-    return _fan_out_args(settings, settings.map_fan_out, "table", alarm_topic_arn)
-
-
-def parallel_lambda_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> MapFanOutArgs:
-    """The parallel-Lambda tutorial: a producer Lambda's list, every item at once, no wait."""
-    return _fan_out_args(settings, settings.parallel_lambda, "lambda", alarm_topic_arn)
-
-
-def image_downloader_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> ImageDownloaderArgs:
-    d = settings.image_downloader
-    args = ImageDownloaderArgs(
-        **workflow_options(settings.common, alarm_topic_arn),
-        transition_days=d.transition_days,
-        api_authorization=d.api_authorization,
-        api_burst_limit=d.api_burst_limit,
-        api_rate_limit=d.api_rate_limit,
-        allow_insecure_http=d.allow_insecure_http,
-        allowed_hosts=list(d.allowed_hosts),
-        allow_private_hosts=d.allow_private_hosts,
-        max_resources=d.max_resources,
-        batch_size=d.batch_size,
-        inline_limit=d.inline_limit,
-        map_mode=d.map_mode,
-        download_map_concurrency=d.download_concurrency,
-        max_image_bytes=d.max_image_bytes,
-        download_timeout_seconds=d.download_timeout_seconds,
-        download_memory_mb=d.download_memory_mb,
-        execution_timeout_seconds=d.execution_timeout_seconds,
-    )
-    if d.notification_email:
-        args["notification_email"] = d.notification_email
-    return args
-
-
-def job_poller_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> JobPollerArgs:
-    d = settings.job_poller
-    return JobPollerArgs(
-        **workflow_options(settings.common, alarm_topic_arn),
-        poll_interval_seconds=d.poll_interval_seconds,
-        max_polls=d.max_polls,
-        job_timeout_seconds=d.job_timeout_seconds,
-    )
-
-
-def lambda_iterator_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> LambdaIteratorArgs:
-    return LambdaIteratorArgs(
-        **workflow_options(settings.common, alarm_topic_arn), max_iterations=settings.lambda_iterator.max_iterations
-    )
-
-
-def record_transfer_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> RecordTransferArgs:
-    return RecordTransferArgs(
-        **workflow_options(settings.common, alarm_topic_arn), max_records=settings.record_transfer.max_records
-    )
-
-
-def task_tracker_args(settings: Settings, alarm_topic_arn: pulumi.Input[str]) -> TaskTrackerArgs:
-    return TaskTrackerArgs(
-        **workflow_options(settings.common, alarm_topic_arn),
-        work_seconds=settings.task_tracker.work_seconds,
-        task_timeout_seconds=settings.task_tracker.timeout_seconds,
-    )
+    shared = {name: value for name, value in asdict(common).items() if name != "alarm_email"}  # the stack's topic's
+    return WorkflowOptions(alarm_topic_arn=alarm_topic_arn, **shared)  # type: ignore[typeddict-item]

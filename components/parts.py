@@ -1,41 +1,26 @@
-"""What every component's args share, and the parts a team may bring: its own handler code or an existing function."""
+"""What every component's args share: the Lambda a team may bring (HandlerSpec), the arg errors, and the rules that
+bound a component's name.
+
+Internal, but for HandlerSpec, WorkflowOptions, ArgError and ResolvedArgError, which the package exports.
+"""
 
 # No `from __future__ import annotations`: Pulumi's component analyzer reads these TypedDicts' annotations as types.
-import functools
-import inspect
 import os
 import re
 import traceback
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any, NotRequired, TypedDict, TypeVar
+from typing import Annotated, Any, NotRequired, TypedDict
 
 import pulumi
 
-from . import policies
-from .alarm_topic import AlarmTopic
-from .lambda_function import PythonFunction, PythonFunctionArgs
-from .packaging import archive_prefix, seed_package
-from .settings import LAMBDA_ARCHITECTURES, LAMBDA_RUNTIMES, LOG_RETENTION_DAYS, SFN_LOG_LEVELS, CommonSettings
+from .packaging import seed_package
+from .setting import Setting, declared
+from .settings import WorkflowOptions as WorkflowOptions  # re-exported: where the components import it from
 
-T = TypeVar("T")
-
-#: Lambda's own bounds (Lambda quotas: memory 128..10,240 MB, timeout up to 900 s).
-LAMBDA_MEMORY_MB = (128, 10_240)
-LAMBDA_TIMEOUT_SECONDS = (1, 900)
-DEFAULT_MEMORY_MB = 256
-DEFAULT_TIMEOUT_SECONDS = 30
-#: A function ARN, optionally with a version or alias (Lambda API reference, FunctionName).
-FUNCTION_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$")
-#: An SNS topic ARN (SNS API reference, CreateTopic: 1..256 characters, a FIFO topic's name ends in .fifo).
-TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,251}(\.fifo)?$")
-HANDLER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")
-#: An environment variable's name, as Lambda takes it (Lambda API reference, Environment: Variables).
-ENVIRONMENT_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_]+")
 #: Set to 1 to see the traceback of an arg error; without it the error is one line.
 DEBUG_VARIABLE = "SFN_PATTERNS_DEBUG"
 
 
+@declared
 class HandlerSpec(TypedDict):
     """A Lambda function of your own, built and deployed by the component with every secure default."""
 
@@ -50,37 +35,15 @@ class HandlerSpec(TypedDict):
     default: `requirements.txt` in `code`, if there is one."""
     environment: NotRequired[dict[str, pulumi.Input[str]]]
     """Environment variables of the function."""
-    memory_mb: NotRequired[int]
-    """Memory in MB, 128..10240 (default 256); CPU grows with it."""
-    timeout_seconds: NotRequired[int]
-    """How long one invocation may run, 1..900 s (default 30)."""
+    # Lambda's own bounds (Lambda quotas: memory 128..10,240 MB, timeout up to 900 s).
+    memory_mb: Annotated[NotRequired[int], Setting(256, low=128, high=10_240)]
+    """Memory in MB; CPU grows with it."""
+    timeout_seconds: Annotated[NotRequired[int], Setting(30, low=1, high=900)]
+    """How long one invocation may run, in seconds."""
     statements: NotRequired[pulumi.Input[list[dict[str, Any]]]]
     """IAM statements of what the function itself may do, beyond writing its own logs and traces."""
     description: NotRequired[str]
     """The function's description."""
-
-
-class WorkflowOptions(TypedDict, total=False):
-    """The settings every workflow component shares; each has a secure default."""
-
-    alarm_topic_arn: pulumi.Input[str]
-    """The SNS topic the state machine's alarms (failed, timed out, throttled executions) notify; default: an
-    encrypted topic of the component's own."""
-    alarm_email: str
-    """An e-mail address subscribed to the component's own alarm topic (only without `alarm_topic_arn`)."""
-    log_retention_days: int
-    """How long the state machine's and functions' logs are kept: a CloudWatch Logs retention period (default 30)."""
-    lambda_runtime: str
-    """The runtime of the functions the component builds: python3.11, python3.12 or python3.13 (default
-    python3.12)."""
-    lambda_architecture: str
-    """The functions' architecture: x86_64 or arm64 (default x86_64)."""
-    log_level: str
-    """The state machine's log level: ALL, ERROR, FATAL or OFF (default ERROR); execution data is never logged."""
-    retain_data: bool
-    """Protect tables, buckets and queues, so `pulumi destroy` never deletes data (default false)."""
-    tags: dict[str, str]
-    """Tags added to every taggable resource the component creates."""
 
 
 class ArgProblem(pulumi.RunError):
@@ -126,24 +89,28 @@ def whole_number(value: Any) -> int | None:
     return None
 
 
-#: Each component's Lambda part with the longest name: its function's name is "<component name>-<part>-function"
-#: plus Pulumi's 8-character auto-name suffix ("-" and 7 hex digits), and Lambda takes 64 characters at most
+#: Each component's Lambda part with the longest name, registered by the component (WorkflowComponent): its
+#: function's name is "<component name>-<part>-function" plus Pulumi's 8-character auto-name suffix ("-" and 7 hex
+#: digits), and Lambda takes 64 characters at most
 #: (https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html). That is each component's tightest name
 #: limit; its IAM roles, state machine, log groups, queues, tables, topics and bucket take longer names.
-LONGEST_PART = {
-    "MapFanOut": "to-plain-json",
-    "LambdaIterator": "process-iteration",
-    "JobPoller": "submit-job",
-    "RecordTransfer": "seed-records",
-    "TaskTracker": "start-task",
-    "ImageDownloader": "consolidate",
-}
+LONGEST_PART: dict[str, str] = {}
+#: The components whose resources take lowercase names only (an S3 bucket named after the component).
+LOWERCASE_NAMES: set[str] = set()
 LAMBDA_NAME_CHARACTERS = 64
 AUTO_NAME_SUFFIX_CHARACTERS = len("-0123abc")
 #: The characters every component's resources take in their names: S3 (ImageDownloader's bucket) takes lowercase
 #: only, Lambda no dots, SQS and SNS no dots either.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
 LOWERCASE_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def register_name_rules(component: str, longest_part: str, *, lowercase: bool = False) -> None:
+    """What bounds `component`'s names: its Lambda part with the longest name, and whether a bucket bears its name."""
+    if longest_part:
+        LONGEST_PART[component] = longest_part
+    if lowercase:
+        LOWERCASE_NAMES.add(component)
 
 
 def longest_name(component: str) -> int:
@@ -156,7 +123,7 @@ def check_name(component: str, name: str) -> None:
     """Refuse, before any resource exists, a name whose resources AWS would refuse: too long, or other characters."""
     if not isinstance(name, str) or not name:
         raise ArgError(component, str(name), "name", "must be a non-empty string")
-    lowercase = component == "ImageDownloader"  # its bucket is named after it
+    lowercase = component in LOWERCASE_NAMES
     pattern = LOWERCASE_NAME_PATTERN if lowercase else NAME_PATTERN
     if not pattern.fullmatch(name):
         what = "lowercase letters, digits and -" if lowercase else "letters, digits and -"
@@ -171,290 +138,7 @@ def check_name(component: str, name: str) -> None:
         )  # fmt: skip
 
 
-def _fields(args_type: type) -> tuple[set[str], set[str]]:
-    required: frozenset[str] = getattr(args_type, "__required_keys__", frozenset())
-    optional: frozenset[str] = getattr(args_type, "__optional_keys__", frozenset())
-    return set(required), set(optional)
-
-
-class Checker:
-    """Reads one component's args: each value checked against its range, defaults applied, errors named."""
-
-    def __init__(self, component: str, name: str, args: Mapping[str, Any] | None, args_type: type) -> None:
-        self.component, self.name = component, name
-        check_name(component, name)
-        if args is None:
-            args = {}
-        if not isinstance(args, Mapping):
-            raise ArgError(component, name, "args", f"expected a mapping ({args_type.__name__}), got {args!r}")
-        self.args = args
-        required, optional = _fields(args_type)
-        unknown = sorted(set(args) - required - optional)
-        if unknown:
-            known = ", ".join(sorted(required | optional))
-            raise ArgError(component, name, unknown[0], f"is not an arg of {component}; its args are {known}")
-        missing = sorted(required - set(args))
-        if missing:
-            raise ArgError(component, name, missing[0], "is required")
-
-    def error(self, field: str, problem: str) -> ArgError:
-        return ArgError(self.component, self.name, field, problem)
-
-    def resolved_error(self, field: str, problem: str) -> ResolvedArgError:
-        """The error for a value found invalid once it resolved, in an apply."""
-        return ResolvedArgError(self.component, self.name, field, problem)
-
-    def given(self, field: str) -> bool:
-        return self.args.get(field) is not None
-
-    def get(self, field: str, default: T) -> T:
-        value = self.args.get(field)
-        return default if value is None else value
-
-    def integer(self, field: str, default: int, low: int, high: int) -> int:
-        value = self.get(field, default)
-        number = whole_number(value)
-        if number is None:
-            raise self.error(field, f"expected a whole number {low}..{high}, got {value!r}")
-        if not low <= number <= high:
-            raise self.error(field, f"{number} is out of range; use {low}..{high}")
-        return number
-
-    def choice(self, field: str, default: str, choices: Sequence[str]) -> str:
-        value = self.get(field, default)
-        if value not in choices:
-            raise self.error(field, f"{value!r} is not one of {', '.join(choices)}")
-        return value
-
-    def member(self, field: str, default: int, allowed: Sequence[int]) -> int:
-        value = self.get(field, default)
-        number = whole_number(value)
-        if number is None or number not in allowed:
-            raise self.error(field, f"{value!r} is not one of {', '.join(str(v) for v in allowed)}")
-        return number
-
-    def boolean(self, field: str, default: bool) -> bool:
-        value = self.get(field, default)
-        if not isinstance(value, bool):
-            raise self.error(field, f"expected true or false, got {value!r}")
-        return value
-
-    def text(self, field: str, default: str | None = None) -> str | None:
-        value = self.get(field, default)
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise self.error(field, f"expected a non-empty string, got {value!r}")
-        return value
-
-    def email(self, field: str) -> str | None:
-        """An e-mail address in `field`, or None when it is not given."""
-        email = self.text(field)
-        if email is not None and (" " in email or "@" not in email or "." not in email.partition("@")[2]):
-            raise self.error(field, f"{email!r} is not an e-mail address")
-        return email
-
-    def strings(self, field: str) -> tuple[str, ...]:
-        value: Any = self.get(field, [])
-        if isinstance(value, str) or not all(isinstance(item, str) and item for item in value):
-            raise self.error(field, f"expected a list of non-empty strings, got {value!r}")
-        return tuple(value)
-
-    def at_most_one(self, *fields: str) -> str | None:
-        """The one of `fields` that is given (None if none); giving two is an error naming both."""
-        given = [field for field in fields if self.given(field)]
-        if len(given) > 1:
-            raise self.error(given[0], f"give {given[0]} or {given[1]}, not both")
-        return given[0] if given else None
-
-    def tags(self) -> dict[str, str]:
-        tags: Any = self.get("tags", {})
-        if not isinstance(tags, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
-            raise self.error("tags", f"expected a mapping of strings to strings, got {tags!r}")
-        return dict(tags)
-
-    def common(self) -> CommonSettings:
-        """The shared settings (WorkflowOptions) with their defaults."""
-        defaults = CommonSettings()
-        if self.given("alarm_email") and self.given("alarm_topic_arn"):
-            raise self.error("alarm_email", "subscribes the component's own alarm topic; with alarm_topic_arn, "
-                             "subscribe your own topic instead")  # fmt: skip
-        email = self.email("alarm_email")
-        return CommonSettings(
-            log_retention_days=self.member("log_retention_days", defaults.log_retention_days, LOG_RETENTION_DAYS),
-            lambda_runtime=self.choice("lambda_runtime", defaults.lambda_runtime, LAMBDA_RUNTIMES),
-            lambda_architecture=self.choice("lambda_architecture", defaults.lambda_architecture, LAMBDA_ARCHITECTURES),
-            sfn_log_level=self.choice("log_level", defaults.sfn_log_level, SFN_LOG_LEVELS),
-            alarm_email=email,
-            retain_data=self.boolean("retain_data", defaults.retain_data),
-        )
-
-    def handler_spec(self, field: str) -> HandlerSpec | None:
-        """The handler spec in `field`, checked: its folder and module exist, its numbers are in Lambda's range."""
-        spec = self.args.get(field)
-        if spec is None:
-            return None
-        if not isinstance(spec, Mapping):
-            raise self.error(field, f"expected a handler spec (code, handler, ...), got {spec!r}")
-        try:
-            Checker(self.component, self.name, spec, HandlerSpec)  # unknown or missing keys
-        except ArgError as error:
-            raise self.error(f"{field}.{error.field}", error.problem) from None
-        checked = dict(spec)
-        code = Path(str(spec["code"])).expanduser()
-        if not code.is_dir():
-            raise self.error(f"{field}.code", f"{str(code)!r} is not a folder (relative paths start at the program's)")
-        handler = str(spec["handler"])
-        module = handler.rsplit(".", 1)[0].replace(".", "/")
-        inside = module.removeprefix(archive_prefix(code, handler))  # a package handler names its folder first
-        if not HANDLER.match(handler) or not (code / f"{inside}.py").is_file():
-            raise self.error(f"{field}.handler", f"{handler!r} is not `module.function` with {module}.py in {code}")
-        if spec.get("requirements") is not None and not Path(str(spec["requirements"])).expanduser().is_file():
-            raise self.error(f"{field}.requirements", f"{spec['requirements']!r} is not a file")
-        for number, (low, high) in (("memory_mb", LAMBDA_MEMORY_MB), ("timeout_seconds", LAMBDA_TIMEOUT_SECONDS)):
-            value = spec.get(number)
-            if value is None:
-                continue
-            whole = whole_number(value)
-            if whole is None or not low <= whole <= high:
-                raise self.error(f"{field}.{number}", f"{value!r} is out of range; use a whole number {low}..{high}")
-            checked[number] = whole
-        if spec.get("environment") is not None:
-            checked["environment"] = self.environment(f"{field}.environment", spec["environment"])
-        if spec.get("statements") is not None:
-            checked["statements"] = self.statements(f"{field}.statements", spec["statements"])
-        return HandlerSpec(**checked)  # type: ignore[typeddict-item]
-
-    def environment(self, field: str, variables: Any) -> dict[str, pulumi.Input[str]]:
-        """A function's environment variables, checked: names as Lambda takes them, values strings. A value known
-        now is checked now; one that resolves later (another resource's output) is checked once it resolves, so
-        a number never reaches Lambda's API as a crash in the middle of `pulumi up`."""
-        if not isinstance(variables, Mapping):
-            raise self.error(field, f"expected a mapping of variable names to strings, got {variables!r}")
-        checked: dict[str, pulumi.Input[str]] = {}
-        for key, value in variables.items():
-            if not isinstance(key, str) or not ENVIRONMENT_NAME.fullmatch(key):
-                raise self.error(field, f"{key!r} is not a variable name Lambda takes: letters, digits and _, "
-                                 "starting with a letter")  # fmt: skip
-            if isinstance(value, pulumi.Output) or inspect.isawaitable(value):
-                later = functools.partial(self._resolved, f"{field}.{key}")
-                checked[key] = pulumi.Output.from_input(value).apply(later)
-            else:
-                checked[key] = self._environment_value(f"{field}.{key}", value)
-        return checked
-
-    def _resolved(self, field: str, value: Any) -> str:
-        return self._environment_value(field, value, later=True)
-
-    def _environment_value(self, field: str, value: Any, later: bool = False) -> str:
-        if not isinstance(value, str):
-            whole = whole_number(value)
-            shown = "true" if value is True else "false" if value is False else repr(value if whole is None else whole)
-            problem = f'expected a string, got {shown}: Lambda\'s environment holds strings only; give it as "{shown}"'
-            raise self.resolved_error(field, problem) if later else self.error(field, problem)
-        return value
-
-    def function_arn(self, field: str) -> pulumi.Output[str] | None:
-        """An existing function's ARN in `field`, checked (now if it is known, else once it resolves)."""
-        example = "arn:aws:lambda:<region>:<account>:function:<name>[:<version or alias>]"
-        return self._arn(field, FUNCTION_ARN, "a Lambda function ARN", example)
-
-    def topic_arn(self, field: str) -> pulumi.Output[str] | None:
-        """An existing SNS topic's ARN in `field`, checked (now if it is known, else once it resolves)."""
-        return self._arn(field, TOPIC_ARN, "an SNS topic ARN", "arn:aws:sns:<region>:<account>:<name>")
-
-    def _arn(self, field: str, pattern: re.Pattern[str], what: str, example: str) -> pulumi.Output[str] | None:
-        value = self.args.get(field)
-        if value is None:
-            return None
-
-        def checked(arn: Any, later: bool = True) -> str:
-            if not isinstance(arn, str) or not pattern.match(arn):
-                problem = f"{arn!r} is not {what} ({example})"
-                raise self.resolved_error(field, problem) if later else self.error(field, problem)
-            return arn
-
-        if not isinstance(value, pulumi.Output) and not inspect.isawaitable(value):
-            checked(value, later=False)
-        return pulumi.Output.from_input(value).apply(checked)
-
-    def statements(self, field: str, statements: Any) -> Any:
-        """IAM statements: a list of statement objects when known now (an Output is the team's own to shape)."""
-        if isinstance(statements, pulumi.Output) or inspect.isawaitable(statements):
-            return statements
-        if not isinstance(statements, list) or not all(isinstance(item, Mapping) for item in statements):
-            raise self.error(field, f"expected a list of IAM statement objects (Effect, Action, Resource), got "
-                             f"{statements!r}")  # fmt: skip
-        return statements
-
-
 def own_handler(package: str, handler: str, description: str) -> HandlerSpec:
     """One of this project's seed handlers, `handler` (`module.function`) in `handlers/<package>/`, as a handler spec;
     the package is packaged as itself, so Lambda's handler is `<package>.<module>.<function>`."""
     return HandlerSpec(code=str(seed_package(package)), handler=f"{package}.{handler}", description=description)
-
-
-def lambda_part(
-    check: Checker,
-    parent: pulumi.Resource,
-    logical_name: str,
-    field: str,
-    default: HandlerSpec | None,
-    common: CommonSettings,
-    *,
-    environment: Mapping[str, pulumi.Input[str]] | None = None,
-    statements: pulumi.Input[list[policies.Statement]] | None = None,
-) -> tuple[pulumi.Output[str], PythonFunction | None]:
-    """A Lambda the component runs: `<field>_handler` built here, `<field>_function_arn` used as it is, or the
-    default built here. `environment` and `statements` are what the component's contract gives a function it
-    builds (e.g. its table's name and write access). With no `default`, one of the two args is required.
-    Returns the ARN to invoke and the function built, if any."""
-    spec_field, arn_field = f"{field}_handler", f"{field}_function_arn"
-    check.at_most_one(spec_field, arn_field)
-    arn = check.function_arn(arn_field)
-    if arn is not None:
-        return arn, None
-    spec = check.handler_spec(spec_field) or default
-    if spec is None:
-        raise check.error(spec_field, f"give {spec_field} or {arn_field}")
-    extra = pulumi.Output.all(
-        pulumi.Output.from_input(statements or []), pulumi.Output.from_input(spec.get("statements") or [])
-    ).apply(lambda both: [*both[0], *both[1]])
-    function = PythonFunction(
-        logical_name,
-        PythonFunctionArgs(
-            package=Path(spec["code"]).expanduser().resolve(),
-            handler=spec["handler"],
-            settings=common,
-            description=spec.get("description", ""),
-            environment={**(environment or {}), **dict(spec.get("environment") or {})},
-            timeout_seconds=spec.get("timeout_seconds", DEFAULT_TIMEOUT_SECONDS),
-            memory_mb=spec.get("memory_mb", DEFAULT_MEMORY_MB),
-            statements=extra,
-            requirements=Path(spec["requirements"]).expanduser().resolve() if spec.get("requirements") else None,
-        ),
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
-    return function.arn, function
-
-
-def alarm_topic_arn(check: Checker, parent: pulumi.Resource, name: str, common: CommonSettings) -> pulumi.Output[str]:
-    """The given alarm topic, or an encrypted one of the component's own."""
-    given = check.topic_arn("alarm_topic_arn")
-    if given is not None:
-        return given
-    return AlarmTopic(f"{name}-alarms", common.alarm_email, opts=pulumi.ResourceOptions(parent=parent)).arn
-
-
-def component_options(opts: pulumi.ResourceOptions | None, tags: Mapping[str, str]) -> pulumi.ResourceOptions:
-    """The component's options, with a transformation that tags every taggable resource beneath it."""
-    if not tags:
-        return opts or pulumi.ResourceOptions()
-
-    def add_tags(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
-        if not isinstance(args.resource, pulumi.CustomResource) or "tags" not in args.props:
-            return None  # components and untaggable resources (policies, routes...) have no tags
-        props = dict(args.props)
-        own = pulumi.Output.from_input(props.get("tags") or {})
-        props["tags"] = own.apply(lambda given: {**tags, **(given or {})})  # a resource's own tags win
-        return pulumi.ResourceTransformationResult(props, args.opts)
-
-    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[add_tags]))

@@ -1,4 +1,7 @@
-"""ARNs of resources a team brings by name or URL, built from the deploying account, region and partition."""
+"""ARNs of resources a team brings by name or URL, built from the deploying account, region and partition.
+
+Internal: a building block of the components, not part of the public API.
+"""
 
 from __future__ import annotations
 

@@ -1,9 +1,16 @@
-"""The resolved settings of each workflow and the AWS limits they are checked against: what the pure definition
-builders and building blocks take, once a component has applied its defaults to its args."""
+"""The args every workflow component shares (WorkflowOptions, each setting declared once), their resolved form
+(CommonSettings, what the building blocks take), and the AWS limits settings are checked against.
 
-from __future__ import annotations
+Internal, but for WorkflowOptions and CommonSettings, which the package exports.
+"""
 
+# No `from __future__ import annotations`: Pulumi's component analyzer reads WorkflowOptions' annotations as types.
 from dataclasses import dataclass
+from typing import Annotated, TypedDict
+
+import pulumi
+
+from .setting import DECLARED, Setting, declared, defaults_from
 
 #: The retention periods CloudWatch Logs accepts (PutRetentionPolicy).
 LOG_RETENTION_DAYS = (
@@ -39,53 +46,6 @@ INLINE_MAP_MAX_CONCURRENCY = 40
 MAX_EXECUTION_SECONDS = 365 * 24 * 3600
 
 
-@dataclass(frozen=True)
-class CommonSettings:
-    """Settings every workflow's building blocks share."""
-
-    log_retention_days: int = 30
-    lambda_runtime: str = "python3.12"
-    lambda_architecture: str = "x86_64"
-    sfn_log_level: str = "ERROR"
-    alarm_email: str | None = None
-    #: Protect tables, buckets and queues, so `pulumi destroy` never deletes data (production stacks).
-    retain_data: bool = False
-
-
-@dataclass(frozen=True)
-class MapFanOutSettings:
-    """The MapFanOut tutorial's three knobs, and how many failed items an execution tolerates."""
-
-    max_concurrency: int = 1
-    wait_duration_seconds: int = 2
-    timeout_duration_seconds: int = 60
-    tolerated_failures: int = 0
-
-
-@dataclass(frozen=True)
-class ImageDownloaderSettings:
-    """The ImageDownloader's bucket, API, batching and download guard rails."""
-
-    transition_days: int = 1
-    notification_email: str | None = None
-    api_authorization: str = "iam"
-    api_burst_limit: int = 10
-    api_rate_limit: int = 5
-    allow_insecure_http: bool = False
-    allowed_hosts: tuple[str, ...] = ()
-    allow_private_hosts: bool = False
-    max_resources: int = 10_000
-    batch_size: int = 25
-    inline_limit: int = 1_000
-    map_mode: str = "auto"
-    download_concurrency: int = 10
-    max_image_bytes: int = 25 * 1024 * 1024
-    download_timeout_seconds: int = 120
-    #: One vCPU at 1,769 MB: at a high lambdaConcur with small images the download Lambda is CPU-bound below it.
-    download_memory_mb: int = 512
-    execution_timeout_seconds: int = 3600
-
-
 #: Step Functions fails a Standard execution whose history passes 25,000 events; a loop must stay below it.
 HISTORY_EVENT_LIMIT = 25_000
 
@@ -114,69 +74,63 @@ class HistoryBudget:
         """The most loop turns whose worst-case history (every Retry taken) stays below HISTORY_EVENT_LIMIT."""
         return (HISTORY_EVENT_LIMIT - 1 - self.worst_fixed_events) // self.worst_events_per_turn
 
+    def above(self, value: int, high: int) -> str:
+        """Why a loop bound above `max_turns` is refused: the history it would take."""
+        return (
+            f"{value} is out of range; use 1..{high}: each turn of the loop records "
+            f"{_with_retries(self.events_per_turn, self.retry_events_per_turn)} history events ({self.turn}) on top "
+            f"of {_with_retries(self.fixed_events, self.fixed_retry_events)} outside it, and Step Functions fails an "
+            f"execution whose history passes {HISTORY_EVENT_LIMIT:,} events"
+        )
+
+
+def _with_retries(events: int, retry_events: int) -> str:
+    return f"{events} ({events + retry_events} if every Retry is taken)" if retry_events else str(events)
+
 
 #: A retried Lambda attempt adds TaskScheduled, TaskStarted and TaskFailed to the history.
 RETRY_EVENTS = 3
-#: Attempts of the transient-error Retry outside a loop (asl.LAMBDA_RETRY) and inside one, where every retry is
-#: paid for in each turn's history budget.
-LAMBDA_RETRY_ATTEMPTS = 6
-LOOP_RETRY_ATTEMPTS = 2
-
-# Counted from the definitions in components/job_poller.py and components/lambda_iterator.py with every Retry
-# taken (a unit test derives them from the definitions, an e2e test counts the retry-free history in the sandbox).
-JOB_POLLER_HISTORY = HistoryBudget(
-    14,
-    11,
-    "Wait 2 + check-status Task 5 + CountPoll Pass 2 + Choice 2",
-    fixed_retry_events=2 * RETRY_EVENTS * LAMBDA_RETRY_ATTEMPTS,  # the submit and the final check
-    retry_events_per_turn=RETRY_EVENTS * LOOP_RETRY_ATTEMPTS,
-)
-LAMBDA_ITERATOR_HISTORY = HistoryBudget(
-    11,
-    7,
-    "Choice 2 + process Task 5",
-    fixed_retry_events=RETRY_EVENTS * LAMBDA_RETRY_ATTEMPTS,  # the count
-    retry_events_per_turn=RETRY_EVENTS * LOOP_RETRY_ATTEMPTS,
-)
 
 
-@dataclass(frozen=True)
-class JobPollerSettings:
-    """The job poller's loop: how often it checks, how many times, and how long the whole job may take."""
-
-    poll_interval_seconds: int = 10
-    max_polls: int = 30
-    job_timeout_seconds: int = 120
-
-
-@dataclass(frozen=True)
-class LambdaIteratorSettings:
-    """The Lambda iterator's largest accepted `iterations`."""
-
-    max_iterations: int = 1000
+def inline_map_above(value: int, high: int) -> str:
+    """Why an inline Map's concurrency above its bound is refused, and what to do instead."""
+    return (
+        f"{value} is above {high}, the most an inline Map runs at once; use 0..{high} (0 = unlimited), or a "
+        "distributed Map for more"
+    )
 
 
-# Counted from the definition in components/record_transfer.py with every Retry taken (a unit test derives
-# them with record_transfer.history_events; an e2e test counts the retry-free history in the sandbox).
-RECORD_TRANSFER_HISTORY = HistoryBudget(
-    29,
-    22,
-    "Choice 2 + GetItem Task 5 + RecordFound Choice 2 + SendMessage Task 5 + pop Pass 2, and one retry "
-    "of each Task 3 + 3",
-)
+@declared
+class WorkflowOptions(TypedDict, total=False):
+    """The settings every workflow component shares; each has a secure default."""
+
+    alarm_topic_arn: pulumi.Input[str]
+    """The SNS topic the state machine's alarms (failed, timed out, throttled executions) notify; default: an
+    encrypted topic of the component's own."""
+    alarm_email: Annotated[str, Setting(None, kind="email")]
+    """An e-mail address subscribed to the component's own alarm topic (only without `alarm_topic_arn`)."""
+    log_retention_days: Annotated[int, Setting(30, choices=LOG_RETENTION_DAYS)]
+    """How long the state machine's and functions' logs are kept: a CloudWatch Logs retention period."""
+    lambda_runtime: Annotated[str, Setting("python3.12", choices=LAMBDA_RUNTIMES)]
+    """The runtime of the functions the component builds."""
+    lambda_architecture: Annotated[str, Setting("x86_64", choices=LAMBDA_ARCHITECTURES)]
+    """The functions' architecture."""
+    log_level: Annotated[str, Setting("ERROR", choices=SFN_LOG_LEVELS, old_keys=("sfnLogLevel",))]
+    """The state machine's log level; execution data is never logged."""
+    retain_data: Annotated[bool, Setting(False)]
+    """Protect tables, buckets and queues, so `pulumi destroy` never deletes data."""
+    tags: dict[str, str]
+    """Tags added to every taggable resource the component creates."""
 
 
 @dataclass(frozen=True)
-class RecordTransferSettings:
-    """The record transfer's largest accepted `count` of records."""
+@defaults_from(WorkflowOptions)
+class CommonSettings:
+    """The shared settings, resolved: what every workflow's building blocks take."""
 
-    max_records: int = 1000
-
-
-@dataclass(frozen=True)
-class TaskTrackerSettings:
-    """How long the task tracker's stand-in work (a Wait) takes, and how long a run may take in all."""
-
-    work_seconds: int = 30
-    #: A run still going after this times out (TIMED_OUT), its task left STARTED past its `deadline`.
-    timeout_seconds: int = 3600
+    log_retention_days: int = DECLARED
+    lambda_runtime: str = DECLARED
+    lambda_architecture: str = DECLARED
+    log_level: str = DECLARED
+    alarm_email: str | None = DECLARED
+    retain_data: bool = DECLARED

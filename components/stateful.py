@@ -1,4 +1,7 @@
-"""What holds data (tables, buckets, queues): encrypted tables, and protection on stacks that retain data."""
+"""What holds data (tables, buckets, queues): encrypted tables, and protection on stacks that retain data.
+
+Internal: a building block of the components, not part of the public API.
+"""
 
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ class Workflow(pulumi.ComponentResource):
             role_arn=self.role.arn,
             type=args.workflow_type,
             logging_configuration={
-                "level": args.settings.sfn_log_level,
+                "level": args.settings.log_level,
                 "include_execution_data": False,
                 "log_destination": self.log_group.arn.apply(policies.log_stream_arn),
             },

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from components.settings import HISTORY_EVENT_LIMIT, ImageDownloaderSettings
+from components.image_downloader import ImageDownloaderSettings
+from components.settings import HISTORY_EVENT_LIMIT
 from tools.bench import bill
 from tools.bench.bill import Measured, ours, tutorial_design
 

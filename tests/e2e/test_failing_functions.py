@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from components import map_fan_out
-from components.settings import MapFanOutSettings
+from components.map_fan_out import MapFanOutSettings
 from tools.sandbox.faults import Fault
 from tools.sandbox.session import ExecutionReport, Sandbox
 

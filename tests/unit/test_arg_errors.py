@@ -90,7 +90,7 @@ def test_an_arg_error_is_one_line_and_the_debug_flag_adds_where_it_was_raised(
     with pytest.raises(ArgError) as debugged:
         run(tmp_path, body)
     text = str(debugged.value)
-    assert text.startswith("Traceback (most recent call last):\n") and "map_fan_out.py" in text
+    assert text.startswith("Traceback (most recent call last):\n") and "map_fan_out/component.py" in text
     assert text.endswith("\nMapFanOut 'orders': max_concurrency: 41 is out of range; use 0..40")
 
 

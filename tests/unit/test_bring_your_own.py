@@ -442,7 +442,7 @@ def test_no_component_reads_stack_config():
 
     from tools.program import PROJECT_ROOT
 
-    for path in sorted((PROJECT_ROOT / "components").glob("*.py")):
+    for path in sorted((PROJECT_ROOT / "components").rglob("*.py")):
         if path.name == "config.py":
             continue
         tree = ast.parse(path.read_text())

@@ -140,3 +140,51 @@ def test_every_table_is_on_demand_encrypted_and_point_in_time_recoverable(table)
     assert table.inputs["billingMode"] == "PAY_PER_REQUEST"
     assert table.inputs["serverSideEncryption"] == {"enabled": True}
     assert table.inputs["pointInTimeRecovery"] == {"enabled": True}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "value", "read"),
+    [
+        ("toleratedItemFailures", "toleratedFailures", "2", lambda s: s.map_fan_out.tolerated_failures),
+        ("downloadMapConcurrency", "downloadConcurrency", "7", lambda s: s.image_downloader.download_concurrency),
+        ("imageDownloaderTimeoutSeconds", "executionTimeoutSeconds", "60",
+         lambda s: s.image_downloader.execution_timeout_seconds),
+        ("sfnLogLevel", "logLevel", "ALL", lambda s: s.common.log_level),
+    ],
+)  # fmt: skip
+def test_a_renamed_key_still_works_with_a_warning_naming_its_new_key(capsys, caplog, old, new, value, read):
+    assert read(load_settings({new: value})) == read(load_settings({old: value})) != read(load_settings({}))
+    warned = capsys.readouterr().err + caplog.text  # pulumi.log.warn: to the engine's log under mocks, else stderr
+    assert f"config key '{old}' is deprecated: it is '{new}' now" in warned
+    assert f"pulumi config set {new}" in warned
+
+
+def test_a_key_no_setting_declares_is_refused_naming_the_nearest_one():
+    from components.config import check_stack_keys
+
+    with pytest.raises(ConfigError, match="did you mean 'maxConcurrency'") as refused:
+        check_stack_keys(["maxConcurency", "maxConcurrency"])
+    assert refused.value.key == "maxConcurency"
+
+
+def test_every_key_the_prod_stack_sets_is_a_declared_setting_and_none_is_a_former_name():
+    from components.config import OLD_KEYS
+
+    config = yaml.safe_load((PROJECT_ROOT / "Pulumi.prod.yaml").read_text())["config"]
+    keys = {key.split(":", 1)[1] for key in config if key.startswith(f"{PROJECT}:")}
+    assert keys <= set(CONFIG_KEYS)
+    assert not (keys | _dev_stack_keys()) & set(OLD_KEYS)
+
+
+def test_a_setting_is_declared_once_its_config_key_default_and_range_come_from_the_declaration():
+    from components.catalog import schema
+    from tools import component_docs
+
+    table = component_docs.render()
+    assert "| `maxConcurrency` | integer | 1 | 0..40 | `maxConcurrency` |" in table
+    served = schema()["resources"]["sfn-patterns:index:MapFanOut"]["inputProperties"]["maxConcurrency"]
+    assert served["description"].endswith(" Values 0..40; default 1.")  # what other languages' programs read
+    assert "| `toleratedFailures` | integer | 0 | 0..1000000 | `toleratedFailures` |" in table
+    assert load_settings({}).map_fan_out.tolerated_failures == 0
+    with pytest.raises(ConfigError, match=r"0\.\.1000000"):
+        load_settings({"toleratedFailures": "1000001"})

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from components import asl
-from components.image_downloader import TERMINAL_ERRORS, definition
-from components.settings import ImageDownloaderSettings
+from components.image_downloader import TERMINAL_ERRORS, ImageDownloaderSettings, definition
 
 NAMED_ERRORS = {"InvalidInput", "DownloadsFailed", "DownloadsIncomplete", "DownloadsNotRecorded"}
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from components import map_fan_out
-from components.settings import MapFanOutSettings
+from components.map_fan_out import MapFanOutSettings
 
 SETTINGS = MapFanOutSettings(tolerated_failures=5)
 DEFINITIONS = {

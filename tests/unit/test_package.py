@@ -60,7 +60,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_holds_the_components_and_every_seed_handler_under_sfn_patterns(wheel: Path):
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"sfn_patterns/map_fan_out.py", "sfn_patterns/parts.py", "sfn_patterns/packaging.py"} <= names
+    assert {"sfn_patterns/map_fan_out/component.py", "sfn_patterns/parts.py", "sfn_patterns/packaging.py"} <= names
     for package in sorted(p.name for p in (PROJECT_ROOT / "handlers").iterdir() if p.is_dir()):
         sources = {p.name for p in (PROJECT_ROOT / "handlers" / package).glob("*.py")}
         shipped = {n.rsplit("/", 1)[1] for n in names if n.startswith(f"sfn_patterns/handlers/{package}/")}

@@ -78,7 +78,7 @@ def test_every_state_machine_logs_at_the_configured_level_without_execution_data
     state_machine: RegisteredResource, stack_config: dict[str, str]
 ):
     logging = state_machine.inputs["loggingConfiguration"]
-    assert logging["level"] == stack_config["sfnLogLevel"] == "ERROR"
+    assert logging["level"] == stack_config["logLevel"] == "ERROR"
     assert logging["includeExecutionData"] is False
 
 

@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from components import image_downloader, record_transfer
+from components.image_downloader import ImageDownloaderSettings
 from components.record_transfer import EXECUTION_EVENTS
-from components.settings import HISTORY_EVENT_LIMIT, INLINE_MAP_MAX_CONCURRENCY, ImageDownloaderSettings
+from components.settings import HISTORY_EVENT_LIMIT, INLINE_MAP_MAX_CONCURRENCY
 from tools.bench import tutorial
 from tools.bench.formula import DOLLARS_PER_TRANSITION, path_formula, path_states
 

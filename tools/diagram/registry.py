@@ -43,7 +43,7 @@ class DiagramWorkflow:
 
     @property
     def source(self) -> str:
-        """Where the builder lives, e.g. `components/map_fan_out.py`."""
+        """Where the builder lives, e.g. `components/map_fan_out/definition.py`."""
         return self.builder.__module__.replace(".", "/") + ".py"
 
     def definition(self) -> dict[str, Any]:
@@ -74,10 +74,11 @@ def placeholder_arguments(builder: Builder, settings: object | None) -> dict[str
 
 
 def discover_builders() -> list[Builder]:
-    """Every pure definition builder in components/: a public function named `definition` or `*_definition`."""
+    """Every pure definition builder in components/ and its workflow packages: a public function named `definition`
+    or `*_definition`."""
     found: list[Builder] = []
-    for module_info in sorted(pkgutil.iter_modules(components.__path__), key=lambda info: info.name):
-        module = importlib.import_module(f"components.{module_info.name}")
+    for module_info in sorted(pkgutil.walk_packages(components.__path__, "components."), key=lambda info: info.name):
+        module = importlib.import_module(module_info.name)
         for name, value in vars(module).items():
             is_builder = name == "definition" or (name.endswith("_definition") and not name.startswith("_"))
             if is_builder and inspect.isfunction(value) and value.__module__ == module.__name__:

@@ -1,25 +1,14 @@
-"""Pure helpers for Amazon States Language: the task shapes every workflow shares."""
+"""The task shapes every workflow shares: a Lambda invoke with its default Retry, and a walk over all states."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .retries import LAMBDA_RETRY
+
 State = dict[str, Any]
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
-#: The transient Lambda errors AWS recommends retrying (Step Functions best practices).
-LAMBDA_TRANSIENT_ERRORS = [
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-]
-LAMBDA_RETRY: State = {
-    "ErrorEquals": LAMBDA_TRANSIENT_ERRORS,
-    "IntervalSeconds": 2,
-    "MaxAttempts": 6,
-    "BackoffRate": 2,
-}
 
 
 def lambda_task(function_arn: str, *, payload: Any = None, next_state: str | None = None, **fields: Any) -> State:
