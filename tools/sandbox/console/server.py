@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from typing import TYPE_CHECKING
 
@@ -22,12 +23,19 @@ class ConsoleServer:
     """
 
     def __init__(self, sandbox: Sandbox, port: int = 0) -> None:
-        self._server: BaseWSGIServer = make_server(HOST, port, create_app(sandbox), threaded=True)
+        try:  # bound here, as Werkzeug would exit the process for a port that is taken
+            listener = socket.create_server((HOST, port))
+        except OSError as error:
+            raise OSError(f"the console cannot listen on {HOST}:{port}: {error.strerror or error}") from None
+        with listener:  # the server listens on its own duplicate of the socket
+            self._server: BaseWSGIServer = make_server(
+                HOST, port, create_app(sandbox), threaded=True, fd=listener.fileno()
+            )
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self._server.server_port}/"
+        return f"http://{HOST}:{self._server.socket.getsockname()[1]}/"
 
     def start(self) -> ConsoleServer:
         self._thread.start()
