@@ -17,6 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tools.load_ddb import write_list
 from tools.sandbox.console import ConsoleServer
+from tools.sandbox.faults import Fault
 from tools.sandbox.session import Sandbox
 
 pytestmark = pytest.mark.e2e
@@ -25,6 +26,7 @@ TOPICS = ["Computer Science", "Economics", "Mathematics"]
 SCRIPT = "<script>alert('console')</script>"
 #: An item the seed's log-item Lambda refuses (InvalidEvent): caught in its iteration, the execution then fails.
 BAD_ITEM = ["not", "one", "item"]
+THROTTLED_ONCE = Fault.error("map-fan-out-to-plain-json-function", "Lambda.TooManyRequestsException", times=1)
 
 
 @pytest.fixture(scope="module")
@@ -137,12 +139,19 @@ def test_the_timeline_shows_concurrency_one_items_two_seconds_apart(
 
 @pytest.fixture(scope="module")
 def failed_execution(browser: Any, console: tuple[Sandbox, str]) -> str:
-    """map-fan-out on a list whose one item fails, started from the form with an input holding <script>."""
+    """map-fan-out on a list whose one item fails, started from the form with an input holding <script>, its first
+    ToPlainJson invoke throttled by an injected fault (retried 2 s later)."""
     sandbox, url = console
     _list(sandbox, [BAD_ITEM])
-    _start_from_the_form(browser, url, sandbox, json.dumps({"note": SCRIPT}))
-    WebDriverWait(browser, 10).until(lambda b: "/executions/" in b.current_url)
-    _finished(browser, "FAILED")
+    sandbox.inject(THROTTLED_ONCE)
+    try:
+        _start_from_the_form(browser, url, sandbox, json.dumps({"note": SCRIPT}))
+        WebDriverWait(browser, 10).until(lambda b: "/executions/" in b.current_url)
+        _finished(browser, "FAILED")
+    finally:
+        sandbox.clear_faults()
+    browser.refresh()
+    _drawn(browser)
     return str(browser.current_url)
 
 
@@ -165,6 +174,19 @@ def test_selecting_the_failed_state_shows_its_error_and_cause(
     caught = browser.find_element(By.ID, "panel-LogItem")
     assert caught.find_element(By.CLASS_NAME, "state-error").text == "InvalidEvent"
     assert "[ERROR] InvalidEvent: event: expected one item" in caught.find_element(By.CLASS_NAME, "log-lines").text
+
+
+def test_the_fault_that_fired_is_listed_and_its_state_shows_as_retried(browser: Any, failed_execution: str) -> None:
+    rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#faults .fault-row")]
+    assert len(rows) == 1 and "map-fan-out-to-plain-json-function" in rows[0], rows
+    assert "error=Lambda.TooManyRequestsException" in rows[0]
+    assert _statuses(browser)["ToPlainJson"] == "retried"
+    browser.find_element(By.CSS_SELECTOR, '.diagram g[data-state-id="ToPlainJson"]').click()
+    panel = browser.find_element(By.ID, "panel-ToPlainJson")
+    assert "1 retry" in panel.find_element(By.CSS_SELECTOR, "details.run > summary").text
+    attempts = panel.find_elements(By.CLASS_NAME, "attempt")
+    assert len(attempts) == 2 and "Lambda.TooManyRequestsException" in attempts[0].text
+    assert "Lambda invocation" in attempts[1].text, "the retry ran the function"
 
 
 def test_an_input_holding_a_script_shows_as_text_and_never_runs(browser: Any, failed_execution: str) -> None:
@@ -214,6 +236,15 @@ def test_an_unknown_or_malformed_arn_is_a_404_page(browser: Any, console: tuple[
     assert "Traceback" not in answer.text
     browser.get(url + path)
     assert browser.find_element(By.ID, "error-code").text == "404 Not Found"
+
+
+def test_a_request_for_another_host_or_a_form_from_another_origin_is_refused(console: tuple[Sandbox, str]) -> None:
+    sandbox, url = console
+    port = url.rsplit(":", 1)[1].strip("/")
+    assert requests.get(url, headers={"Host": f"rebound.example:{port}"}, timeout=10).status_code == 400
+    start = url + "state-machines/" + sandbox.outputs["mapFanOutStateMachineArn"] + "/executions"
+    refused = requests.post(start, data={"input": "{}"}, headers={"Origin": "http://elsewhere.example"}, timeout=10)
+    assert refused.status_code == 403 and "elsewhere.example" in refused.text
 
 
 def test_every_page_and_request_stays_on_127_0_0_1(

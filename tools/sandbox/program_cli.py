@@ -175,9 +175,14 @@ def serve(args: argparse.Namespace, console: Console) -> int:
     `python -m sfn_patterns.watch`."""
     if not 0 <= args.port <= 65535:
         raise TargetError(f"--port {args.port}: a port is 0 (any free one) to 65535")
-    from .console import ConsoleServer
+    from .console.server import ConsoleServer, listen
 
-    with _sandbox(args) as sandbox, ConsoleServer(sandbox, args.port) as web:
+    # A taken port is named before the deploy, not after it.
+    with (
+        contextlib.closing(listen(args.port)) as listener,
+        _sandbox(args) as sandbox,
+        ConsoleServer(sandbox, listener=listener) as web,
+    ):
         for fault in sandbox.faults.active():
             console.print(f"fault injected: {fault.describe()}")
         print_outputs(sandbox.outputs, console)

@@ -168,6 +168,9 @@ def create_app(sandbox: Sandbox) -> Flask:
     def index() -> str:
         arns = [entry["stateMachineArn"] for entry in sfn().list_state_machines()["stateMachines"]]
         machines = [machine(arn) for arn in arns]
+        for found in machines:
+            page = sfn().list_executions(stateMachineArn=found["arn"])
+            found["executions"] = f"{len(page['executions'])}{'+' if page.get('nextToken') else ''}"
         active = [fault.describe() for fault in sandbox.faults.active()]
         return render_template("index.html", machines=machines, faults=active)
 

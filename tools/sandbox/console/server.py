@@ -16,17 +16,22 @@ if TYPE_CHECKING:
 HOST = "127.0.0.1"
 
 
+def listen(port: int = 0) -> socket.socket:
+    """The console's socket on 127.0.0.1 (bound here: Werkzeug would end the process for a port that is taken)."""
+    try:
+        return socket.create_server((HOST, port))
+    except OSError as error:
+        raise OSError(f"the console cannot listen on {HOST}:{port}: {error.strerror or error}") from None
+
+
 class ConsoleServer:
     """`with ConsoleServer(sandbox) as console:` serves the console at `console.url` until the block ends.
 
-    It listens on 127.0.0.1 only; port 0 takes a free one.
+    It listens on 127.0.0.1 only; port 0 takes a free one, and `listener` a socket `listen()` bound already.
     """
 
-    def __init__(self, sandbox: Sandbox, port: int = 0) -> None:
-        try:  # bound here, as Werkzeug would exit the process for a port that is taken
-            listener = socket.create_server((HOST, port))
-        except OSError as error:
-            raise OSError(f"the console cannot listen on {HOST}:{port}: {error.strerror or error}") from None
+    def __init__(self, sandbox: Sandbox, port: int = 0, listener: socket.socket | None = None) -> None:
+        listener = listener or listen(port)
         with listener:  # the server listens on its own duplicate of the socket
             self._server: BaseWSGIServer = make_server(
                 HOST, port, create_app(sandbox), threaded=True, fd=listener.fileno()
