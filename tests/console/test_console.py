@@ -204,6 +204,43 @@ def test_an_input_holding_a_script_shows_as_text_and_never_runs(browser: Any, fa
     assert "&lt;script&gt;alert(" in served and "<script>alert(" not in served
 
 
+#: A Parallel state whose one branch ends at once and whose other waits: drawn nested, then stopped from its page.
+PARALLEL = {
+    "StartAt": "Both",
+    "States": {
+        "Both": {
+            "Type": "Parallel",
+            "Branches": [
+                {"StartAt": "Quick", "States": {"Quick": {"Type": "Pass", "End": True}}},
+                {"StartAt": "Slow", "States": {"Slow": {"Type": "Wait", "Seconds": 60, "End": True}}},
+            ],
+            "Next": "After",
+        },
+        "After": {"Type": "Succeed"},
+    },
+}
+
+
+def test_a_parallel_states_branches_are_drawn_nested_and_a_running_execution_stops_from_its_page(
+    browser: Any, console: tuple[Sandbox, str], screenshot: Any
+) -> None:
+    sandbox, url = console
+    sfn = sandbox.client("stepfunctions")
+    role = sfn.describe_state_machine(stateMachineArn=sandbox.outputs["mapFanOutStateMachineArn"])["roleArn"]
+    machine = sfn.create_state_machine(name="console-parallel", definition=json.dumps(PARALLEL), roleArn=role)
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+    browser.get(url + "executions/" + execution)
+    _drawn(browser)
+    WebDriverWait(browser, 10, poll_frequency=0.1).until(lambda b: _statuses(b).get("Slow") == "running")
+    clusters = browser.find_elements(By.CSS_SELECTOR, '.diagram g.statediagram-cluster[data-state-id="Both"]')
+    assert len(clusters) == 1 and {"Quick", "Slow"} <= set(_statuses(browser))
+    assert _statuses(browser) == {"Both": "running", "Quick": "succeeded", "Slow": "running", "After": "not-entered"}
+    browser.find_element(By.ID, "stop").click()
+    _finished(browser, "ABORTED")
+    assert _statuses(browser) == {"Both": "failed", "Quick": "succeeded", "Slow": "failed", "After": "not-entered"}
+    assert sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"
+
+
 def test_bad_json_in_the_start_form_is_named_and_starts_nothing(
     browser: Any, console: tuple[Sandbox, str], screenshot: Any
 ) -> None:
