@@ -13,7 +13,7 @@ import pytest
 import requests
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tools.load_ddb import write_list
 from tools.sandbox.console import ConsoleServer
@@ -239,6 +239,23 @@ def test_a_parallel_states_branches_are_drawn_nested_and_a_running_execution_sto
     _finished(browser, "ABORTED")
     assert _statuses(browser) == {"Both": "failed", "Quick": "succeeded", "Slow": "failed", "After": "not-entered"}
     assert sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"
+
+
+def test_the_executions_list_filters_by_status(
+    browser: Any, console: tuple[Sandbox, str], concurrency_one: str, failed_execution: str
+) -> None:
+    sandbox, url = console
+    browser.get(url + "state-machines/" + sandbox.outputs["mapFanOutStateMachineArn"])
+    _drawn(browser)
+    everything = [row.get_attribute("data-status") for row in browser.find_elements(By.CLASS_NAME, "execution-row")]
+    assert {"SUCCEEDED", "FAILED"} <= set(everything)
+    Select(browser.find_element(By.ID, "status-filter")).select_by_value("FAILED")
+    browser.find_element(By.CSS_SELECTOR, "#filter button").click()
+    WebDriverWait(browser, 10).until(lambda b: "status=FAILED" in b.current_url)
+    failed = [row.get_attribute("data-status") for row in browser.find_elements(By.CLASS_NAME, "execution-row")]
+    assert failed == ["FAILED"] * everything.count("FAILED")
+    links = [a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".execution-row a")]
+    assert failed_execution in links and concurrency_one not in links
 
 
 def test_bad_json_in_the_start_form_is_named_and_starts_nothing(
