@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import requests
@@ -18,6 +19,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from tools.load_ddb import write_list
 from tools.sandbox.console import ConsoleServer
 from tools.sandbox.faults import Fault
+from tools.sandbox.prices import DOLLARS_PER_TRANSITION, LAMBDA_GB_SECOND, LAMBDA_REQUEST
 from tools.sandbox.session import Sandbox
 
 pytestmark = pytest.mark.e2e
@@ -91,8 +93,9 @@ def concurrency_one(browser: Any, console: tuple[Sandbox, str], screenshot: Any)
 
 
 def test_map_fan_out_started_from_the_form_turns_its_states_succeeded(
-    browser: Any, concurrency_one: str, screenshot: Any
+    browser: Any, console: tuple[Sandbox, str], concurrency_one: str, screenshot: Any
 ) -> None:
+    sandbox, _ = console
     statuses = _statuses(browser)
     entered = ["ReadList", "ListFound", "ToPlainJson", "ProcessItems", "LogItem", "WithinTolerance_", "Done"]
     assert {state: statuses.get(state) for state in entered} == dict.fromkeys(entered, "succeeded"), statuses
@@ -110,7 +113,14 @@ def test_map_fan_out_started_from_the_form_turns_its_states_succeeded(
     assert all(f'item: "{topic}"' in logs for topic in TOPICS), logs
     assert logs.count("REPORT RequestId:") == 3
     assert browser.find_element(By.ID, "lambda-requests").text == "4"  # ToPlainJson, then one per topic
-    assert int(browser.find_element(By.ID, "transitions").text) == 12
+    execution_arn = unquote(concurrency_one.rsplit("/", 1)[1])
+    transitions = int(browser.find_element(By.ID, "transitions").text)
+    assert transitions == sandbox.state_transitions(execution_arn) == 12  # 4, then Wait and LogItem 3 times, 2
+    gb_seconds = float(browser.find_element(By.ID, "gb-seconds").text)
+    memory_gb = {spec.function_name: spec.memory_mb / 1024 for spec in sandbox.mocks.functions.values()}
+    assert gb_seconds >= sum(memory_gb.values()) * 0.001, "each function billed at least 1 ms at its memory"
+    expected = transitions * DOLLARS_PER_TRANSITION + 4 * LAMBDA_REQUEST + gb_seconds * LAMBDA_GB_SECOND["x86_64"]
+    assert float(browser.find_element(By.ID, "dollars").text.lstrip("$")) == pytest.approx(expected, abs=1e-8)
     screenshot("execution")
 
 

@@ -58,7 +58,16 @@ function poll(url, nodes, every) {
 
 async function main() {
   mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "default" });
-  await mermaid.run({ querySelector: ".diagram pre.mermaid" });
+  try {
+    await mermaid.run({ querySelector: ".diagram pre.mermaid" });
+  } catch (error) {
+    document.querySelectorAll(".diagram").forEach((diagram) => {
+      const note = document.createElement("p");
+      note.className = "error";
+      note.textContent = "The diagram could not be drawn: " + error;
+      diagram.prepend(note);
+    });
+  }
   document.body.dataset.diagrams = "drawn";
   const data = pageData();
   if (!data) return;
