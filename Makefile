@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint typecheck unit deps clean docs bench bench-load bench-scale bench-team
+.PHONY: demo test lint typecheck unit deps clean docs bench bench-load bench-scale bench-team chromium console-assets
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,20 @@ node_modules/.installed: package.json package-lock.json
 
 deps: $(VENV)/.installed node_modules/.installed
 
+# Debian's Chromium and ChromeDriver, which the console's browser tests drive (tests/console): installed once, when
+# missing (some 20 s); the tests download no browser of their own.
+chromium:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver; \
+	fi
+
+# The console ships Mermaid's browser build from the pinned npm package (package.json), with its license; run after
+# changing the pin, and commit the copy (tests/console/test_console_assets.py checks it is the pinned file).
+CONSOLE_MERMAID := tools/sandbox/console/static/mermaid
+console-assets: node_modules/.installed
+	cp node_modules/mermaid/dist/mermaid.min.js node_modules/mermaid/LICENSE $(CONSOLE_MERMAID)/
+
 demo: $(VENV)/.installed
 	$(PY) -m tools.sandbox demo
 
@@ -26,8 +40,9 @@ lint: deps
 typecheck: deps
 	$(VENV)/bin/mypy
 
-unit: deps
-	$(VENV)/bin/pytest
+# SFN_CONSOLE_BROWSER=required: the browser is installed here, so a missing one fails the console's tests.
+unit: deps chromium
+	SFN_CONSOLE_BROWSER=required $(VENV)/bin/pytest
 
 test: lint typecheck unit
 

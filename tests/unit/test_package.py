@@ -109,6 +109,10 @@ def test_the_sandbox_extra_ships_the_sandbox_the_watcher_the_command_and_the_pyt
     for source, shipped in (("tools/sandbox", "sfn_patterns/sandbox"), ("tools/watch", "sfn_patterns/watch")):
         sources = [p for p in (PROJECT_ROOT / source).rglob("*.py") if "__pycache__" not in p.parts]
         assert {f"{shipped}/{p.relative_to(PROJECT_ROOT / source).as_posix()}" for p in sources} <= names
+    console = PROJECT_ROOT / "tools/sandbox/console"  # the web console: its modules, pages and assets (Mermaid)
+    files = [p.relative_to(console) for p in console.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    assert {f"sfn_patterns/sandbox/console/{path}" for path in files} <= names
+    assert {"sfn_patterns/diagram/graph.py", "sfn_patterns/diagram/mermaid.py"} <= names
     entry_points = _metadata(wheel, "entry_points.txt")
     assert "sfn-sandbox = sfn_patterns.sandbox.command:console" in entry_points
     assert "[pytest11]\nsfn_sandbox = sfn_patterns.sandbox.plugin" in entry_points

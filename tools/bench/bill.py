@@ -13,14 +13,11 @@ from components.image_downloader import ImageDownloaderSettings
 from components.record_transfer import EXECUTION_EVENTS
 from components.settings import HISTORY_EVENT_LIMIT, INLINE_MAP_MAX_CONCURRENCY
 from tools.bench import tutorial
-from tools.bench.formula import DOLLARS_PER_TRANSITION, path_formula, path_states
+from tools.bench.formula import path_formula, path_states
+from tools.sandbox.prices import DOLLARS_PER_TRANSITION, LAMBDA_GB_SECOND, LAMBDA_REQUEST
 
-#: us-east-1 list prices, as the AWS pricing pages gave them on 2026-12-02 (free tiers left out). Step Functions
-#: Standard: DOLLARS_PER_TRANSITION, $0.025 per 1,000 state transitions (aws.amazon.com/step-functions/pricing).
-#: Lambda, $0.20 per million requests and per GB-second $0.0000166667 on x86_64, $0.0000133334 on arm64
-#: (aws.amazon.com/lambda/pricing).
-LAMBDA_REQUEST = 0.20 / 1_000_000
-LAMBDA_GB_SECOND = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
+#: us-east-1 list prices, as the AWS pricing pages gave them on 2026-12-02 (free tiers left out); Step Functions'
+#: and Lambda's are tools/sandbox/prices.py's, which the sandbox console's cost estimate uses too.
 #: S3 Standard, $0.005 per 1,000 PUT, COPY, POST or LIST requests (aws.amazon.com/s3/pricing).
 S3_PUT = 0.005 / 1000
 #: DynamoDB on demand, $0.625 per million write request units since the November 2024 price cut
@@ -28,7 +25,6 @@ S3_PUT = 0.005 / 1000
 DYNAMODB_WRITE_UNIT = 0.625 / 1_000_000
 #: SNS standard topics, $0.50 per million publishes (aws.amazon.com/sns/pricing).
 SNS_PUBLISH = 0.50 / 1_000_000
-PRICES_DATE = "2026-12-02"
 
 #: History events per state as Step Functions records them: a Task 5 (entered, scheduled, started, succeeded,
 #: exited), a Choice, Pass, Succeed or Fail 2, a Distributed Map 4 in its parent (entered, MapRunStarted,

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Step Functions Standard pricing: $0.025 per 1,000 state transitions (us-east-1; the first 4,000 a month are free).
-DOLLARS_PER_TRANSITION = 0.025 / 1000
+# Step Functions Standard pricing, per state transition (the first 4,000 a month are free).
+from tools.sandbox.prices import DOLLARS_PER_TRANSITION
+
 #: The most states one path may enter before the walk calls it a loop.
 MAX_PATH_STATES = 1000
 

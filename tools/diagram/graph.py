@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from components import asl
-
+#: One state of a definition, as the Amazon States Language writes it.
+State = dict[str, Any]
 #: Where a transition goes when the execution (or a Map iteration, or a Parallel branch) ends.
 END = "[*]"
 #: Choice rule comparison operators, by the suffix their ASL name shares (StringEquals, NumericLessThanPath, ...).
@@ -59,7 +59,7 @@ def _grouped(rule: dict[str, Any]) -> str:
     return f"({text})" if "And" in rule or "Or" in rule else text
 
 
-def _wait_label(state: asl.State) -> str:
+def _wait_label(state: State) -> str:
     if "Seconds" in state:
         return f"after {state['Seconds']} s"
     if "SecondsPath" in state:
@@ -67,13 +67,13 @@ def _wait_label(state: asl.State) -> str:
     return f"at {state.get('Timestamp') or state.get('TimestampPath')}"
 
 
-def _fail_label(state: asl.State) -> str:
+def _fail_label(state: State) -> str:
     if "Error" in state:
         return f"error {state['Error']}"
     return f"error from {state['ErrorPath']}" if "ErrorPath" in state else "fails"
 
 
-def edges(state: asl.State) -> list[Edge]:
+def edges(state: State) -> list[Edge]:
     """Every transition out of a state: Choice rules, Default, Next (End), Catch; Fail and Succeed end."""
     kind = state["Type"]
     found: list[Edge] = []
@@ -91,7 +91,7 @@ def edges(state: asl.State) -> list[Edge]:
     return found
 
 
-def nested(scope: str, name: str, state: asl.State) -> list[tuple[str, dict[str, Any]]]:
+def nested(scope: str, name: str, state: State) -> list[tuple[str, dict[str, Any]]]:
     """The state machines inside a state with their scopes: a Map's item processor (`Map/`), a Parallel's
     branches (`Parallel/0/`, `Parallel/1/`, ...)."""
     processor = state.get("ItemProcessor") or state.get("Iterator")
@@ -100,7 +100,7 @@ def nested(scope: str, name: str, state: asl.State) -> list[tuple[str, dict[str,
     return [(f"{scope}{name}/{index}/", branch) for index, branch in enumerate(state.get("Branches", []))]
 
 
-def walk(definition: dict[str, Any], scope: str = "") -> Iterator[tuple[str, str, asl.State]]:
+def walk(definition: dict[str, Any], scope: str = "") -> Iterator[tuple[str, str, State]]:
     """(scope, name, state) for every state, nested ones included."""
     for name, state in definition["States"].items():
         yield scope, name, state

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from components import asl
-from tools.diagram.graph import END, edges, nested
+from .graph import END, State, edges, nested
 
 HEADER = "stateDiagram-v2"
 INDENT = "    "
@@ -39,7 +38,7 @@ def service_call(resource: str) -> str:
     return resource.removeprefix(prefix).replace(":", " ") if resource.startswith(prefix) else resource
 
 
-def map_label(state: asl.State) -> str:
+def map_label(state: State) -> str:
     """What a Map iterates over, in which mode, how many at once: the label of its iterator's first edge."""
     processor = state.get("ItemProcessor") or state.get("Iterator") or {}
     config = processor.get("ProcessorConfig", {})
@@ -65,6 +64,8 @@ class _Diagram:
         self.lines: list[str] = [HEADER]
         self.used: set[str] = set()
         self.by_type: dict[str, list[str]] = {}
+        #: Each state's Mermaid id by its path: `ProcessItems/LogItem` in a Map, `Fetch/0/Get` in a Parallel's branch.
+        self.ids: dict[str, str] = {}
 
     def new_id(self, name: str, parent_id: str) -> str:
         base = re.sub(r"[^0-9A-Za-z_]", "_", name) or "state"
@@ -80,15 +81,18 @@ class _Diagram:
         self.used.add(chosen)
         return chosen
 
-    def machine(self, machine: dict[str, Any], parent_id: str = "", depth: int = 1, start_label: str = "") -> None:
+    def machine(
+        self, machine: dict[str, Any], parent_id: str = "", depth: int = 1, start_label: str = "", scope: str = ""
+    ) -> None:
         pad = INDENT * depth
-        states: dict[str, asl.State] = machine["States"]
+        states: dict[str, State] = machine["States"]
         ids = {name: self.new_id(name, parent_id) for name in states}
         for name, state in states.items():
             state_id = ids[name]
+            self.ids[f"{scope}{name}"] = state_id
             self.by_type.setdefault(state["Type"], []).append(state_id)
             if state["Type"] in ("Map", "Parallel"):
-                self.composite(name, state_id, state, depth)
+                self.composite(name, state_id, state, depth, scope)
             elif state_id != name:
                 self.lines.append(f'{pad}state "{_quoted(name)}" as {state_id}')
         self.edge(pad, END, ids[machine["StartAt"]], start_label)
@@ -98,15 +102,15 @@ class _Diagram:
                     raise ValueError(f"state {name} goes to {edge.target}, which is not a state beside it")
                 self.edge(pad, ids[name], END if edge.target == END else ids[edge.target], edge.label)
 
-    def composite(self, name: str, state_id: str, state: asl.State, depth: int) -> None:
+    def composite(self, name: str, state_id: str, state: State, depth: int, scope: str = "") -> None:
         pad = INDENT * depth
         # A described composite (`state "a b" as id {`) renders badly in Mermaid: only names it cannot use get one.
         described = f'"{_quoted(name)}" as {state_id}'
         self.lines.append(f"{pad}state {state_id if state_id == name else described} {{")
-        for index, (_, machine) in enumerate(nested("", name, state)):
+        for index, (inner, machine) in enumerate(nested(scope, name, state)):
             if index:
                 self.lines.append(f"{pad}{INDENT}--")
-            self.machine(machine, state_id, depth + 1, map_label(state) if state["Type"] == "Map" else "")
+            self.machine(machine, state_id, depth + 1, map_label(state) if state["Type"] == "Map" else "", inner)
         self.lines.append(f"{pad}}}")
 
     def edge(self, pad: str, source: str, target: str, text: str) -> None:
@@ -123,6 +127,12 @@ class _Diagram:
 
 def render(definition: dict[str, Any]) -> str:
     """The Mermaid source of a definition, ending in a newline."""
+    return render_with_ids(definition)[0]
+
+
+def render_with_ids(definition: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The Mermaid source, and each state's Mermaid id by its path (`Map/Inner`, `Parallel/0/Inner`): what the
+    sandbox console colours and selects."""
     diagram = _Diagram()
     diagram.machine(definition)
-    return "\n".join([*diagram.lines, *diagram.styles()]) + "\n"
+    return "\n".join([*diagram.lines, *diagram.styles()]) + "\n", diagram.ids

@@ -86,6 +86,8 @@ class Invocation:
     python: str = ""
     #: Set when that is not the Python its runtime names (none on this machine): what the run must report.
     warning: str | None = None
+    #: Its request id: the one its log lines (START, END, REPORT, the handler's logging) carry.
+    request_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -231,8 +233,9 @@ class _FunctionPool:
         self._retired = False
         self._closed = False
 
-    def run(self, payload: bytes, fault: Fault | None = None) -> tuple[InvokeResult, float]:
-        """Invoke on a free worker (waiting for one when all are busy); returns the result and its start time.
+    def run(self, payload: bytes, fault: Fault | None = None) -> tuple[InvokeResult, float, str]:
+        """Invoke on a free worker (waiting for one when all are busy); returns the result, its start time and its
+        request id.
 
         A delay or crash `fault` is carried out by the worker inside the invocation, so it counts against the
         function's timeout and ends as a real timeout or a dead process does.
@@ -247,7 +250,7 @@ class _FunctionPool:
                 worker = self._start_worker()
                 init_error = worker.receive(time.monotonic() + INIT_LIMIT_SECONDS + timeout)["initError"]
                 if init_error is not None:
-                    return _error_result(init_error), started
+                    return _error_result(init_error), started, request_id
             started = time.time()
             request: dict[str, Any] = {
                 "requestId": request_id,
@@ -277,16 +280,17 @@ class _FunctionPool:
             result = _error_result({"errorType": error_type, "errorMessage": message})
         finally:
             self._release(worker, keep)
-        return result, started
+        return result, started, request_id
 
-    def raise_in_handler(self, error_type: str, message: str) -> InvokeResult:
-        """What an invocation whose handler raised `error_type` answers, logged as the runtime logs it."""
+    def raise_in_handler(self, error_type: str, message: str) -> tuple[InvokeResult, str]:
+        """What an invocation whose handler raised `error_type` answers (and its request id), logged as the runtime
+        logs it."""
         request_id = str(uuid.uuid4())
         self._log(
             f"START RequestId: {request_id} Version: $LATEST\n[ERROR] {error_type}: {message}\n"
             f"END RequestId: {request_id}\n"
         )
-        return _error_result({"errorMessage": message, "errorType": error_type, "stackTrace": []})
+        return _error_result({"errorMessage": message, "errorType": error_type, "stackTrace": []}), request_id
 
     def retire(self) -> None:
         """Kill idle workers now and busy ones when their invocation ends."""
@@ -431,9 +435,9 @@ class LambdaRuntime:
         if fault is not None and fault.is_service_error:
             raise LambdaServiceError(fault)
         if fault is not None and fault.kind == "error":
-            result, started = pool.raise_in_handler(str(fault.error_name), fault.message), time.time()
+            (result, request_id), started = pool.raise_in_handler(str(fault.error_name), fault.message), time.time()
         else:
-            result, started = pool.run(payload, fault)
+            result, started, request_id = pool.run(payload, fault)
         ended = time.time()
         body = _decode(result.payload)
         error = None
@@ -441,7 +445,15 @@ class LambdaRuntime:
             error = {"errorType": body.get("errorType"), "errorMessage": body.get("errorMessage")}
         python = pool.python
         invocation = Invocation(
-            spec.logical_name, started, ended, _decode(payload), error, body, python.interpreter.release, python.note
+            spec.logical_name,
+            started,
+            ended,
+            _decode(payload),
+            error,
+            body,
+            python.interpreter.release,
+            python.note,
+            request_id,
         )
         with self._lock:
             bisect.insort(self._records, (started, len(self._records), invocation))

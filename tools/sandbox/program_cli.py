@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
             command.add_argument("--json", action="store_true", help="print exactly one JSON object")
         if name == "serve":
             command.add_argument("--seconds", type=float, help="stop after this long (default: until interrupted)")
+            command.add_argument(
+                "--port", type=int, default=0, help="the web console's port on 127.0.0.1 (default: a free one)"
+            )
     commands.add_parser("limits", help="AWS quotas and rules, and which the sandbox enforces")
     return parser
 
@@ -145,12 +148,23 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 
 def serve(args: argparse.Namespace, console: Console) -> int:
-    """Keep the deployed program up, for the AWS CLI, boto3 or `python -m sfn_patterns.watch`."""
-    with _sandbox(args) as sandbox:
+    """Keep the deployed program up, with its web console, for a browser, the AWS CLI, boto3 or
+    `python -m sfn_patterns.watch`."""
+    if not 0 <= args.port <= 65535:
+        raise TargetError(f"--port {args.port}: a port is 0 (any free one) to 65535")
+    from .console.server import ConsoleServer, listen
+
+    # A taken port is named before the deploy, not after it.
+    with (
+        contextlib.closing(listen(args.port)) as listener,
+        _sandbox(args) as sandbox,
+        ConsoleServer(sandbox, listener=listener) as web,
+    ):
         for fault in sandbox.faults.active():
             console.print(f"fault injected: {fault.describe()}")
         print_outputs(sandbox.outputs, console)
         console.print(f"embedded AWS:  {sandbox.aws.endpoint_url}")
+        console.print(f"console:       {web.url}")
         creds = sandbox.aws.operator_credentials
         print(f"export AWS_ACCESS_KEY_ID={creds['AccessKeyId']} AWS_SECRET_ACCESS_KEY={creds['SecretAccessKey']} "
               f"AWS_DEFAULT_REGION={sandbox.aws.region} AWS_ENDPOINT_URL={sandbox.aws.endpoint_url}")  # fmt: skip

@@ -135,6 +135,12 @@ class ExecutionProgress:
                 notices.append(notice)
         return notices + [replace(self.maps[name]) for name in changed]
 
+    def context(self, event_id: int) -> tuple[str, tuple[tuple[str, int], ...]]:
+        """Where an event already read happened: its state's name, and the Map iterations (Map state, index) around
+        it, outermost first."""
+        context = self._contexts.get(event_id, _Context())
+        return context.state, context.iterations
+
     def apply_map_run(self, state: str, item_counts: Mapping[str, int]) -> list[Notice]:
         """A Distributed Map's counts (DescribeMapRun's itemCounts); a notice when they changed."""
         progress = MapProgress(

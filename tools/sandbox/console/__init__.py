@@ -1,0 +1,11 @@
+"""The sandbox console: a local web page showing the deployed state machines and each execution as a live graph,
+with its states' input and output, its Lambda invocations, its history, its timeline and its cost.
+
+`sfn-sandbox serve` starts it; from Python, `with ConsoleServer(sandbox) as console: console.url`.
+"""
+
+from __future__ import annotations
+
+from .server import ConsoleServer
+
+__all__ = ["ConsoleServer"]
