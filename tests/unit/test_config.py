@@ -99,7 +99,7 @@ def test_parallel_lambda_runs_every_item_at_once_without_waiting_and_shares_the_
     assert _map_knobs(_definition(run, "parallelLambdaStateMachineArn")) == (0, [], 20)
 
 
-def test_tolerated_item_failures_config_is_the_failure_both_fan_outs_fail_at(run_with):
+def test_tolerated_failures_config_is_the_failure_both_fan_outs_fail_at(run_with):
     run = run_with(toleratedFailures="2")
     for output in ("mapFanOutStateMachineArn", "parallelLambdaStateMachineArn"):
         [rule] = _definition(run, output)["States"]["WithinTolerance?"]["Choices"]
