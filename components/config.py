@@ -58,8 +58,9 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class StackWorkflow:
     """A workflow the program may deploy: its name (in config key `workflows`, and its component's), its component
-    and the section of the settings its args come from (with `fixed` args on top), and the stack outputs it
-    exports (output name -> the component's attribute)."""
+    and the section of the settings its args come from (`fixed` args win over them: a config key of the section
+    that the workflow fixes does not reach it), and the stack outputs it exports (output name -> the component's
+    attribute)."""
 
     name: str
     component: Callable[..., pulumi.ComponentResource]
@@ -71,7 +72,11 @@ class StackWorkflow:
         """The component's args: the stack's shared options, then its own settings, each under its arg name."""
         own = {name: list(value) if isinstance(value, tuple) else value
                for name, value in asdict(getattr(settings, self.section)).items() if value is not None}  # fmt: skip
-        return {**workflow_options(settings.common, alarm_topic_arn), **self.fixed, **own}
+        return {**workflow_options(settings.common, alarm_topic_arn), **own, **self.fixed}
+
+    def reads(self, declared: Declared) -> bool:
+        """Whether a config key of this workflow's section reaches it (one it fixes does not)."""
+        return declared.name not in self.fixed
 
 
 #: The workflows a stack may deploy (config key `workflows`: `all`, or a comma-separated list of their names).
@@ -81,9 +86,9 @@ STACK_WORKFLOWS = (
         "mapFanOutTableName": "table_name",
     }),
     # The parallel-Lambda tutorial: a producer Lambda's list, every item at once (no MaxConcurrency), no Wait.
-    StackWorkflow("parallel-lambda", MapFanOut, "parallel_lambda", fixed={"item_source": "lambda"}, outputs={
+    StackWorkflow("parallel-lambda", MapFanOut, "map_fan_out", outputs={
         "parallelLambdaStateMachineArn": "state_machine_arn", "parallelLambdaStateMachineName": "state_machine_name",
-    }),
+    }, fixed={"item_source": "lambda", "max_concurrency": 0, "wait_duration_seconds": 0}),
     StackWorkflow("image-downloader", ImageDownloader, "image_downloader", outputs={
         "imageDownloaderStateMachineArn": "state_machine_arn", "imageDownloaderApiUrl": "api_url",
         "imagesBucketName": "bucket_name", "imageUrlTableName": "url_table_name",
@@ -154,8 +159,12 @@ class Settings:
 
     @property
     def parallel_lambda(self) -> MapFanOutSettings:
-        """The parallel-Lambda tutorial: no wait, no concurrency limit; the map-fan-out's other settings."""
-        return replace(self.map_fan_out, max_concurrency=0, wait_duration_seconds=0)
+        """The parallel-Lambda tutorial: the map-fan-out's settings but those its workflow fixes (no wait, no
+        concurrency limit)."""
+        fixed = next(workflow for workflow in STACK_WORKFLOWS if workflow.name == "parallel-lambda").fixed
+        return replace(
+            self.map_fan_out, **{name: fixed[name] for name in field_names(MapFanOutSettings) if name in fixed}
+        )
 
     def chosen(self) -> list[StackWorkflow]:
         """The workflows this stack deploys."""

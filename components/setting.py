@@ -7,7 +7,9 @@ Internal: the components' building block, not part of the public API. A workflow
 
 on a TypedDict decorated with `@declared`. From that one declaration come: the component's check of the arg
 (`Checker.settings`), the stack config key `maxConcurrency` and its parsing (components/config.py), the default of
-the resolved settings the definition reads (`@defaults_from`), and the args tables (tools/component_docs.py).
+the resolved settings the definition reads (`@defaults_from`), the args tables (tools/component_docs.py) and the
+stack config keys table (tools/docs/config_keys.py). A declared arg is a stack config key when its workflow's resolved
+settings dataclass has a field of its name (config.SECTIONS); else only a program's args set it.
 """
 
 from __future__ import annotations
@@ -37,8 +39,6 @@ class Setting:
     choices: tuple[Any, ...] | None = None
     #: `email` or `hosts` where the type alone does not say how to read the value; else from the annotation.
     kind: str = ""
-    #: Whether a stack config key sets it (False: an arg a team's program gives, not the stack).
-    config: bool = True
     #: Former config keys, read still with a warning naming the new key.
     old_keys: tuple[str, ...] = ()
     #: The arg's former name, still taken with a warning (its camelCase is a former config key too).

@@ -74,6 +74,13 @@ class HistoryBudget:
         """The most loop turns whose worst-case history (every Retry taken) stays below HISTORY_EVENT_LIMIT."""
         return (HISTORY_EVENT_LIMIT - 1 - self.worst_fixed_events) // self.worst_events_per_turn
 
+    def note(self) -> str:
+        """Why a loop bound has the high it has, as the docs say it."""
+        return (
+            f"each turn records {_with_retries(self.events_per_turn, self.retry_events_per_turn)} history events "
+            f"({self.turn}), an execution may have {HISTORY_EVENT_LIMIT:,}"
+        )
+
     def above(self, value: int, high: int) -> str:
         """Why a loop bound above `max_turns` is refused: the history it would take."""
         return (
@@ -112,13 +119,14 @@ class WorkflowOptions(TypedDict, total=False):
     log_retention_days: Annotated[int, Setting(30, choices=LOG_RETENTION_DAYS)]
     """How long the state machine's and functions' logs are kept: a CloudWatch Logs retention period."""
     lambda_runtime: Annotated[str, Setting("python3.12", choices=LAMBDA_RUNTIMES)]
-    """The runtime of the functions the component builds."""
+    """The runtime of the functions the component builds (their dependencies are built for it)."""
     lambda_architecture: Annotated[str, Setting("x86_64", choices=LAMBDA_ARCHITECTURES)]
-    """The functions' architecture."""
+    """The functions' architecture (their dependencies are built for it)."""
     log_level: Annotated[str, Setting("ERROR", choices=SFN_LOG_LEVELS, old_keys=("sfnLogLevel",))]
     """The state machine's log level; execution data is never logged."""
     retain_data: Annotated[bool, Setting(False)]
-    """Protect tables, buckets and queues, so `pulumi destroy` never deletes data."""
+    """Protect tables, buckets and queues (Pulumi's `protect` and `retain_on_delete`): `pulumi destroy` refuses to
+    delete them and a replacement keeps the old one. Set it true on production stacks."""
     tags: dict[str, str]
     """Tags added to every taggable resource the component creates."""
 

@@ -30,12 +30,12 @@ class ImageDownloaderArgs(WorkflowOptions):
     api_authorization: Annotated[NotRequired[str], Setting("iam", choices=("iam", "none"))]
     """`iam` (callers sign with SigV4) or `none` (an open API)."""
     api_burst_limit: Annotated[NotRequired[int], Setting(10, low=1, high=5_000)]
-    """The HTTP API stage's burst limit."""
+    """The HTTP API stage's burst limit: requests at once."""
     api_rate_limit: Annotated[NotRequired[int], Setting(5, low=1, high=10_000)]
     """The HTTP API stage's steady requests per second."""
     allow_insecure_http: Annotated[NotRequired[bool], Setting(False)]
     """Accept http:// base URLs (false: https only)."""
-    allowed_hosts: Annotated[NotRequired[list[str]], Setting((), kind="hosts")]
+    allowed_hosts: Annotated[NotRequired[list[str]], Setting((), kind="hosts", shown="any host")]
     """If given, the only hosts a base URL may name: `name` allows the scheme's default port only (443, or 80 for
     http), `name:port` that port only."""
     allow_private_hosts: Annotated[NotRequired[bool], Setting(False)]
@@ -58,19 +58,21 @@ class ImageDownloaderArgs(WorkflowOptions):
             values="1..40 with map_mode inline, else 1..1000",
         ),
     ]
-    """Batches downloaded at once (formerly download_map_concurrency, still taken with a warning)."""
+    """Batches downloaded at once, one download Lambda each (formerly download_map_concurrency, still taken with a
+    warning)."""
     max_image_bytes: Annotated[
         NotRequired[int], Setting(25 * 1024 * 1024, low=1, high=1024**3, shown="25 MB (26214400)")
     ]
     """The largest image stored; a larger one fails as TooLarge."""
     download_timeout_seconds: Annotated[NotRequired[int], Setting(120, low=1, high=900)]
-    """The download Lambda's timeout in seconds."""
+    """The download Lambda's timeout in seconds (the tutorial's task timeout)."""
     download_memory_mb: Annotated[NotRequired[int], Setting(512, low=128, high=10_240)]
-    """The download Lambda's memory in MB, and so its CPU."""
+    """The download Lambda's memory in MB, and with it its CPU (one vCPU at 1,769 MB): with many downloads at once
+    (a high `lambdaConcur`) and small images the function is CPU-bound below that (docs/benchmarks.md)."""
     execution_timeout_seconds: Annotated[
         NotRequired[int], Setting(3600, low=1, high=MAX_EXECUTION_SECONDS, old_keys=("imageDownloaderTimeoutSeconds",))
     ]
-    """Seconds one execution may run."""
+    """Seconds one execution may run (its TimeoutSeconds)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,5 @@ class ImageDownloaderSettings:
     download_concurrency: int = DECLARED
     max_image_bytes: int = DECLARED
     download_timeout_seconds: int = DECLARED
-    #: One vCPU at 1,769 MB: at a high lambdaConcur with small images the download Lambda is CPU-bound below it.
     download_memory_mb: int = DECLARED
     execution_timeout_seconds: int = DECLARED

@@ -44,7 +44,7 @@ class JobPollerArgs(WorkflowOptions):
     """The most status checks before the execution fails with PollLimitExceeded (bounded so the longest loop fits
     the execution history)."""
     job_timeout_seconds: Annotated[NotRequired[int], Setting(120, low=1, high=MAX_EXECUTION_SECONDS)]
-    """Seconds the whole execution may run (the default is the tutorial's)."""
+    """Seconds the whole execution may run (the default is the tutorial's 2 minutes)."""
 
 
 @dataclass(frozen=True)

@@ -48,11 +48,12 @@ class MapFanOutArgs(WorkflowOptions):
     max_concurrency: Annotated[
         NotRequired[int], Setting(1, low=0, high=INLINE_MAP_MAX_CONCURRENCY, above=inline_map_above)
     ]
-    """How many items run at once, 0 for no limit (the default is the tutorial's config.json's)."""
+    """How many items run at once, 0 for no limit (the default is the tutorial's config.json's); an inline Map runs
+    at most 40 at once."""
     wait_duration_seconds: Annotated[NotRequired[int], Setting(2, low=0, high=MAX_EXECUTION_SECONDS)]
     """Seconds each iteration waits before running its item (0: no wait)."""
     timeout_duration_seconds: Annotated[NotRequired[int], Setting(60, low=1, high=MAX_EXECUTION_SECONDS)]
-    """Seconds the whole execution may run."""
+    """Seconds the whole execution may run (its TimeoutSeconds)."""
     tolerated_failures: Annotated[
         NotRequired[int], Setting(0, low=0, high=MAX_TOLERATED_FAILURES, old_keys=("toleratedItemFailures",))
     ]

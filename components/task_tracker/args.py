@@ -37,5 +37,4 @@ class TaskTrackerSettings:
     """How long the task tracker's stand-in work (a Wait) takes, and how long a run may take in all, resolved."""
 
     work_seconds: int = DECLARED
-    #: A run still going after this times out (TIMED_OUT), its task left STARTED past its `deadline`.
     task_timeout_seconds: int = DECLARED

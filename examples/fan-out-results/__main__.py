@@ -2,8 +2,7 @@
 
 import pulumi
 import pulumi_aws as aws
-from sfn_patterns import policies
-from sfn_patterns.map_fan_out import MapFanOut, MapFanOutArgs
+from sfn_patterns import MapFanOut, MapFanOutArgs, policies
 
 config = pulumi.Config()
 

@@ -2,8 +2,7 @@
 they make (tests/unit/test_job_poller_batch_example.py evaluates this program and runs its handlers)."""
 
 import pulumi
-from sfn_patterns import policies
-from sfn_patterns.job_poller import JobPoller, JobPollerArgs
+from sfn_patterns import JobPoller, JobPollerArgs, policies
 
 config = pulumi.Config()
 queue_arn = config.require("jobQueueArn")

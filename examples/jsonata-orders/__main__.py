@@ -13,10 +13,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from sfn_patterns import policies
-from sfn_patterns.alarm_topic import AlarmTopic
-from sfn_patterns.settings import CommonSettings
-from sfn_patterns.workflow import Workflow, WorkflowArgs
+from sfn_patterns import AlarmTopic, CommonSettings, Workflow, WorkflowArgs, policies
 
 #: Orders of this total or more get DISCOUNT_RATE off.
 DISCOUNT_FROM = 100

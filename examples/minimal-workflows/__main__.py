@@ -2,10 +2,16 @@
 docs page includes (tests/unit/test_minimal_workflows.py evaluates this program and checks what each one creates)."""
 
 import pulumi
-from sfn_patterns.image_downloader import ImageDownloader, ImageDownloaderArgs
-from sfn_patterns.job_poller import JobPoller, JobPollerArgs
-from sfn_patterns.lambda_iterator import LambdaIterator, LambdaIteratorArgs
-from sfn_patterns.record_transfer import RecordTransfer, RecordTransferArgs
+from sfn_patterns import (
+    ImageDownloader,
+    ImageDownloaderArgs,
+    JobPoller,
+    JobPollerArgs,
+    LambdaIterator,
+    LambdaIteratorArgs,
+    RecordTransfer,
+    RecordTransferArgs,
+)
 
 
 def image_downloader() -> None:

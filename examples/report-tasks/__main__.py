@@ -2,8 +2,7 @@
 
 import pulumi
 import pulumi_aws as aws
-from sfn_patterns import policies
-from sfn_patterns.task_tracker import TaskTracker, TaskTrackerArgs
+from sfn_patterns import TaskTracker, TaskTrackerArgs, policies
 
 # The team's own private, encrypted bucket for the reports.
 reports = aws.s3.Bucket("reports")

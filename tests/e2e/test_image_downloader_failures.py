@@ -238,10 +238,10 @@ def test_an_execution_short_of_time_ends_downloads_failed_out_of_time_instead_of
     with Sandbox(
         overrides={
             **WORKFLOW.sandbox_overrides,
-            "imageDownloaderTimeoutSeconds": "12",
+            "executionTimeoutSeconds": "12",
             "downloadTimeoutSeconds": "20",
             "batchSize": "2",
-            "downloadMapConcurrency": "1",
+            "downloadConcurrency": "1",
         }
     ) as sandbox:
         sandbox.shared("images", lambda: ImageServer(respond=images))

@@ -32,7 +32,7 @@ FIRST, SECOND = ["ad/ad.gif", "ae/ae.gif"], ["af/af.gif", "ag/ag.gif"]
 
 @pytest.fixture(scope="module")
 def deployed() -> Iterator[Sandbox]:
-    yield from sandbox_with(SwitchableImages(), downloadTimeoutSeconds="4", batchSize="2", downloadMapConcurrency="1")
+    yield from sandbox_with(SwitchableImages(), downloadTimeoutSeconds="4", batchSize="2", downloadConcurrency="1")
 
 
 @pytest.fixture

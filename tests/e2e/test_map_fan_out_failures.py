@@ -1,5 +1,5 @@
 """MapFanOut's failure table, in the sandbox: a failing item never stops the others, the execution names every
-failed item with its error, and `toleratedItemFailures` sets how many may fail before the execution does."""
+failed item with its error, and `toleratedFailures` sets how many may fail before the execution does."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ BAD_ITEM = ["not", "one", "item"]
 @pytest.fixture(scope="module")
 def tolerant() -> Iterator[Sandbox]:
     """One failed item tolerated (the default, 0, is proven by tests/e2e/test_examples.py's bad order)."""
-    with Sandbox(overrides={**FAST, "toleratedItemFailures": "1"}) as deployed:
+    with Sandbox(overrides={**FAST, "toleratedFailures": "1"}) as deployed:
         yield deployed
 
 

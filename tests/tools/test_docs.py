@@ -112,3 +112,18 @@ def test_a_generated_page_outside_docs_generated_is_checked_as_generated_not_as_
     texts, problems = wanted(root, [*generated(), page])
     assert problems == [] and texts[root / "docs" / "extra.md"] == page.text(root)
     assert [message.splitlines()[0] for message in differences(root, texts)] == ["docs/extra.md is out of date"]
+
+
+def test_the_config_keys_table_has_one_row_per_key_saying_its_workflows_default_and_former_names():
+    from components.config import CONFIG_KEYS
+    from tools.docs import config_keys
+
+    rows = {row.split(" | ")[0].strip("| `"): row.split(" | ") for row in config_keys.markdown().splitlines()[2:]}
+    assert list(rows) == list(CONFIG_KEYS)
+    # parallel-lambda fixes the Map's concurrency and wait, and reads the map-fan-out's other keys
+    assert rows["maxConcurrency"][1:4] == ["1", "0..40", "map-fan-out"]
+    assert rows["toleratedFailures"][3] == "map-fan-out, parallel-lambda"
+    assert rows["toleratedFailures"][5] == "`toleratedItemFailures` |"
+    assert rows["logLevel"][3] == "every" and rows["logLevel"][5] == "`sfnLogLevel` |"
+    # a loop's bound says why it is that high: the history each turn records
+    assert "each turn records 7 (13 if every Retry is taken) history events" in rows["maxIterations"][4]

@@ -366,7 +366,7 @@ def test_work_seconds_with_a_work_function_is_refused(tmp_path: Path):
 def test_every_downloader_knob_is_a_component_arg(tmp_path: Path):
     result = run(
         tmp_path,
-        """ImageDownloader("photos", {"batch_size": 50, "download_map_concurrency": 3, "map_mode": "inline",
+        """ImageDownloader("photos", {"batch_size": 50, "download_concurrency": 3, "map_mode": "inline",
                                       "download_memory_mb": 1769, "allowed_hosts": ["img.example.com"],
                                       "api_authorization": "none", "transition_days": 7})""",
     )
@@ -386,7 +386,8 @@ def test_every_downloader_knob_is_a_component_arg(tmp_path: Path):
     exact_iam(result, "photos")
 
 
-def test_an_inline_downloader_refuses_a_concurrency_only_a_distributed_map_has(tmp_path: Path):
+def test_an_inline_downloader_refuses_too_high_a_concurrency_given_under_its_former_name(tmp_path: Path):
+    # download_map_concurrency is download_concurrency's former name, still taken (with a warning) and checked.
     with pytest.raises(ValueError, match=r"download_map_concurrency: 100 is out of range; use 1\.\.40"):
         run(tmp_path, """ImageDownloader("photos", {"map_mode": "inline", "download_map_concurrency": 100})""")
 

@@ -37,14 +37,14 @@ def test_the_dev_stack_sets_every_config_key_and_only_those():
         pytest.param("waitDurationSeconds", "x", ["whole number", "0..31536000"], id="waitDurationSeconds=x"),
         pytest.param("timeoutDurationSeconds", "0", ["1..31536000"], id="timeoutDurationSeconds=0"),
         pytest.param("timeoutDurationSeconds", "1.5", ["whole number", "1..31536000"], id="timeoutDurationSeconds=1.5"),
-        pytest.param("toleratedItemFailures", "-1", ["0..1000000"], id="toleratedItemFailures=-1"),
-        pytest.param("toleratedItemFailures", "one", ["whole number", "0..1000000"], id="toleratedItemFailures=one"),
+        pytest.param("toleratedFailures", "-1", ["0..1000000"], id="toleratedFailures=-1"),
+        pytest.param("toleratedFailures", "one", ["whole number", "0..1000000"], id="toleratedFailures=one"),
         pytest.param("logRetentionDays", "2", ["1, 3, 5, 7", "3653"], id="logRetentionDays=2"),
         pytest.param(
             "lambdaRuntime", "python2.7", ["python3.11, python3.12, python3.13"], id="lambdaRuntime=python2.7"
         ),
         pytest.param("lambdaArchitecture", "ppc", ["x86_64, arm64"], id="lambdaArchitecture=ppc"),
-        pytest.param("sfnLogLevel", "LOUD", ["ALL, ERROR, FATAL, OFF"], id="sfnLogLevel=LOUD"),
+        pytest.param("logLevel", "LOUD", ["ALL, ERROR, FATAL, OFF"], id="logLevel=LOUD"),
         pytest.param("alarmEmail", "not-an-email", ["'not-an-email'", "e-mail address"], id="alarmEmail=not-an-email"),
     ],
 )
@@ -99,8 +99,8 @@ def test_parallel_lambda_runs_every_item_at_once_without_waiting_and_shares_the_
     assert _map_knobs(_definition(run, "parallelLambdaStateMachineArn")) == (0, [], 20)
 
 
-def test_tolerated_item_failures_config_is_the_failure_both_fan_outs_fail_at(run_with):
-    run = run_with(toleratedItemFailures="2")
+def test_tolerated_failures_config_is_the_failure_both_fan_outs_fail_at(run_with):
+    run = run_with(toleratedFailures="2")
     for output in ("mapFanOutStateMachineArn", "parallelLambdaStateMachineArn"):
         [rule] = _definition(run, output)["States"]["WithinTolerance?"]["Choices"]
         assert (rule["Variable"], rule["Next"]) == ("$.failures[2]", "ItemsFailed"), output

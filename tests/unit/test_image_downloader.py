@@ -188,7 +188,7 @@ def test_the_definition_batches_then_maps_inline_or_distributed_then_notifies_an
     [
         ("apiAuthorization", "open", "iam, none"),
         ("mapMode", "fast", "auto, inline, distributed"),
-        ("downloadMapConcurrency", "0", "1..1000"),
+        ("downloadConcurrency", "0", "1..1000"),
         ("batchSize", "0", "1..1000"),
         ("allowInsecureHttp", "yes", "true or false"),
         ("allowedHosts", "http://x.org/", "host name"),
@@ -208,8 +208,8 @@ def test_each_invalid_image_downloader_value_names_the_key(key: str, value: str,
 
 def test_an_inline_map_refuses_more_than_40_at_once():
     with pytest.raises(ConfigError, match=re.escape("1..40")):
-        load_image_downloader_settings({"mapMode": "inline", "downloadMapConcurrency": "41"})
+        load_image_downloader_settings({"mapMode": "inline", "downloadConcurrency": "41"})
     assert (
-        load_image_downloader_settings({"mapMode": "distributed", "downloadMapConcurrency": "500"}).download_concurrency
+        load_image_downloader_settings({"mapMode": "distributed", "downloadConcurrency": "500"}).download_concurrency
         == 500
     )

@@ -82,8 +82,8 @@ def test_every_state_machine_logs_at_the_configured_level_without_execution_data
     assert logging["includeExecutionData"] is False
 
 
-def test_every_state_machine_follows_the_sfn_log_level_config(state_machine: RegisteredResource, run_with):
-    overridden = run_with(sfnLogLevel="ALL").named(state_machine.name)
+def test_every_state_machine_follows_the_log_level_config(state_machine: RegisteredResource, run_with):
+    overridden = run_with(logLevel="ALL").named(state_machine.name)
     assert overridden.inputs["loggingConfiguration"]["level"] == "ALL"
 
 

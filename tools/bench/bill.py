@@ -207,7 +207,7 @@ DEFAULT_MEASURED = Measured(images_per_second=90.0)
 
 
 def bills(sizes: tuple[int, ...] = SIZES, measured: Measured = DEFAULT_MEASURED, failing: bool = False) -> list[Bill]:
-    """At each size: this project's design at its default downloadMapConcurrency, the same raised to 1,000 (a
+    """At each size: this project's design at its default downloadConcurrency, the same raised to 1,000 (a
     Distributed Map may run up to 10,000 children at once), and the tutorial's design. `failing`: every execution
     has a failed image and notifies the failures topic (the docs' table is the all-stored case)."""
     raised = ImageDownloaderSettings(download_concurrency=1000)
@@ -216,7 +216,7 @@ def bills(sizes: tuple[int, ...] = SIZES, measured: Measured = DEFAULT_MEASURED,
         for images in sizes
         for bill in (
             ours(images, measured, failing=failing),
-            ours(images, measured, raised, design="sfn-patterns, downloadMapConcurrency 1000", failing=failing),
+            ours(images, measured, raised, design="sfn-patterns, downloadConcurrency 1000", failing=failing),
             tutorial_design(images, measured, failing=failing),
         )
     ]

@@ -163,7 +163,7 @@ def section_markdown(document: dict[str, Any]) -> str:
         "",
         "Peaks are each function's largest VmHWM among its warm sandbox workers after the run (a fresh sandbox per "
         "size); transitions are the parent's states entered, one per child execution and the children's states "
-        "entered. The million's seconds are the bill's: the download Lambdas' time at `downloadMapConcurrency` in "
+        "entered. The million's seconds are the bill's: the download Lambdas' time at `downloadConcurrency` in "
         "AWS.",
     ]
     if planning:

@@ -133,11 +133,22 @@ def _sandbox_patches(root: Path) -> str:
     return patches.render_markdown()
 
 
+def _config_keys(root: Path) -> str:
+    from tools.docs import config_keys
+
+    return config_keys.markdown()
+
+
 def generated() -> list[Generated]:
     """Every generated file, in the order they are written."""
     return [
         *_args_pages(),
         *_diagram_pages(),
+        Generated(
+            "docs/generated/config-keys.md",
+            "the settings' declarations (components/<workflow>/args.py) and components/config.py's sections",
+            _config_keys,
+        ),
         Generated("docs/generated/sandbox-limits.md", "tools/sandbox/limits.py", _limits),
         Generated("docs/generated/bench-scale.md", "bench/scale.json (tools/bench/scale_run.py)", _bench_scale),
         Generated("docs/generated/bench-load.md", "bench/load.json (tools/bench/load.py)", _bench_load),
