@@ -266,7 +266,7 @@ def create_app(sandbox: Sandbox, presets: Mapping[str, Sequence[Preset]] | None 
             try:
                 return redirect(url_for("execution", arn=preset.start(payload)), code=303)
             except ExecutionNotStarted as refused:
-                message = f"Started {preset.started_by}: refused: {refused.error}: {refused.cause}"
+                message = f"Not started ({preset.started_by}): {refused.error}: {refused.cause}"
                 return machine_page(arn, text, message, 400, chosen)
         try:
             started = sfn().start_execution(stateMachineArn=arn, input=text)
