@@ -106,7 +106,7 @@ def concurrency_one(browser: Any, console: tuple[Sandbox, str], screenshot: Any)
     return str(browser.current_url)
 
 
-def test_map_fan_out_started_from_the_form_turns_its_states_succeeded(
+def test_map_fan_out_started_from_its_preset_turns_its_states_succeeded(
     browser: Any, console: tuple[Sandbox, str], concurrency_one: str, screenshot: Any
 ) -> None:
     sandbox, _ = console
