@@ -1,10 +1,13 @@
-"""The sandbox console in a real browser: map-fan-out started from the page and watched to its end, a failed state's
-cause, the seed's 2 s gaps on the timeline, an input holding <script> shown as text, a bad ARN's 404."""
+"""The sandbox console in a real browser, on the repository's sandbox made ready as `serve` makes it: map-fan-out
+started from its preset (no list loaded by hand) and watched to its end, the seed's 2 s gaps on the timeline at
+concurrency 1 and parallel starts at 3, a failed state's cause, an input holding <script> shown as text, a bad ARN's
+404, and a running execution's polls reading only its new events."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from itertools import pairwise
 from typing import Any
@@ -18,9 +21,12 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tools.load_ddb import write_list
 from tools.sandbox.console import ConsoleServer
+from tools.sandbox.console.app import create_app
 from tools.sandbox.faults import Fault
 from tools.sandbox.prices import DOLLARS_PER_TRANSITION, LAMBDA_GB_SECOND, LAMBDA_REQUEST
 from tools.sandbox.session import Sandbox
+from tools.sandbox.walkthroughs import serve_ready
+from tools.sandbox.workflows import DATA, read_items
 
 pytestmark = pytest.mark.e2e
 #: The seed's concurrency 1 and 2 s wait, with only three items.
@@ -33,9 +39,11 @@ THROTTLED_ONCE = Fault.error("map-fan-out-to-plain-json-function", "Lambda.TooMa
 
 @pytest.fixture(scope="module")
 def console() -> Iterator[tuple[Sandbox, str]]:
+    """map-fan-out deployed at the seed's concurrency 1 and 2 s wait, made ready as `python -m tools.sandbox serve`
+    makes it (its list loaded, its walkthrough's presets on its page)."""
     overrides = {"workflows": "map-fan-out", "maxConcurrency": "1", "waitDurationSeconds": "2"}
-    with Sandbox(overrides=overrides) as sandbox, ConsoleServer(sandbox) as server:
-        yield sandbox, server.url
+    with Sandbox(overrides=overrides) as sandbox, ConsoleServer(sandbox, presets=serve_ready(sandbox).presets) as web:
+        yield sandbox, web.url
 
 
 def _list(sandbox: Sandbox, items: list[Any]) -> None:
@@ -79,10 +87,16 @@ def _finished(browser: Any, status: str, timeout: float = 30) -> None:
 
 @pytest.fixture(scope="module")
 def concurrency_one(browser: Any, console: tuple[Sandbox, str], screenshot: Any) -> str:
-    """map-fan-out started from the page's form with the seed's three topics: the execution page it leads to."""
+    """map-fan-out started from its page's preset, its table holding the seed's list as `serve` loaded it (nothing
+    loaded by hand): the execution page it leads to."""
     sandbox, url = console
-    _list(sandbox, TOPICS)
-    _start_from_the_form(browser, url, sandbox, "{}")
+    browser.get(url + "state-machines/" + sandbox.outputs["mapFanOutStateMachineArn"])
+    _drawn(browser)
+    preset = Select(browser.find_element(By.ID, "preset"))
+    assert preset.first_selected_option.text.startswith("concurrency 1, wait 2 s"), preset.first_selected_option.text
+    assert json.loads(browser.find_element(By.ID, "input").get_attribute("value")) == {}
+    screenshot("start-form")
+    browser.find_element(By.ID, "start").click()
     WebDriverWait(browser, 10).until(lambda b: "/executions/" in b.current_url)
     _drawn(browser)
     assert "RUNNING" in browser.find_element(By.ID, "execution-status").text
@@ -92,7 +106,7 @@ def concurrency_one(browser: Any, console: tuple[Sandbox, str], screenshot: Any)
     return str(browser.current_url)
 
 
-def test_map_fan_out_started_from_the_form_turns_its_states_succeeded(
+def test_map_fan_out_started_from_its_preset_turns_its_states_succeeded(
     browser: Any, console: tuple[Sandbox, str], concurrency_one: str, screenshot: Any
 ) -> None:
     sandbox, _ = console
@@ -147,6 +161,137 @@ def test_the_timeline_shows_concurrency_one_items_two_seconds_apart(
     screenshot("timeline")
 
 
+def test_the_seeds_list_is_in_the_table_and_the_presets_are_the_walkthroughs_steps(
+    browser: Any, console: tuple[Sandbox, str], concurrency_one: str
+) -> None:
+    sandbox, url = console
+    rows = sandbox.client("dynamodb").scan(TableName=sandbox.outputs["mapFanOutTableName"])["Items"]
+    assert len(rows) == 1 and [item["S"] for item in rows[0]["items"]["L"]] == TOPICS, rows
+    browser.get(url + "state-machines/" + sandbox.outputs["mapFanOutStateMachineArn"])
+    _drawn(browser)
+    names = [option.text for option in Select(browser.find_element(By.ID, "preset")).options]
+    assert names[0] == "(my own, by StartExecution)"
+    assert names[1:] == [
+        "concurrency 1, wait 2 s / concurrency 3 [serve --config maxConcurrency=3] / wait 5 s > timeout 3 s "
+        "[serve --config waitDurationSeconds=5 --config timeoutDurationSeconds=3]"
+    ], "one input, {}, for the steps of seed 000 that read the seed's list; each step's config where it differs"
+
+
+def _bars(browser: Any) -> list[dict[str, Any]]:
+    return list(
+        browser.execute_script(
+            "return Array.from(document.querySelectorAll('.bar-row')).map(row => {"
+            " const bar = row.querySelector('.bar'), track = row.querySelector('.bar-track').getBoundingClientRect();"
+            " return {label: row.querySelector('.bar-label').textContent, start: parseFloat(bar.dataset.start),"
+            " x: bar.getBoundingClientRect().left - track.left, width: track.width}; })"
+        )
+    )
+
+
+def test_the_timeline_shows_concurrency_three_items_starting_together(
+    browser: Any, console: tuple[Sandbox, str], concurrency_one: str, screenshot: Any
+) -> None:
+    """The seed's next step: maxConcurrency 3, deployed again. Here the same definition with MaxConcurrency 3, as
+    `serve --config maxConcurrency=3` deploys it, beside the first (one sandbox per process)."""
+    sandbox, url = console
+    sfn = sandbox.client("stepfunctions")
+    deployed = sfn.describe_state_machine(stateMachineArn=sandbox.outputs["mapFanOutStateMachineArn"])
+    definition = json.loads(deployed["definition"])
+    assert definition["States"]["ProcessItems"]["MaxConcurrency"] == 1
+    definition["States"]["ProcessItems"]["MaxConcurrency"] = 3
+    machine = sfn.create_state_machine(
+        name="map-fan-out-concurrency-3", definition=json.dumps(definition), roleArn=deployed["roleArn"]
+    )["stateMachineArn"]
+    browser.get(url + "state-machines/" + machine)
+    _drawn(browser)
+    browser.find_element(By.ID, "start").click()  # input {}: the list is the table's
+    WebDriverWait(browser, 10).until(lambda b: "/executions/" in b.current_url)
+    _finished(browser, "SUCCEEDED")
+    items = [bar for bar in _bars(browser) if bar["label"].startswith("LogItem")]
+    assert len(items) == 3, items
+    starts = [bar["start"] for bar in items]
+    assert max(starts) - min(starts) < 0.5, starts
+    assert min(starts) >= 1.9, "each item waits its 2 s, all at once"
+    assert max(bar["x"] for bar in items) - min(bar["x"] for bar in items) < 0.05 * items[0]["width"]
+    browser.execute_script("document.getElementById('timeline').scrollIntoView()")
+    screenshot("timeline-concurrency-3")
+
+
+def _until(condition: Any, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {seconds} s"
+        time.sleep(0.05)
+
+
+#: A Wait, then a long one: the page polls while the first ends and the second starts.
+TWO_WAITS = {
+    "StartAt": "Short",
+    "States": {
+        "Short": {"Type": "Wait", "Seconds": 1, "Next": "Long"},
+        "Long": {"Type": "Wait", "Seconds": 60, "End": True},
+    },
+}
+
+
+def test_a_running_executions_polls_read_only_the_events_after_those_read_before(
+    console: tuple[Sandbox, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox, _ = console
+    sfn = sandbox.client("stepfunctions")
+    role = sfn.describe_state_machine(stateMachineArn=sandbox.outputs["mapFanOutStateMachineArn"])["roleArn"]
+    machine = sfn.create_state_machine(name="console-two-waits", definition=json.dumps(TWO_WAITS), roleArn=role)
+    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+    fetched: list[int] = []
+    read = sandbox.history_after
+
+    def counted(arn: str, after_id: int = 0) -> list[dict[str, Any]]:
+        events = read(arn, after_id)
+        fetched.append(len(events))
+        return events
+
+    api_reads: list[str] = []
+    client = sandbox.client
+
+    def counting_client(service: str) -> Any:
+        made = client(service)
+        made.meta.events.register("before-call.sfn.GetExecutionHistory", lambda **_: api_reads.append("read"))
+        return made
+
+    monkeypatch.setattr(sandbox, "history_after", counted)
+    monkeypatch.setattr(sandbox, "client", counting_client)
+    page = create_app(sandbox).test_client()
+
+    def poll() -> dict[str, Any]:
+        return dict(page.get(f"/executions/{execution}/status.json").get_json())
+
+    _until(lambda: poll()["states"]["Short"] == "running")
+    before = len(fetched)
+    assert [poll()["states"] for _ in range(2)] == [{"Short": "running", "Long": "not-entered"}] * 2
+    assert fetched[before:] == [0, 0], "nothing new while it waits: nothing read"
+    _until(lambda: poll()["states"]["Long"] == "running")
+    sfn.stop_execution(executionArn=execution)
+    ended = poll()
+    assert ended == {"status": "ABORTED", "states": {"Short": "succeeded", "Long": "failed"}}
+    assert api_reads == [], "read from the embedded Step Functions, not its whole GetExecutionHistory each poll"
+    history = sandbox.history(execution)
+    assert sum(fetched) == len(history), f"each event read once: {fetched} for {len(history)} events"
+
+
+def test_the_history_read_after_an_event_is_the_apis_history_from_there(
+    console: tuple[Sandbox, str], concurrency_one: str
+) -> None:
+    sandbox, _ = console
+    arn = unquote(concurrency_one.rsplit("/", 1)[1])
+
+    def plain(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**event, "timestamp": round(event["timestamp"].timestamp(), 3)} for event in events]
+
+    answered = plain(sandbox.history(arn))
+    assert plain(sandbox.history_after(arn)) == answered
+    assert plain(sandbox.history_after(arn, 5)) == answered[5:] and answered[5]["id"] == 6
+
+
 @pytest.fixture(scope="module")
 def failed_execution(browser: Any, console: tuple[Sandbox, str]) -> str:
     """map-fan-out on a list whose one item fails, started from the form with an input holding <script>, its first
@@ -160,6 +305,7 @@ def failed_execution(browser: Any, console: tuple[Sandbox, str]) -> str:
         _finished(browser, "FAILED")
     finally:
         sandbox.clear_faults()
+        _list(sandbox, read_items(DATA / "simplelist.json"))  # the seed's list again, as `serve` loaded it
     browser.refresh()
     _drawn(browser)
     return str(browser.current_url)

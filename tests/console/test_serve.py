@@ -1,7 +1,9 @@
-"""`sfn-sandbox serve`: the program deployed, the console's URL printed, pages served until Ctrl-C, bad input named."""
+"""`sfn-sandbox serve`: the program deployed, the console's URL printed, pages served until Ctrl-C, bad input named;
+run in this checkout, it is `python -m tools.sandbox serve`, with the seed walkthroughs' presets."""
 
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
@@ -39,6 +41,10 @@ def test_serve_prints_the_consoles_url_serves_the_state_machines_and_ends_cleanl
         assert url.startswith("http://127.0.0.1:")
         page = requests.get(url, timeout=10)
         assert page.status_code == 200 and "lambda-iterator-state-machine" in page.text
+        [link] = set(re.findall(r'href="/(state-machines/[^"]+)"', page.text))
+        form = requests.get(url + link, timeout=10).text
+        steps = ["iterations 5", "iterations 0", "iterations -1", "iterations &#34;ten&#34;"]
+        assert all(f">{step}</option>" in form for step in steps), "this checkout's seed walkthrough presets"
         process.send_signal(signal.SIGINT)
         _, errors = process.communicate(timeout=30)
     finally:

@@ -21,7 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError
 
 from tests.support.embedded import TRUST_POLICY, create_state_machine, policy, wait
-from tools.sandbox import cli
+from tools.sandbox import cli, program_cli
 from tools.sandbox.aws import EmbeddedAws
 from tools.sandbox.faults import Fault, FaultRegistry, LambdaServiceError, operations, parse_spec
 from tools.sandbox.lambda_runtime import FunctionSpec, LambdaRuntime
@@ -746,7 +746,7 @@ def test_a_function_fault_naming_no_deployed_function_is_refused_and_a_usage_err
         def __exit__(self, *exc: object) -> None:
             pass
 
-    monkeypatch.setattr(cli, "Sandbox", Refusing)
+    monkeypatch.setattr(program_cli, "Sandbox", Refusing)
     capsys.readouterr()
     assert cli.main(["run", "lambda-iterator", "--fault", "function=no-such-function,crash=exit"]) == 2
     printed = capsys.readouterr().out
@@ -785,7 +785,7 @@ def strict_json(text: str) -> Any:
 def test_run_whose_start_execution_is_throttled_prints_one_json_object_saying_it_did_not_start(
     sandbox, monkeypatch, capsys, workflow, how
 ):
-    monkeypatch.setattr(cli, "Sandbox", lambda **kwargs: SharedSandbox(sandbox, **kwargs))
+    monkeypatch.setattr(program_cli, "Sandbox", lambda **kwargs: SharedSandbox(sandbox, **kwargs))
     machine = sandbox.outputs[WORKFLOWS[workflow].state_machine_output]
     before = sandbox.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]
     already = len(sandbox.faults_fired())  # the module's sandbox keeps what the tests before fired
@@ -806,7 +806,7 @@ def test_run_whose_start_execution_is_throttled_prints_one_json_object_saying_it
 def test_run_with_an_input_holding_nan_is_refused_as_start_execution_refuses_it_and_prints_valid_json(
     sandbox, monkeypatch, capsys
 ):
-    monkeypatch.setattr(cli, "Sandbox", lambda **kwargs: SharedSandbox(sandbox, **kwargs))
+    monkeypatch.setattr(program_cli, "Sandbox", lambda **kwargs: SharedSandbox(sandbox, **kwargs))
 
     code = cli.main(["run", "lambda-iterator", "--input", '{"iterations": NaN, "limit": -Infinity}', "--json"])
     plain = cli.main(["run", "lambda-iterator", "--input", '{"iterations": Infinity}'])

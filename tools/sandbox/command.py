@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 #: A module of each distribution the extra adds, which the base package does not bring.
@@ -29,9 +30,30 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return USAGE_ERROR
+    checkout = _this_checkout(sys.argv[1:] if argv is None else argv)
+    if checkout is not None:  # this repository's program, run from its editable install: its seed walkthroughs too
+        sys.path.insert(0, str(checkout))
+        from tools.sandbox.cli import main as seed_command
+
+        return seed_command(argv, prog="sfn-sandbox")
     from .program_cli import main as command
 
     return command(argv)
+
+
+def _this_checkout(argv: list[str]) -> Path | None:
+    """The program folder (`--program DIR`, else the current one) when it is the checkout this very package is
+    installed from (editable): there `sfn-sandbox` is `python -m tools.sandbox`, with the seed workflows' walkthroughs
+    ready in `serve`. Only its own modules then run, not a second copy of them under `sfn_patterns.sandbox`."""
+    program = Path()
+    for index, word in enumerate(argv):
+        if word == "--program" and index + 1 < len(argv):
+            program = Path(argv[index + 1])
+        elif word.startswith("--program="):
+            program = Path(word.split("=", 1)[1])
+    here = Path(__file__).resolve().parent
+    own = (program / "tools" / "sandbox").resolve()
+    return program.resolve() if own == here and (program / "tools" / "sandbox" / "cli.py").is_file() else None
 
 
 def exit_with(code: int) -> NoReturn:

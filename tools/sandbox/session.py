@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -14,7 +16,7 @@ from typing import Any, TypeVar
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
-from .aws import EmbeddedAws
+from .aws import ACCOUNT_ID, EmbeddedAws
 from .engine import SandboxMocks
 from .faults import Fault, FaultRegistry, FiredFault, function_key
 from .gateway import HttpApiGateway
@@ -331,6 +333,30 @@ class Sandbox:
             if not page.get("nextToken"):
                 return events
             kwargs["nextToken"] = page["nextToken"]
+
+    def history_after(self, execution_arn: str, after_id: int = 0) -> list[dict[str, Any]]:
+        """The execution's history events after event `after_id`, oldest first, as GetExecutionHistory answers them:
+        read from the embedded Step Functions itself, which numbers its events 1, 2, ... in the order it keeps them,
+        so only the new ones are copied (its GetExecutionHistory answers every event at once: see the limits
+        ledger). A page polling a long execution reads each event once. An unknown execution raises ClientError."""
+        from moto.stepfunctions.parser import models
+
+        backend = models.stepfunctions_parser_backends[ACCOUNT_ID][self.aws.region]
+        try:
+            execution = backend.describe_execution(execution_arn)
+        except Exception:  # moto's own not-found errors: the API's answer (a ClientError) says it as AWS does
+            return [event for event in self.history(execution_arn) if event["id"] > after_id]
+        worker = getattr(execution, "exec_worker", None)  # the executing backend's Execution
+        manager = getattr(getattr(worker, "env", None), "event_manager", None)
+        kept = getattr(manager, "_history_event_list", None)
+        if manager is None or kept is None:  # not started yet, or moto keeps its events elsewhere now
+            return [event for event in self.history(execution_arn) if event["id"] > after_id]
+        with manager._mutex:
+            fresh = copy.deepcopy(kept[after_id:])
+        for event in fresh:
+            if isinstance(event.get("timestamp"), str):
+                event["timestamp"] = datetime.fromisoformat(event["timestamp"])
+        return [dict(event) for event in fresh]
 
     def state_transitions(self, execution_arn: str) -> int:
         """Billable state transitions: one per state entered."""

@@ -37,6 +37,8 @@ class Workflow:
     #: Starts the execution the way users do (e.g. through the HTTP API) and returns its ARN; None means
     #: StartExecution on the state machine named by `state_machine_output`.
     start: Callable[[Sandbox, Any], str] | None = None
+    #: How `start` starts it, as the console's start form says (e.g. "through the HTTP API").
+    started_by: str = ""
     #: Config the workflow needs in the sandbox (below any `--config` the user gives).
     sandbox_overrides: Mapping[str, str] = field(default_factory=dict)
 
@@ -52,6 +54,7 @@ def run_workflow(
     items: list[Any] | None = None,
     payload: Any = None,
     on_poll: Callable[[dict[str, Any], int], None] | None = None,
+    timeout_seconds: float = 900,
 ) -> ExecutionReport:
     """Prepare, start (the workflow's own way) and follow one execution."""
     if workflow.name in WORKFLOWS and workflow.state_machine_output not in sandbox.outputs:
@@ -61,27 +64,9 @@ def run_workflow(
     execution_input = workflow.prepare(sandbox, items, payload)
     if workflow.start is None:
         arn = sandbox.outputs[workflow.state_machine_output]
-        return sandbox.execute(workflow.name, arn, execution_input, on_poll=on_poll)
+        return sandbox.execute(workflow.name, arn, execution_input, timeout_seconds, on_poll)
     execution_arn = workflow.start(sandbox, execution_input)
-    return sandbox.follow(workflow.name, execution_arn, execution_input, on_poll=on_poll)
-
-
-def output_workflow(output: str) -> Workflow:
-    """Any program's state machine, named by the stack output that holds its ARN: started with `--input` as it is."""
-
-    def prepare(sandbox: Sandbox, items: list[Any] | None, payload: Any) -> Any:
-        if output not in sandbox.outputs:
-            raise WorkflowInputError(
-                f"the program has no stack output {output!r}; its outputs: {', '.join(sorted(sandbox.outputs))}"
-            )
-        arn = sandbox.outputs[output]
-        if not isinstance(arn, str) or ":stateMachine:" not in arn:
-            raise WorkflowInputError(f"stack output {output!r} is {arn!r}, not a state machine ARN")
-        if items is not None:
-            raise WorkflowInputError("--items is for this project's workflows; give your execution input with --input")
-        return {} if payload is None else payload
-
-    return Workflow(output, output, f"the state machine of stack output {output}", prepare)
+    return sandbox.follow(workflow.name, execution_arn, execution_input, timeout_seconds, on_poll)
 
 
 def read_items(path: Path) -> list[Any]:
@@ -209,6 +194,7 @@ WORKFLOWS: dict[str, Workflow] = {
             "the seed's flags downloaded into the bucket from a local image server, started through the HTTP API",
             _prepare_image_downloader,
             start=_start_through_the_api,
+            started_by="through the HTTP API (imageDownloaderApiUrl), as the seed does",
             # The local image server is plain HTTP on 127.0.0.1, which the deployed guard rightly refuses.
             sandbox_overrides={"allowPrivateHosts": "true", "allowInsecureHttp": "true"},
         ),
@@ -239,6 +225,7 @@ WORKFLOWS: dict[str, Workflow] = {
             '(default input {"taskId": "Breakfast"})',
             _input_only({"taskId": "Breakfast"}),
             start=_start_with_the_starter_lambda,
+            started_by="through the starter Lambda (taskStarterFunctionName), as the seed's console Test does",
         ),
     )
 }

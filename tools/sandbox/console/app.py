@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,13 +14,15 @@ from flask import Flask, Response, abort, redirect, render_template, request, ur
 from werkzeug.exceptions import HTTPException
 
 from ...diagram.mermaid import render_with_ids
+from ..session import ExecutionNotStarted
 from .cost import estimate, largest_payload
-from .execution import NOT_ENTERED, STATUSES, ExecutionView, read_history
+from .execution import NOT_ENTERED, STATUSES, ExecutionView, HistoryReader, read_history
 from .invocations import link
 
 if TYPE_CHECKING:
     from ..faults import FiredFault
     from ..session import Sandbox
+    from .presets import Preset
 
 EXECUTION_STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 #: Served only to this machine's browser: a page or request naming another host (DNS rebinding) is refused.
@@ -88,11 +92,45 @@ def _timeline(view: ExecutionView) -> tuple[list[Bar], float]:
     return bars, span
 
 
-def create_app(sandbox: Sandbox) -> Flask:
-    """The console of a running sandbox: everything it shows is read from the sandbox's AWS APIs and Lambda runtime."""
+@dataclass
+class Watched:
+    """A running execution the status endpoint follows: its state ids and the history read so far."""
+
+    ids: dict[str, str]
+    reader: HistoryReader
+
+
+class StatusReader:
+    """The states' statuses of executions their pages poll, each execution's history read once, event by event: a
+    poll reads only the events after those read before (per execution ARN), and nothing once the execution ended."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self._watched: dict[str, Watched] = {}
+        self._lock = threading.Lock()
+
+    def statuses(self, arn: str, status: str, start: Any) -> dict[str, str]:
+        """`start()` gives the execution's state machine (its definition and state ids) the first time."""
+        with self._lock:
+            watched = self._watched.get(arn)
+            if watched is None:
+                machine = start()
+                watched = self._watched[arn] = Watched(machine["ids"], HistoryReader(machine["definition"]))
+            watched.reader.add(self.sandbox.history_after(arn, watched.reader.last_id))
+            if status != "RUNNING":  # its history is complete: the page reloads, and nothing polls it again
+                del self._watched[arn]
+            view = watched.reader.view(status)
+        return {state_id: view.status_of(path) for path, state_id in watched.ids.items()}
+
+
+def create_app(sandbox: Sandbox, presets: Mapping[str, Sequence[Preset]] | None = None) -> Flask:
+    """The console of a running sandbox: everything it shows is read from the sandbox's AWS APIs and Lambda runtime.
+    `presets` are each state machine's (by ARN) example inputs, offered by its start form."""
     app = Flask(__name__)
     app.jinja_env.filters["pretty"] = pretty
     app.jinja_env.filters["stamp"] = _stamp
+    examples: dict[str, list[Preset]] = {arn: list(given) for arn, given in (presets or {}).items()}
+    status_reader = app.extensions["sfn_status_reader"] = StatusReader(sandbox)
 
     def sfn() -> Any:
         return sandbox.client("stepfunctions")
@@ -176,9 +214,13 @@ def create_app(sandbox: Sandbox) -> Flask:
 
     @app.get("/state-machines/<arn>")
     def state_machine(arn: str) -> str:
-        return machine_page(arn, request.args.get("input", "{}"), error=None, status=200)[0]
+        first = examples.get(arn, [None])[0]
+        given = request.args.get("input", first.text if first is not None else "{}")
+        return machine_page(arn, given, error=None, status=200, chosen=0 if first is not None else None)[0]
 
-    def machine_page(arn: str, input_text: str, error: str | None, status: int) -> tuple[str, int]:
+    def machine_page(
+        arn: str, input_text: str, error: str | None, status: int, chosen: int | None = None
+    ) -> tuple[str, int]:
         found = machine(arn)
         wanted = request.args.get("status", "")
         if wanted and wanted not in EXECUTION_STATUSES:
@@ -195,22 +237,43 @@ def create_app(sandbox: Sandbox) -> Flask:
             wanted=wanted,
             input_text=input_text,
             error=error,
+            presets=examples.get(arn, []),
+            chosen=chosen,
+            presets_data=[preset.as_json() for preset in examples.get(arn, [])],
         )
         return page, status
+
+    def preset_of(arn: str) -> tuple[int | None, Preset | None]:
+        """The preset the form was sent with (its index), if any."""
+        text = request.form.get("preset", "")
+        if not text:
+            return None, None
+        given = examples.get(arn, [])
+        if not text.isdigit() or int(text) >= len(given):
+            abort(400, f"preset {text!r} is none of this state machine's {len(given)} presets")
+        return int(text), given[int(text)]
 
     @app.post("/state-machines/<arn>/executions")
     def start(arn: str) -> Any:
         text = request.form.get("input", "").strip() or "{}"
+        chosen, preset = preset_of(arn)
         try:
-            json.loads(text)
+            payload = json.loads(text)
         except ValueError as bad:
-            return machine_page(arn, text, f"The input is not JSON: {bad}", 400)
+            return machine_page(arn, text, f"The input is not JSON: {bad}", 400, chosen)
         machine(arn)  # 404 for an unknown state machine
+        if preset is not None and preset.start is not None:  # the workflow's own way: its starter Lambda, its API
+            try:
+                return redirect(url_for("execution", arn=preset.start(payload)), code=303)
+            except ExecutionNotStarted as refused:
+                message = f"Not started ({preset.started_by}): {refused.error}: {refused.cause}"
+                return machine_page(arn, text, message, 400, chosen)
         try:
             started = sfn().start_execution(stateMachineArn=arn, input=text)
         except ClientError as refused:
             error = refused.response["Error"]
-            return machine_page(arn, text, f"StartExecution refused: {error['Code']}: {error['Message']}", 400)
+            message = f"StartExecution refused: {error['Code']}: {error['Message']}"
+            return machine_page(arn, text, message, 400, chosen)
         return redirect(url_for("execution", arn=started["executionArn"]), code=303)
 
     @app.post("/executions/<arn>/stop")
@@ -251,8 +314,10 @@ def create_app(sandbox: Sandbox) -> Flask:
 
     @app.get("/executions/<arn>/status.json")
     def execution_status(arn: str) -> dict[str, Any]:
-        described, state_machine, view = view_of(arn)
-        statuses = {state_id: view.status_of(path) for path, state_id in state_machine["ids"].items()}
+        described = describe(arn)
+        statuses = status_reader.statuses(
+            arn, described["status"], lambda: machine(described["stateMachineArn"], by_status=True)
+        )
         return {"status": described["status"], "states": statuses}
 
     return app

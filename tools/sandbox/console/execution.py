@@ -23,7 +23,9 @@ EXECUTION_FAILURES = ("ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"
 TASK_ENDED_WELL = ("TaskSucceeded", "LambdaFunctionSucceeded")
 
 
-def _seconds(value: datetime | float) -> float:
+def _seconds(value: datetime | float | str) -> float:
+    if isinstance(value, str):  # as the embedded Step Functions keeps it (ISO 8601), before the API answers it
+        return datetime.fromisoformat(value).timestamp()
     return value.timestamp() if isinstance(value, datetime) else float(value)
 
 
@@ -136,39 +138,53 @@ def _json(text: Any) -> Any:
         return text
 
 
-def read_history(events: Iterable[Mapping[str, Any]], definition: Mapping[str, Any], status: str) -> ExecutionView:
-    """Each state entry of the history as a run, with its attempts, failures and status."""
-    paths = _state_paths(definition)
-    progress = ExecutionProgress()
-    runs: list[StateRun] = []
-    by_place: dict[tuple[tuple[tuple[str, int], ...], str], StateRun] = {}
-    kept: list[dict[str, Any]] = []
-    started_at, stopped_at = 0.0, None
-    for event in events:
-        event = dict(event)
-        kept.append(event)
-        progress.apply([event])
+class HistoryReader:
+    """An execution's history read as runs, event by event: `add` takes the events after those it has, so a running
+    execution's page reads each event once, however often it polls."""
+
+    def __init__(self, definition: Mapping[str, Any]) -> None:
+        self.paths = _state_paths(definition)
+        self.progress = ExecutionProgress()
+        self.runs: list[StateRun] = []
+        self.by_place: dict[tuple[tuple[tuple[str, int], ...], str], StateRun] = {}
+        self.events: list[dict[str, Any]] = []
+        self.started_at: float = 0.0
+        self.stopped_at: float | None = None
+        #: The id of the last event read (history events are numbered from 1, in order).
+        self.last_id = 0
+
+    def add(self, events: Iterable[Mapping[str, Any]]) -> HistoryReader:
+        for event in events:
+            if int(event["id"]) <= self.last_id:
+                continue  # read already
+            self._add(dict(event))
+        return self
+
+    def _add(self, event: dict[str, Any]) -> None:
+        self.events.append(event)
+        self.last_id = int(event["id"])
+        self.progress.apply([event])
         kind, details, at = event["type"], _details(event), _seconds(event["timestamp"])
-        state, iterations = progress.context(event["id"])
+        state, iterations = self.progress.context(event["id"])
         if kind == "ExecutionStarted":
-            started_at = at
+            self.started_at = at
         if kind.endswith("StateEntered"):
             name = str(details.get("name", "?"))
             where = " > ".join(f"{map_name} #{index}" for map_name, index in iterations)
-            run = StateRun(_path(paths, name, iterations), name, where, at, details.get("input"))
-            runs.append(run)
-            by_place[(iterations, name)] = run
-            continue
-        run_or_none = by_place.get((iterations, state))
+            run = StateRun(_path(self.paths, name, iterations), name, where, at, details.get("input"))
+            self.runs.append(run)
+            self.by_place[(iterations, name)] = run
+            return
+        run_or_none = self.by_place.get((iterations, state))
         if kind in ("ExecutionSucceeded", *EXECUTION_FAILURES):
-            stopped_at = at
+            self.stopped_at = at
             if kind in EXECUTION_FAILURES:  # the execution ended in the last state still open (a Fail, a Task...)
-                open_runs = [run for run in runs if run.exited_at is None]
+                open_runs = [run for run in self.runs if run.exited_at is None]
                 if open_runs:
                     open_runs[-1].failures.append((str(details.get("error", kind)), str(details.get("cause", ""))))
-            continue
+            return
         if run_or_none is None:
-            continue
+            return
         run = run_or_none
         if kind.endswith("StateExited"):
             run.output, run.exited_at = details.get("output"), at
@@ -184,9 +200,19 @@ def read_history(events: Iterable[Mapping[str, Any]], definition: Mapping[str, A
             run.failures.append((attempt.error, str(attempt.cause or "")))
         elif kind in STATE_FAILURES:
             run.failures.append((str(details.get("error", kind)), str(details.get("cause", ""))))
-    for run in runs:
-        run.status = _status(run, status)
-    return ExecutionView(status, started_at, stopped_at, runs, kept, progress.transitions)
+
+    def view(self, status: str) -> ExecutionView:
+        """The execution as read so far, its states' statuses as of its `status` (DescribeExecution's)."""
+        for run in self.runs:
+            run.status = _status(run, status)
+        return ExecutionView(
+            status, self.started_at, self.stopped_at, self.runs, self.events, self.progress.transitions
+        )
+
+
+def read_history(events: Iterable[Mapping[str, Any]], definition: Mapping[str, Any], status: str) -> ExecutionView:
+    """Each state entry of the history as a run, with its attempts, failures and status."""
+    return HistoryReader(definition).add(events).view(status)
 
 
 def _status(run: StateRun, execution_status: str) -> str:

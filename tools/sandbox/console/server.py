@@ -11,7 +11,10 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from .app import create_app
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from ..session import Sandbox
+    from .presets import Preset
 
 HOST = "127.0.0.1"
 
@@ -28,14 +31,20 @@ class ConsoleServer:
     """`with ConsoleServer(sandbox) as console:` serves the console at `console.url` until the block ends.
 
     It listens on 127.0.0.1 only; port 0 takes a free one, and `listener` a socket `listen()` bound already.
+    `presets` are each state machine's (by ARN) named example inputs, offered by its start form.
     """
 
-    def __init__(self, sandbox: Sandbox, port: int = 0, listener: socket.socket | None = None) -> None:
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        port: int = 0,
+        listener: socket.socket | None = None,
+        presets: Mapping[str, Sequence[Preset]] | None = None,
+    ) -> None:
         listener = listener or listen(port)
+        self.app = create_app(sandbox, presets)
         with listener:  # the server listens on its own duplicate of the socket
-            self._server: BaseWSGIServer = make_server(
-                HOST, port, create_app(sandbox), threaded=True, fd=listener.fileno()
-            )
+            self._server: BaseWSGIServer = make_server(HOST, port, self.app, threaded=True, fd=listener.fileno())
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property

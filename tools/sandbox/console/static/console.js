@@ -56,7 +56,25 @@ function poll(url, nodes, every) {
   }, every);
 }
 
+// A state machine's start form: choosing an example input fills the JSON box, and says how it will be started.
+function presets() {
+  const element = document.getElementById("presets-data");
+  const select = document.getElementById("preset");
+  if (!element || !select) return;
+  const given = JSON.parse(element.textContent);
+  select.addEventListener("change", () => {
+    const preset = select.value === "" ? null : given[Number(select.value)];
+    if (!preset) {
+      document.getElementById("started-by").textContent = "";
+      return;
+    }
+    document.getElementById("input").value = preset.input;
+    document.getElementById("started-by").textContent = preset.startedBy ? "Started " + preset.startedBy + "." : "";
+  });
+}
+
 async function main() {
+  presets();
   mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "default" });
   try {
     await mermaid.run({ querySelector: ".diagram pre.mermaid" });
