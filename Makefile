@@ -18,10 +18,12 @@ deps: $(VENV)/.installed node_modules/.installed
 
 # Debian's Chromium and ChromeDriver, which the console's browser tests drive (tests/console): installed once, when
 # missing (some 20 s); the tests download no browser of their own.
+# apt-get as root, or through sudo for a user who is not.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 chromium:
 	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			chromium chromium-driver; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+			--no-install-recommends chromium chromium-driver; \
 	fi
 
 # The console ships Mermaid's browser build from the pinned npm package (package.json), with its license; run after
