@@ -215,6 +215,14 @@ def test_the_timeline_shows_concurrency_three_items_starting_together(
     assert max(bar["x"] for bar in items) - min(bar["x"] for bar in items) < 0.05 * items[0]["width"]
     browser.execute_script("document.getElementById('timeline').scrollIntoView()")
     screenshot("timeline-concurrency-3")
+    # each item's panel names its environment's log stream and shows the lines of that item's invocation alone
+    browser.find_element(By.CSS_SELECTOR, '.diagram g[data-state-id="LogItem"]').click()
+    panel = browser.find_element(By.ID, "panel-LogItem")
+    streams = [code.get_attribute("textContent") for code in panel.find_elements(By.CLASS_NAME, "log-stream")]
+    assert len(streams) == 3 and all(re.fullmatch(r"\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}", s) for s in streams)
+    logs = [pre.get_attribute("textContent") for pre in panel.find_elements(By.CLASS_NAME, "log-lines")]
+    assert sorted(text.count('item: "') for text in logs) == [1, 1, 1], logs
+    assert all(text.count("START RequestId:") == 1 for text in logs), logs
 
 
 def _until(condition: Any, seconds: float = 5) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tools.sandbox.console.invocations import log_blocks
 from tools.sandbox.lambda_runtime import FunctionNotFound, FunctionSpec, InvokeResult, LambdaRuntime
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -97,6 +99,21 @@ def meet(event, context):
         time.sleep(0.01)
     time.sleep(event.get("linger", 0))
     return os.getpid()
+
+
+def overlap(event, context):
+    """Print a line, wait until `peers` runs have printed theirs, print another: the prints of concurrent runs."""
+    folder = Path(event["folder"])
+    print("begin", event["tag"])
+    (folder / event["tag"]).write_text("")
+    deadline = time.monotonic() + 10
+    while len(list(folder.iterdir())) < event["peers"]:
+        if time.monotonic() > deadline:
+            raise TimeoutError("peers never arrived")
+        time.sleep(0.01)
+    time.sleep(event.get("after", 0))
+    print("end", event["tag"])
+    return event["tag"]
 
 
 def sleep(event, context):
@@ -368,6 +385,55 @@ def test_invocations_beyond_pool_size_queue_for_a_free_worker(
     assert len({pid for _, pid in results}) == 2  # the third reused a warm worker
     first, second, third = runtime.invocations()
     assert third.started_at >= min(first.ended_at, second.ended_at)
+
+
+def test_each_worker_writes_its_own_log_stream_so_concurrent_prints_stay_with_their_invocation(
+    runtime: LambdaRuntime, app_zip: Path, tmp_path: Path
+) -> None:
+    """As each Lambda environment has its own log stream: the prints of two runs at once, which name no request,
+    are each in the stream of the run that printed them, and the console reads each run's lines from its own."""
+    runtime.register(make_spec(app_zip, "overlap", pool_size=2))
+    (tmp_path / "arrivals").mkdir()
+    # "first" starts first and prints its last line while "second", started later, is still running: one log
+    # shared by both would give that line to "second"
+    first = {"folder": str(tmp_path / "arrivals"), "peers": 2, "tag": "first", "after": 0}
+    second = {"folder": str(tmp_path / "arrivals"), "peers": 2, "tag": "second", "after": 0.5}
+
+    with ThreadPoolExecutor(2) as pool:
+        first_run = pool.submit(invoke, runtime, "app-1a2b3c4", first)
+        assert wait_until(lambda: (tmp_path / "arrivals" / "first").exists())
+        second_run = pool.submit(invoke, runtime, "app-1a2b3c4", second)
+        results = [first_run.result(), second_run.result()]
+
+    assert [body for _, body in results] == ["first", "second"]
+    calls = {call.event["tag"]: call for call in runtime.invocations()}
+    assert calls["first"].log_stream != calls["second"].log_stream
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}", calls["first"].log_stream)
+    for tag, other in (("first", "second"), ("second", "first")):
+        call = calls[tag]
+        lines = log_blocks(runtime.log_stream_text(call.log_stream))[call.request_id]
+        printed = [line for line in lines if line.startswith(("begin", "end"))]
+        assert printed == [f"begin {tag}", f"end {tag}"], f"{tag}'s lines: {lines}"
+        assert other not in runtime.log_stream_text(call.log_stream)
+    # the function's whole log (its log group) still has every line
+    whole = runtime.log_text("app-1a2b3c4")
+    assert all(f"{word} {tag}" in whole for word in ("begin", "end") for tag in ("first", "second"))
+
+
+def test_a_log_stream_stays_readable_after_its_function_is_registered_again(
+    runtime: LambdaRuntime, app_zip: Path
+) -> None:
+    runtime.register(make_spec(app_zip, "chatty"))
+    invoke(runtime, "app-1a2b3c4", {"word": "before"})
+    runtime.register(make_spec(app_zip, "chatty"))  # a redeploy: the old pool is retired
+    invoke(runtime, "app-1a2b3c4", {"word": "after"})
+
+    before, after = runtime.invocations()
+    assert "printed line before" in runtime.log_stream_text(before.log_stream)
+    assert "printed line after" in runtime.log_stream_text(after.log_stream)
+    assert "before" not in runtime.log_text("app-1a2b3c4")  # the function's log is its current deployment's
+    with pytest.raises(KeyError, match="no log stream"):
+        runtime.log_stream_text("2026/12/07/[$LATEST]" + "0" * 32)
 
 
 def test_timeout_kills_the_worker_and_the_next_invocation_gets_a_fresh_one(

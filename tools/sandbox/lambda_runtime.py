@@ -88,6 +88,10 @@ class Invocation:
     warning: str | None = None
     #: Its request id: the one its log lines (START, END, REPORT, the handler's logging) carry.
     request_id: str = ""
+    #: The log stream it wrote to, named as Lambda names one ("2026/12/07/[$LATEST]<hex>"): one per execution
+    #: environment, so each line there is of the one invocation that environment was running
+    #: (`LambdaRuntime.log_stream_text`).
+    log_stream: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,31 @@ class InvokeResult:
     status_code: int
     payload: bytes
     function_error: str | None
+
+
+@dataclass(frozen=True)
+class LogStream:
+    """One log stream of a function's log group: an execution environment's, as Lambda makes one per environment."""
+
+    name: str
+    path: Path
+
+    def write(self, text: str) -> None:
+        with self.path.open("a", encoding="utf-8") as log:
+            log.write(text)
+
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8", errors="replace") if self.path.exists() else ""
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one invocation on a pool gave: the answer, when it started, its request id and its log stream."""
+
+    result: InvokeResult
+    started: float
+    request_id: str
+    log_stream: str
 
 
 class _WorkerTimedOut(Exception):
@@ -159,9 +188,11 @@ def _error_result(body: Mapping[str, Any]) -> InvokeResult:
 class _Worker:
     """One execution environment: a worker process and the two pipes of its protocol."""
 
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], stream: LogStream) -> None:
         assert process.stdin is not None and process.stdout is not None
         self.process = process
+        #: Its own log stream: what it prints, and what the sandbox logs of it (start, timeout, death).
+        self.stream = stream
         self._requests = process.stdin
         self._responses = process.stdout.fileno()
         self._poller = select.poll()
@@ -216,14 +247,27 @@ class _Worker:
 
 
 class _FunctionPool:
-    """The warm workers of one registered spec: at most `pool_size`, idle ones reused before new ones start."""
+    """The warm workers of one registered spec: at most `pool_size`, idle ones reused before new ones start.
+
+    Each worker writes to a log stream of its own in `log_dir`, as each Lambda execution environment does; a handler
+    error injected without running the handler is logged to one more stream, a block at a time.
+    """
 
     def __init__(
-        self, spec: FunctionSpec, task_root: Path, log_path: Path, python: PythonRuntime, runtime_dir: Path
+        self,
+        spec: FunctionSpec,
+        task_root: Path,
+        log_dir: Path,
+        python: PythonRuntime,
+        runtime_dir: Path,
+        on_new_stream: Callable[[LogStream], None] = lambda stream: None,
     ) -> None:
         self.spec = spec
         self.task_root = task_root
-        self.log_path = log_path
+        self.log_dir = log_dir
+        self._on_new_stream = on_new_stream
+        self._streams: list[LogStream] = []
+        self._injected_stream: LogStream | None = None
         self.python = python
         self.runtime_dir = runtime_dir
         self._available = threading.Condition()
@@ -233,9 +277,8 @@ class _FunctionPool:
         self._retired = False
         self._closed = False
 
-    def run(self, payload: bytes, fault: Fault | None = None) -> tuple[InvokeResult, float, str]:
-        """Invoke on a free worker (waiting for one when all are busy); returns the result, its start time and its
-        request id.
+    def run(self, payload: bytes, fault: Fault | None = None) -> _Run:
+        """Invoke on a free worker (waiting for one when all are busy).
 
         A delay or crash `fault` is carried out by the worker inside the invocation, so it counts against the
         function's timeout and ends as a real timeout or a dead process does.
@@ -250,7 +293,7 @@ class _FunctionPool:
                 worker = self._start_worker()
                 init_error = worker.receive(time.monotonic() + INIT_LIMIT_SECONDS + timeout)["initError"]
                 if init_error is not None:
-                    return _error_result(init_error), started, request_id
+                    return _Run(_error_result(init_error), started, request_id, worker.stream.name)
             started = time.time()
             request: dict[str, Any] = {
                 "requestId": request_id,
@@ -267,8 +310,9 @@ class _FunctionPool:
             keep = True
             result = InvokeResult(200, response["payload"].encode(), "Unhandled" if response["functionError"] else None)
         except _WorkerTimedOut:
+            assert worker is not None
             message = f"Task timed out after {timeout:.2f} seconds"
-            self._log(f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime())}Z {request_id} {message}\n")
+            worker.stream.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime())}Z {request_id} {message}\n")
             result = _error_result({"errorType": "Sandbox.Timedout", "errorMessage": message})
         except _WorkerExited:
             assert worker is not None
@@ -280,17 +324,29 @@ class _FunctionPool:
             result = _error_result({"errorType": error_type, "errorMessage": message})
         finally:
             self._release(worker, keep)
-        return result, started, request_id
+        assert worker is not None
+        return _Run(result, started, request_id, worker.stream.name)
 
-    def raise_in_handler(self, error_type: str, message: str) -> tuple[InvokeResult, str]:
-        """What an invocation whose handler raised `error_type` answers (and its request id), logged as the runtime
-        logs it."""
+    def raise_in_handler(self, error_type: str, message: str) -> _Run:
+        """What an invocation whose handler raised `error_type` answers, logged as the runtime logs it (one write,
+        so blocks of concurrent calls never interleave)."""
+        started = time.time()
         request_id = str(uuid.uuid4())
-        self._log(
+        with self._available:
+            if self._injected_stream is None:
+                self._injected_stream = self._new_stream()
+            stream = self._injected_stream
+        stream.write(
             f"START RequestId: {request_id} Version: $LATEST\n[ERROR] {error_type}: {message}\n"
             f"END RequestId: {request_id}\n"
         )
-        return _error_result({"errorMessage": message, "errorType": error_type, "stackTrace": []}), request_id
+        body = {"errorMessage": message, "errorType": error_type, "stackTrace": []}
+        return _Run(_error_result(body), started, request_id, stream.name)
+
+    def streams(self) -> list[LogStream]:
+        """Its log streams, oldest first."""
+        with self._available:
+            return list(self._streams)
 
     def retire(self) -> None:
         """Kill idle workers now and busy ones when their invocation ends."""
@@ -336,14 +392,28 @@ class _FunctionPool:
         if worker is not None and not keep:
             worker.discard()
 
+    def _new_stream(self) -> LogStream:
+        """A new log stream, named as Lambda names an environment's; the caller holds `_available`."""
+        hex_id = uuid.uuid4().hex
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        stream = LogStream(
+            f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{hex_id}",
+            self.log_dir / f"{len(self._streams):05d}-{hex_id}.log",
+        )
+        self._streams.append(stream)
+        self._on_new_stream(stream)
+        return stream
+
     def _start_worker(self) -> _Worker:
         environment = worker_environment(self.spec, self.task_root, self.python, self.runtime_dir)
         interpreter = self.python.interpreter
-        self._log(
+        with self._available:
+            stream = self._new_stream()
+        stream.write(
             f"INIT_START Runtime Version: {self.spec.runtime} (sandbox: Python {interpreter.release}, "
             f"{interpreter.executable})\n" + (f"WARNING {self.python.note}\n" if self.python.note else "")
         )
-        with self.log_path.open("ab") as log:
+        with stream.path.open("ab") as log:
             process = subprocess.Popen(
                 # -S: no site-packages of that Python's own; the worker puts the archive and the runtime's
                 # packages on sys.path, as Lambda's /var/task and /var/runtime
@@ -355,7 +425,7 @@ class _FunctionPool:
                 stderr=log,
                 start_new_session=True,  # its own process group, so kill() also ends what the handler started
             )
-        worker = _Worker(process)
+        worker = _Worker(process, stream)
         with self._available:
             closed = self._closed
             if not closed:
@@ -364,10 +434,6 @@ class _FunctionPool:
             worker.kill()
             raise _WorkerExited
         return worker
-
-    def _log(self, text: str) -> None:
-        with self.log_path.open("a", encoding="utf-8") as log:
-            log.write(text)
 
 
 class LambdaRuntime:
@@ -380,6 +446,7 @@ class LambdaRuntime:
         self.work_dir = Path(tempfile.mkdtemp(prefix="sandbox-lambda-")) if work_dir is None else work_dir
         (self.work_dir / "logs").mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._streams: dict[str, LogStream] = {}  # every log stream by name, those of replaced pools too
         self._pools: dict[str, _FunctionPool] = {}
         self._every_pool: list[_FunctionPool] = []  # replaced pools may still have busy workers for close()
         self._records: list[tuple[float, int, Invocation]] = []
@@ -412,8 +479,8 @@ class LambdaRuntime:
         if python.note:
             warnings.warn(f"function {spec.function_name}: {python.note}", SubstitutePythonWarning, stacklevel=2)
         runtime_dir = runtime_packages(self.work_dir / "runtime")
-        log_path = self.work_dir / "logs" / f"{spec.function_name}.log"
-        pool = _FunctionPool(spec, task_root, log_path, python, runtime_dir)
+        log_dir = self.work_dir / "logs" / f"{spec.function_name}-{self._extractions}"
+        pool = _FunctionPool(spec, task_root, log_dir, python, runtime_dir, self._add_stream)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the Lambda runtime is closed")
@@ -435,9 +502,10 @@ class LambdaRuntime:
         if fault is not None and fault.is_service_error:
             raise LambdaServiceError(fault)
         if fault is not None and fault.kind == "error":
-            (result, request_id), started = pool.raise_in_handler(str(fault.error_name), fault.message), time.time()
+            run = pool.raise_in_handler(str(fault.error_name), fault.message)
         else:
-            result, started, request_id = pool.run(payload, fault)
+            run = pool.run(payload, fault)
+        result, started = run.result, run.started
         ended = time.time()
         body = _decode(result.payload)
         error = None
@@ -453,7 +521,8 @@ class LambdaRuntime:
             body,
             python.interpreter.release,
             python.note,
-            request_id,
+            run.request_id,
+            run.log_stream,
         )
         with self._lock:
             bisect.insort(self._records, (started, len(self._records), invocation))
@@ -471,9 +540,21 @@ class LambdaRuntime:
         return [pid for pool in pools for pid in pool.pids()]
 
     def log_text(self, function: str) -> str:
-        """What the function printed and logged, with Lambda's START/END/REPORT lines (its CloudWatch log)."""
-        log_path = self._pool(function).log_path
-        return log_path.read_text(encoding="utf-8", errors="replace") if log_path.exists() else ""
+        """What the function printed and logged, with Lambda's START/END/REPORT lines (its CloudWatch log group):
+        each of its log streams whole, oldest first."""
+        return "".join(stream.text() for stream in self._pool(function).streams())
+
+    def log_stream_text(self, name: str) -> str:
+        """One log stream (`Invocation.log_stream`): an environment's lines, whichever function or pool it was."""
+        with self._lock:
+            stream = self._streams.get(name)
+        if stream is None:
+            raise KeyError(f"no log stream {name!r}")
+        return stream.text()
+
+    def _add_stream(self, stream: LogStream) -> None:
+        with self._lock:
+            self._streams[stream.name] = stream
 
     def close(self) -> None:
         """Kill every worker and wait for them; a temporary work folder is removed."""

@@ -292,7 +292,7 @@ def create_app(sandbox: Sandbox, presets: Mapping[str, Sequence[Preset]] | None 
             (attempt for _, attempt in view.attempts()),
             sandbox.runtime.invocations(),
             sandbox.mocks.functions,
-            sandbox.runtime.log_text,
+            sandbox.runtime.log_stream_text,
         )
         bars, span = _timeline(view)
         statuses = {state_id: view.status_of(path) for path, state_id in state_machine["ids"].items()}

@@ -19,10 +19,11 @@ _REPORT = re.compile(r"^REPORT RequestId: (\S+).*?\tBilled Duration: (\d+) ms")
 
 
 def log_blocks(text: str) -> dict[str, list[str]]:
-    """A function's log split by request: from its START line to its REPORT line.
+    """A log stream split by request: from its START line to its REPORT line.
 
-    Workers of one function write to one log, as environments of one function write to one log group; a line that
-    names no request while two are open (a print of concurrent invocations) goes to the one that started last.
+    An environment's stream has one request open at a time, so a line that names no request (a print) is the open
+    one's; the streams of environments that ran at once are read apart (`Invocation.log_stream`). Were two open in
+    one text, such a line would go to the one that started last.
     """
     blocks: dict[str, list[str]] = {}
     open_requests: list[str] = []
@@ -56,10 +57,11 @@ def link(
     attempts: Iterable[Attempt],
     invocations: Iterable[Invocation],
     functions: Mapping[str, FunctionSpec],
-    log_text: Callable[[str], str],
+    log_stream_text: Callable[[str], str],
 ) -> None:
     """Give each Lambda attempt the invocation it caused: the same function, started inside the attempt's window,
-    the same payload first, then the nearest start; then that invocation's log lines and billed duration."""
+    the same payload first, then the nearest start; then that invocation's log lines (from its own log stream) and
+    billed duration."""
     physical = {spec.logical_name: spec.function_name for spec in functions.values()}
     free = list(invocations)
     logs: dict[str, dict[str, list[str]]] = {}
@@ -78,7 +80,7 @@ def link(
         chosen = min(candidates, key=lambda c: (c.event != attempt.payload, abs(c.started_at - attempt.scheduled_at)))
         free.remove(chosen)
         attempt.invocation = chosen
-        if chosen.function not in logs:
-            logs[chosen.function] = log_blocks(log_text(chosen.function))
-        attempt.log_lines = logs[chosen.function].get(chosen.request_id, [])
+        if chosen.log_stream not in logs:
+            logs[chosen.log_stream] = log_blocks(log_stream_text(chosen.log_stream)) if chosen.log_stream else {}
+        attempt.log_lines = logs[chosen.log_stream].get(chosen.request_id, [])
         attempt.billed_ms = billed_ms(attempt.log_lines, chosen)
