@@ -78,7 +78,7 @@ def test_a_point_an_entry_does_not_declare_is_refused():
     def sneaky(patch: ScopedPatch, hooks: Any) -> None:
         patch(Owner, "attribute", "ours")
 
-    entry = Entry("sneaky", "`Owner.attribute`", (), "a test", ("x",), NOT_A_BUG, PATCH, "a test", sneaky)
+    entry = Entry("sneaky", (), "a test", ("x",), NOT_A_BUG, PATCH, "a test", sneaky, target="`Owner.attribute`")
     patcher = Patcher()
     with pytest.raises(UndeclaredPatch, match=r"'sneaky' sets .*Owner\.attribute, which it does not declare"):
         sneaky(ScopedPatch(patcher, entry), None)
@@ -92,7 +92,7 @@ def test_a_declared_point_is_set_and_undone_and_an_item_too():
     config = {"switch": False}
     point = point_name(Owner, "attribute")
     entry = Entry(
-        "fine", "`Owner.attribute`", (point, "config['switch']"), "a test", ("x",), NOT_A_BUG, PATCH, "t", None
+        "fine", (point, "config['switch']"), "a test", ("x",), NOT_A_BUG, PATCH, "t", None, target="`Owner.attribute`"
     )
     patcher = Patcher()
     ScopedPatch(patcher, entry)(Owner, "attribute", "ours")
@@ -127,3 +127,12 @@ def test_the_page_has_a_table_per_service_naming_every_entry():
         assert section.count("\n| ") == len(entries) + 2, service  # the header, its rule, a row per entry
         for entry in entries:
             assert " ".join(entry.why.split()).replace("|", "\\|") in section, entry.name
+
+
+def test_an_entry_s_target_is_its_points_unless_it_names_one() -> None:
+    points = ("moto.a.Thing.method", "moto.b.function")
+    shown = Entry("plain", points, "a test", ("x",), NOT_A_BUG, PATCH, "t", None)
+    named = Entry("named", points, "a test", ("x",), NOT_A_BUG, PATCH, "t", None, target="`Thing` (added)")
+
+    assert shown.target == "`moto.a.Thing.method`, `moto.b.function`"
+    assert named.target == "`Thing` (added)"

@@ -124,8 +124,6 @@ class Entry:
 
     #: A short id, unique in the registry.
     name: str
-    #: The moto object changed, in Markdown (what the docs page shows).
-    target: str
     #: Every point the install sets, exactly: `module.attribute`, `module.Class.attribute`, or `mapping['key']`.
     points: tuple[str, ...]
     #: Why it exists: one or two sentences.
@@ -142,3 +140,9 @@ class Entry:
     install: Callable[[ScopedPatch, Hooks], None] | None
     #: False where stopping the embedded AWS leaves the change in place (it says why in `how`).
     undone: bool = True
+    #: The moto object changed, in Markdown (what the docs page shows); by default its points, each in backticks.
+    target: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.target:
+            object.__setattr__(self, "target", ", ".join(f"`{point}`" for point in self.points))

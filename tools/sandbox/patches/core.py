@@ -76,7 +76,6 @@ ENTRIES = (
     ),
     Entry(
         name="iam-enforcement-switch",
-        target="`moto.settings.INITIAL_NO_AUTH_ACTION_COUNT`",
         points=("moto.settings.INITIAL_NO_AUTH_ACTION_COUNT",),
         why=(
             "moto checks IAM once this many requests have passed: none while the sandbox creates its operator, "
@@ -92,7 +91,6 @@ ENTRIES = (
     ),
     Entry(
         name="moto-module-list-once",
-        target="`moto.backends.list_of_moto_modules`",
         points=("moto.backends.list_of_moto_modules",),
         why=(
             "moto's server routes every request by listing its own package folder (about 250 `isdir` calls under one "
@@ -109,7 +107,6 @@ ENTRIES = (
     ),
     Entry(
         name="backend-lookup-without-lock",
-        target="`moto.core.base_backend.BackendDict.__getitem__`",
         points=("moto.core.base_backend.BackendDict.__getitem__",),
         why=(
             "Every backend lookup took moto's global lock and scanned every BackendDict to register itself again; an "
@@ -126,7 +123,6 @@ ENTRIES = (
     ),
     Entry(
         name="api-faults",
-        target="`moto.core.authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action`",
         points=("moto.core.authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action",),
         why=(
             "Every request passes it before moto runs the operation; an active API fault "

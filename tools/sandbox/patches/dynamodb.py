@@ -44,7 +44,6 @@ ENTRIES = (
     ),
     Entry(
         name="dynamodb-item-size",
-        target="`moto.dynamodb.models.dynamo_type.LimitedSizeDict.__setitem__`",
         points=("moto.dynamodb.models.dynamo_type.LimitedSizeDict.__setitem__",),
         why=(
             'moto refuses an item over 405,000 bytes, a guess "between 409 and 410KB"; AWS\'s quota is 400 KB '
@@ -61,7 +60,6 @@ ENTRIES = (
     ),
     Entry(
         name="dynamodb-batch-write-limit",
-        target="`moto.dynamodb.responses.DynamoHandler.batch_write_item`",
         points=("moto.dynamodb.responses.DynamoHandler.batch_write_item",),
         why=(
             "moto writes any number of requests; AWS refuses more than 25 (per table, and across tables) with a "

@@ -33,7 +33,6 @@ def _install(patch: ScopedPatch, hooks: Hooks) -> None:
 ENTRIES = (
     Entry(
         name="iam-action-names-and-bodyless-signatures",
-        target="`moto.iam.access_control.IAMRequestBase.__init__`",
         points=("moto.iam.access_control.IAMRequestBase.__init__",),
         why=(
             "moto names the checked action after the API operation (`lambda:Invoke`), where IAM's name is "

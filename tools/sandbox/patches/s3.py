@@ -39,7 +39,6 @@ def _install(patch: ScopedPatch, hooks: Hooks) -> None:
 ENTRIES = (
     Entry(
         name="bucket-policy-over-tls",
-        target="`moto.s3.models.FakeBucket.get_permission`",
         points=("moto.s3.models.FakeBucket.get_permission",),
         why=(
             "moto evaluates a bucket policy's Deny without its conditions, so the usual \"deny unless "

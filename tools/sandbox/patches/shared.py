@@ -45,7 +45,6 @@ def resource_entry(
 
     return Entry(
         name=f"{service}-checked-resource",
-        target=f"`{module_name}.{class_name}._determine_resource`",
         points=(f"{module_name}.{class_name}._determine_resource",),
         why=(
             f"moto checks a {service} action against Resource `*` only, so a least-privilege policy naming one "
@@ -67,7 +66,6 @@ def access_denied_entry(service: str, module_name: str, class_name: str, answer:
 
     return Entry(
         name=f"{service}-access-denied",
-        target=f"`{module_name}.{class_name}._authenticate_and_authorize_normal_action`",
         points=(f"{module_name}.{class_name}._authenticate_and_authorize_normal_action",),
         why=(
             f"moto answers every denied call with IAM's XML `AccessDenied` (HTTP 403); {service} answers {answer}, "

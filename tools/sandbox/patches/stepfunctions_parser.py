@@ -71,9 +71,8 @@ def _result_writer(patch: ScopedPatch, hooks: Hooks) -> None:
 def _entry(
     name: str, points: tuple[str, ...], why: str, proven_by: tuple[str, ...], install: Any, upstream: str = NO_ISSUE
 ) -> Entry:
-    """An interpreter patch: its target is its points."""
-    target = ", ".join(f"`{point}`" for point in points)
-    return Entry(name, target, points, why, proven_by, upstream, PATCH, INTERPRETER, install)
+    """An interpreter patch (its target, by default, is its points)."""
+    return Entry(name, points, why, proven_by, upstream, PATCH, INTERPRETER, install)
 
 
 ENTRIES = (
