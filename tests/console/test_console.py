@@ -225,6 +225,15 @@ def test_the_timeline_shows_concurrency_three_items_starting_together(
     assert all(text.count("START RequestId:") == 1 for text in logs), logs
 
 
+def _started(sandbox: Sandbox, name: str, definition: dict[str, Any]) -> str:
+    """An execution (input `{}`) of a state machine of the test's own, deployed with map-fan-out's role."""
+    sfn = sandbox.client("stepfunctions")
+    role = sfn.describe_state_machine(stateMachineArn=sandbox.outputs["mapFanOutStateMachineArn"])["roleArn"]
+    machine = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=role)
+    execution: str = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+    return execution
+
+
 def _until(condition: Any, seconds: float = 5) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -246,10 +255,7 @@ def test_a_running_executions_polls_read_only_the_events_after_those_read_before
     console: tuple[Sandbox, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox, _ = console
-    sfn = sandbox.client("stepfunctions")
-    role = sfn.describe_state_machine(stateMachineArn=sandbox.outputs["mapFanOutStateMachineArn"])["roleArn"]
-    machine = sfn.create_state_machine(name="console-two-waits", definition=json.dumps(TWO_WAITS), roleArn=role)
-    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+    execution = _started(sandbox, "console-two-waits", TWO_WAITS)
     fetched: list[int] = []
     read = sandbox.history_after
 
@@ -278,7 +284,7 @@ def test_a_running_executions_polls_read_only_the_events_after_those_read_before
     assert [poll()["states"] for _ in range(2)] == [{"Short": "running", "Long": "not-entered"}] * 2
     assert fetched[before:] == [0, 0], "nothing new while it waits: nothing read"
     _until(lambda: poll()["states"]["Long"] == "running")
-    sfn.stop_execution(executionArn=execution)
+    sandbox.client("stepfunctions").stop_execution(executionArn=execution)
     ended = poll()
     assert ended == {"status": "ABORTED", "states": {"Short": "succeeded", "Long": "failed"}}
     assert api_reads == [], "read from the embedded Step Functions, not its whole GetExecutionHistory each poll"
@@ -389,10 +395,7 @@ def test_a_parallel_states_branches_are_drawn_nested_and_a_running_execution_sto
     browser: Any, console: tuple[Sandbox, str], screenshot: Any
 ) -> None:
     sandbox, url = console
-    sfn = sandbox.client("stepfunctions")
-    role = sfn.describe_state_machine(stateMachineArn=sandbox.outputs["mapFanOutStateMachineArn"])["roleArn"]
-    machine = sfn.create_state_machine(name="console-parallel", definition=json.dumps(PARALLEL), roleArn=role)
-    execution = sfn.start_execution(stateMachineArn=machine["stateMachineArn"], input="{}")["executionArn"]
+    execution = _started(sandbox, "console-parallel", PARALLEL)
     browser.get(url + "executions/" + execution)
     _drawn(browser)
     WebDriverWait(browser, 10, poll_frequency=0.1).until(lambda b: _statuses(b).get("Slow") == "running")
@@ -402,7 +405,7 @@ def test_a_parallel_states_branches_are_drawn_nested_and_a_running_execution_sto
     browser.find_element(By.ID, "stop").click()
     _finished(browser, "ABORTED")
     assert _statuses(browser) == {"Both": "failed", "Quick": "succeeded", "Slow": "failed", "After": "not-entered"}
-    assert sfn.describe_execution(executionArn=execution)["status"] == "ABORTED"
+    assert sandbox.client("stepfunctions").describe_execution(executionArn=execution)["status"] == "ABORTED"
 
 
 def test_the_executions_list_filters_by_status(

@@ -260,7 +260,7 @@ class _FunctionPool:
         log_dir: Path,
         python: PythonRuntime,
         runtime_dir: Path,
-        on_new_stream: Callable[[LogStream], None] = lambda stream: None,
+        on_new_stream: Callable[[LogStream], None],
     ) -> None:
         self.spec = spec
         self.task_root = task_root
