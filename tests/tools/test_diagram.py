@@ -100,6 +100,17 @@ def test_every_diagram_line_is_one_mermaid_reads_whole(workflow: DiagramWorkflow
         assert matched, f"{workflow.name}: {line!r}"
 
 
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda w: w.name)
+def test_an_unstyled_diagram_is_the_styled_one_without_its_colours_by_state_type(workflow: DiagramWorkflow):
+    """What the console draws an execution on: its colours say what happened, not what type each state is."""
+    styled, styled_ids = mermaid.render_with_ids(workflow.definition())
+    plain, plain_ids = mermaid.render_with_ids(workflow.definition(), styled=False)
+
+    assert plain_ids == styled_ids
+    assert any(STYLE.match(line.strip()) for line in styled.splitlines())
+    assert plain.splitlines() == [line for line in styled.splitlines() if not STYLE.match(line.strip())]
+
+
 @pytest.mark.parametrize(
     ("rule", "text"),
     [

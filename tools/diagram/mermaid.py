@@ -130,9 +130,9 @@ def render(definition: dict[str, Any]) -> str:
     return render_with_ids(definition)[0]
 
 
-def render_with_ids(definition: dict[str, Any]) -> tuple[str, dict[str, str]]:
+def render_with_ids(definition: dict[str, Any], styled: bool = True) -> tuple[str, dict[str, str]]:
     """The Mermaid source, and each state's Mermaid id by its path (`Map/Inner`, `Parallel/0/Inner`): what the
-    sandbox console colours and selects."""
+    sandbox console colours and selects. `styled=False` leaves out the colours by state type."""
     diagram = _Diagram()
     diagram.machine(definition)
-    return "\n".join([*diagram.lines, *diagram.styles()]) + "\n", diagram.ids
+    return "\n".join([*diagram.lines, *(diagram.styles() if styled else [])]) + "\n", diagram.ids

@@ -146,11 +146,7 @@ def create_app(sandbox: Sandbox, presets: Mapping[str, Sequence[Preset]] | None 
         except ClientError:
             abort(404, f"no state machine {arn}")
         definition = json.loads(described["definition"])
-        source, ids = render_with_ids(definition)
-        if by_status:
-            source = "\n".join(
-                line for line in source.splitlines() if not line.lstrip().startswith(("classDef ", "class "))
-            )
+        source, ids = render_with_ids(definition, styled=not by_status)
         return {
             "arn": arn,
             "name": described["name"],
@@ -167,16 +163,10 @@ def create_app(sandbox: Sandbox, presets: Mapping[str, Sequence[Preset]] | None 
             abort(404, f"no execution {arn}")
         return described
 
-    def history(arn: str) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        for page in sfn().get_paginator("get_execution_history").paginate(executionArn=arn):
-            events.extend(page["events"])
-        return events
-
     def view_of(arn: str) -> tuple[dict[str, Any], dict[str, Any], ExecutionView]:
         described = describe(arn)
         state_machine = machine(described["stateMachineArn"], by_status=True)
-        view = read_history(history(arn), state_machine["definition"], described["status"])
+        view = read_history(sandbox.history(arn), state_machine["definition"], described["status"])
         return described, state_machine, view
 
     def faults_in(view: ExecutionView) -> list[FiredFault]:
