@@ -23,10 +23,11 @@ def _step_name(scenario: Scenario, config: dict[str, str], project: str) -> str:
     return name + (f" [serve --config {' --config '.join(f'{k}={v}' for k, v in needed.items())}]" if needed else "")
 
 
-def presets_of(sandbox: Sandbox, workflow: Workflow, default_input: Any) -> list[Preset]:
-    """One preset per distinct input of the workflow's walkthrough steps (those that need no other list)."""
-    config = read_stack_config(sandbox.stack, sandbox.overrides, sandbox.program_dir)
-    project = next((key.split(":", 1)[0] for key in config if key.endswith(":workflows")), "sfn-patterns")
+def presets_of(
+    sandbox: Sandbox, workflow: Workflow, default_input: Any, config: dict[str, str], project: str
+) -> list[Preset]:
+    """One preset per distinct input of the workflow's walkthrough steps (those that need no other list); `config`
+    is the deployed stack's, to name the `--config` a step needs beyond it."""
     steps: dict[str, tuple[list[str], Any]] = {}
     for scenario in SCENARIOS:
         if scenario.workflow == workflow.name and scenario.items_file is None:
@@ -44,12 +45,14 @@ def presets_of(sandbox: Sandbox, workflow: Workflow, default_input: Any) -> list
 def serve_ready(sandbox: Sandbox) -> Serving:
     """Prepare every deployed seed workflow for its walkthrough, and its console presets by state machine ARN."""
     serving = Serving()
+    config = read_stack_config(sandbox.stack, sandbox.overrides, sandbox.program_dir)
+    project = next((key.split(":", 1)[0] for key in config if key.endswith(":workflows")), "sfn-patterns")
     for workflow in WORKFLOWS.values():
         arn = sandbox.outputs.get(workflow.state_machine_output)
         if not isinstance(arn, str):
             continue  # not deployed by this stack's `workflows`
         default_input = workflow.prepare(sandbox, None, None)
-        serving.presets[arn] = presets_of(sandbox, workflow, default_input)
+        serving.presets[arn] = presets_of(sandbox, workflow, default_input, config, project)
     if "mapFanOutTableName" in sandbox.outputs:
         listed = (DATA / "simplelist.json").relative_to(DATA.parents[1])
         serving.lines.append(f"map-fan-out:   its table holds {listed}, as the seed's load-ddb.py loads it")
