@@ -171,7 +171,7 @@ def _decode(payload: bytes) -> Any:
         return payload.decode("utf-8", "replace")
 
 
-def _function_name(reference: str) -> str:
+def function_name(reference: str) -> str:
     """The name in `name`, `name:qualifier`, `account:function:name[:qualifier]` or a full ARN."""
     parts = reference.split(":")
     if reference.startswith("arn:") and len(parts) >= 7:
@@ -567,7 +567,7 @@ class LambdaRuntime:
             shutil.rmtree(self.work_dir, ignore_errors=True)
 
     def _pool(self, function: str) -> _FunctionPool:
-        name = _function_name(function)
+        name = function_name(function)
         with self._lock:
             if self._closed:
                 raise RuntimeError("the Lambda runtime is closed")

@@ -104,7 +104,7 @@ class _Context:
         return " > ".join(f"{name} #{index}" for name, index in self.iterations)
 
 
-def _details(event: Mapping[str, Any]) -> dict[str, Any]:
+def event_details(event: Mapping[str, Any]) -> dict[str, Any]:
     """An event's one `...EventDetails` field (empty for events that have none)."""
     return next((dict(value) for key, value in event.items() if key.endswith("EventDetails")), {})
 
@@ -156,7 +156,7 @@ class ExecutionProgress:
         return [replace(progress)]
 
     def _apply(self, event: Mapping[str, Any], changed: dict[str, None]) -> Notice | None:
-        kind, details = event["type"], _details(event)
+        kind, details = event["type"], event_details(event)
         context = self._context(event, kind, details)
         self._contexts[event["id"]] = context
         if kind.endswith("StateEntered"):

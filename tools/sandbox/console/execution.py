@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from ...diagram.graph import walk
-from ...watch.history import LAMBDA_FAILURES, TASK_FAILURES, ExecutionProgress
-from ..lambda_runtime import Invocation
+from ...watch.history import LAMBDA_FAILURES, TASK_FAILURES, ExecutionProgress, event_details
+from ..lambda_runtime import Invocation, function_name
 
 #: A state's statuses, the first that any of its runs has winning (a Map's inner state failed in one iteration is
 #: failed, whatever the others did).
@@ -27,18 +27,6 @@ def _seconds(value: datetime | float | str) -> float:
     if isinstance(value, str):  # as the embedded Step Functions keeps it (ISO 8601), before the API answers it
         return datetime.fromisoformat(value).timestamp()
     return value.timestamp() if isinstance(value, datetime) else float(value)
-
-
-def _details(event: Mapping[str, Any]) -> dict[str, Any]:
-    return next((dict(value) for key, value in event.items() if key.endswith("EventDetails")), {})
-
-
-def function_name(reference: str) -> str:
-    """A Lambda function's name from its name or (qualified, partial) ARN."""
-    parts = reference.split(":")
-    if reference.startswith("arn:") and len(parts) >= 7:
-        return parts[6]
-    return parts[2] if len(parts) >= 3 and parts[1] == "function" else parts[0]
 
 
 @dataclass
@@ -164,7 +152,7 @@ class HistoryReader:
         self.events.append(event)
         self.last_id = int(event["id"])
         self.progress.apply([event])
-        kind, details, at = event["type"], _details(event), _seconds(event["timestamp"])
+        kind, details, at = event["type"], event_details(event), _seconds(event["timestamp"])
         state, iterations = self.progress.context(event["id"])
         if kind == "ExecutionStarted":
             self.started_at = at
